@@ -1,0 +1,57 @@
+"""Renderers: one module per output format, each a pure function of a ScanResult.
+
+The registry maps a format name to its module; modules are imported only when
+used, so `smscan --version` never pays for Jinja2. The CLI derives its --format
+choices from `FORMATS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.errors import UsageError
+from scanner.models import ScanResult
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a renderer may know beyond the ScanResult; the clock is injected here."""
+
+    generated_at: str
+    sarif_root: Path = field(default_factory=Path.cwd)
+    sarif_category: str | None = None
+    include_passed: bool = False
+
+
+Render = Callable[[ScanResult, RenderOptions], str]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    module: str
+    extension: str
+    description: str
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("json", "reports.json_report", "json", "versioned JSON document (the source of truth)"),
+        Format("sarif", "reports.sarif", "sarif", "SARIF 2.1.0 for GitHub code scanning"),
+        Format("html", "reports.html", "html", "self-contained HTML audit report"),
+    )
+}
+
+
+def renderer(name: str) -> Render:
+    try:
+        fmt = FORMATS[name]
+    except KeyError:
+        raise UsageError(f"unknown format {name!r} (expected one of {', '.join(FORMATS)})") from None
+    module = importlib.import_module(fmt.module)
+    render: Render = module.render
+    return render

@@ -1,0 +1,241 @@
+"""Domain values shared by sources, the engine and the renderers.
+
+Everything here is a frozen dataclass or an enum: a renderer is a pure function
+of a ScanResult, and nothing downstream can mutate what the engine decided.
+Record data (the seed-schema dict) is the only place `Any` is allowed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = "|".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected {choices})") from None
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class Status(str, enum.Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    ERROR = "ERROR"
+    WAIVED = "WAIVED"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record came from: a file (and line / JSON pointer) or an AWS account+region."""
+
+    source: str
+    line: int | None = None
+    pointer: str | None = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.pointer:
+            where += f"#{self.pointer}"
+        return where
+
+
+@dataclass(frozen=True)
+class Record:
+    """One training job in the seed schema (`data`) plus its provenance.
+
+    `key_lines` maps a JSON pointer inside the original document to its line, for
+    request files whose findings must point at the offending key.
+    """
+
+    data: dict[str, Any]
+    origin: Origin
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return str(self.data.get("_key") or "")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The identity of a scanned job, as reports show it."""
+
+    arn: str
+    name: str
+    account_id: str
+    region: str
+    status: str | None
+    origin: Origin
+
+    @classmethod
+    def of(cls, record: Record) -> Resource:
+        data = record.data
+        return cls(
+            arn=record.key,
+            name=str(data.get("training_job_name") or ""),
+            account_id=str(data.get("account_id") or ""),
+            region=str(data.get("region") or ""),
+            status=data.get("training_job_status"),
+            origin=record.origin,
+        )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One condition looked at: the path, the operator, and the (masked) values seen."""
+
+    path: str
+    operator: str
+    expected: Any
+    actual: tuple[Any, ...]
+    satisfied: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Location:
+    """A file position a finding points at (request files; policy YAML for live findings)."""
+
+    path: str
+    line: int
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """Why a finding is WAIVED (filled in by the waiver stage, issue 6)."""
+
+    reason: str
+    owner: str = ""
+    expires: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    policy_id: str
+    severity: Severity
+    status: Status
+    resource: Resource
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    location: Location | None = None
+    waiver: Waiver | None = None
+    baseline: str | None = None  # "new" | "unchanged" when a baseline is given
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (-self.severity.rank, self.policy_id, self.resource.arn)
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """A policy's metadata as reports need it: no compiled code, safe to serialise."""
+
+    id: str
+    title: str
+    severity: Severity
+    description: str
+    rationale: str = ""
+    remediation: Mapping[str, str] = field(default_factory=dict)
+    references: tuple[str, ...] = ()
+    frameworks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    source_path: str = ""
+    source_line: int = 1
+    digest: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that could not be scanned: an unreadable file, a bad line, a region."""
+
+    source: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+    resource: str | None = None
+    kind: str = "input"  # input | record | aws | note
+
+    def __str__(self) -> str:
+        where = self.source + (f":{self.line}" if self.line is not None else "")
+        what = f"field {self.field}: " if self.field else ""
+        return f"{where}: {what}{self.message}"
+
+
+@dataclass
+class PolicyCounts:
+    """Per-policy tallies; PASS findings are counted here, listed only on request."""
+
+    counts: dict[Status, int] = field(default_factory=lambda: {s: 0 for s in Status})
+
+    def add(self, status: Status) -> None:
+        self.counts[status] += 1
+
+    @property
+    def evaluated(self) -> int:
+        return self.counts[Status.PASS] + self.counts[Status.FAIL] + self.counts[Status.WAIVED]
+
+
+@dataclass(frozen=True)
+class ScanMeta:
+    tool_version: str
+    started_at: str
+    finished_at: str
+    inputs: tuple[str, ...] = ()
+    scope: Mapping[str, Any] = field(default_factory=dict)  # accounts, regions, fetch plan ...
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fail_on: str = "high"
+    duration_seconds: float = 0.0
+    records_scanned: int = 0
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    meta: ScanMeta
+    policies: tuple[PolicyInfo, ...]
+    findings: tuple[Finding, ...]
+    counts: Mapping[str, Mapping[Status, int]]
+    errors: tuple[Problem, ...] = ()
+    fixed: tuple[Finding, ...] = ()  # findings of a baseline no longer present (issue 6)
+    history: tuple[Mapping[str, Any], ...] = ()  # previous scans' summaries (issue 6)
+
+    @property
+    def complete(self) -> bool:
+        return not any(p.kind != "note" for p in self.errors)
+
+    def total(self, status: Status) -> int:
+        return sum(c.get(status, 0) for c in self.counts.values())
+
+    @property
+    def compliance_score(self) -> float | None:
+        passed = self.total(Status.PASS)
+        evaluated = passed + self.total(Status.FAIL)
+        return None if evaluated == 0 else passed / evaluated
+
+    def policy(self, policy_id: str) -> PolicyInfo | None:
+        return next((p for p in self.policies if p.id == policy_id), None)
