@@ -163,9 +163,11 @@ class PolicyInfo:
     references: tuple[str, ...] = ()
     frameworks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
-    source_path: str = ""
-    source_line: int = 1
-    digest: str = ""
+    source_path: str = ""  # the YAML file as loaded (absolute for the built-in pack)
+    source_line: int = 1  # line of the `id:` key
+    pack_relpath: str = ""  # e.g. "policies/network-isolation.yaml": used when source_path
+    # lies outside the SARIF root, so no absolute path ever reaches a report
+    digest: str = ""  # sha256 of the file, first 12 hex digits: the policy's version
 
 
 @dataclass(frozen=True)
