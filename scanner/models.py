@@ -146,8 +146,14 @@ class Finding:
     baseline: str | None = None  # "new" | "unchanged" when a baseline is given
 
     @property
-    def sort_key(self) -> tuple[int, str, str]:
-        return (-self.severity.rank, self.policy_id, self.resource.arn)
+    def sort_key(self) -> tuple[int, str, str, str, str]:
+        return (
+            -self.severity.rank,
+            self.policy_id,
+            self.resource.arn,
+            str(self.resource.origin),
+            self.status.value,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""The `smscan` command line. The only place that writes reports and picks the exit code.
+
+Exit codes: 0 no FAIL at or above --fail-on; 1 FAILs at or above it; 2 usage,
+config, policy or input error (nothing was scanned); 3 the scan was incomplete
+(some input, job or region could not be read) unless --allow-partial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from scanner import __version__
+from scanner.errors import PolicyError, ScannerError
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on bad usage already; keep its message to one line plus usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"smscan: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from scanner.cli_policy import add_policy_commands
+    from scanner.cli_scan import add_demo_command, add_merge_command, add_scan_command
+
+    parser = _Parser(prog="smscan", description="Policy-as-code compliance scanner for SageMaker training jobs.")
+    parser.add_argument("--version", action="version", version=f"smscan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    add_scan_command(sub)
+    add_policy_commands(sub)
+    add_demo_command(sub)
+    add_merge_command(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="smscan: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        code: int = args.handler(args)
+        return code
+    except PolicyError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        print(f"smscan: {len(exc.problems)} policy problem(s); nothing was scanned", file=sys.stderr)
+        return EXIT_ERROR
+    except ScannerError as exc:
+        print(f"smscan: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("smscan: interrupted; no report was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - last resort: a bug must still not print a traceback
+        if os.environ.get("SMSCAN_DEBUG"):
+            raise
+        print(
+            f"smscan: internal error: {type(exc).__name__} (a bug; rerun with SMSCAN_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR

@@ -1,0 +1,214 @@
+"""`smscan scan`, `smscan demo` and `smscan merge`: sources in, reports out, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from scanner.config import FAIL_ON_CHOICES, Config, load_config, merge_params
+from scanner.errors import UsageError
+from scanner.models import ScanResult, Severity, Status
+from scanner.policy.model import Policy
+
+DEMO_FLEET = Path(__file__).parent / "data" / "demo_fleet.jsonl"
+EXIT_OK, EXIT_FAIL, EXIT_INCOMPLETE = 0, 1, 3
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    from reports import FORMATS
+
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", "-f", action="append", metavar="FMT",
+                     help=f"report format(s), comma-separated or repeated: {', '.join(FORMATS)} (default json)")
+    out.add_argument("--output-dir", metavar="DIR", help="write report.<ext> for each format into DIR")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the one format to FILE ('-' for stdout)")
+    out.add_argument("--sarif-root", metavar="DIR", help="make SARIF URIs relative to DIR (default: cwd)")
+    out.add_argument("--sarif-category", metavar="NAME", help="SARIF runAutomationDetails category")
+    out.add_argument("--include-passed", action="store_true", help="list PASS findings too (they are always counted)")
+    out.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    out.add_argument("--verbose", "-v", action="store_true", help="log API calls and retries")
+
+
+def add_scan_command(sub: Any) -> None:
+    p = sub.add_parser("scan", help="scan training jobs from files or AWS and write reports")
+    p.add_argument("--input", "-i", action="append", default=[], metavar="PATH",
+                   help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable)")
+    p.add_argument("--policies", "-p", action="append", default=[], metavar="PATH",
+                   help="policy file or directory (repeatable; 'builtin' = the built-in pack, the default)")
+    p.add_argument("--select", action="append", default=[], metavar="IDS",
+                   help="only these policy ids (globs) or severities, comma-separated")
+    p.add_argument("--skip", action="append", default=[], metavar="IDS", help="skip these policy ids or severities")
+    p.add_argument("--param", action="append", default=[], metavar="ID.NAME=VALUE", help="override a policy param")
+    p.add_argument("--config", metavar="FILE", help="settings file (default: ./smscan.yaml when present)")
+    p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, help="exit 1 when a FAIL is at or above this severity (default high)")
+    _add_output_arguments(p)
+    try:
+        from scanner.sources import aws_cli
+    except ImportError:  # the live AWS source is optional at this layer
+        aws_cli = None  # type: ignore[assignment]
+    if aws_cli is not None:
+        aws_cli.add_arguments(p)
+    if not any(a.dest == "allow_partial" for a in p._actions):
+        p.add_argument("--allow-partial", action="store_true", help="exit 0/1 even if some input could not be read")
+    p.set_defaults(handler=run_scan_command)
+
+
+def add_demo_command(sub: Any) -> None:
+    p = sub.add_parser("demo", help="scan the bundled demo fleet offline and write every report format")
+    p.add_argument("--output-dir", default="smscan-demo", metavar="DIR", help="where to write (default ./smscan-demo)")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_demo_command)
+
+
+def add_merge_command(sub: Any) -> None:
+    p = sub.add_parser("merge", help="combine shard JSON results into one result and render it")
+    p.add_argument("results", nargs="+", metavar="RESULT.json")
+    p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="high")
+    p.add_argument("--allow-partial", action="store_true")
+    _add_output_arguments(p)
+    p.set_defaults(handler=run_merge_command)
+
+
+def split_list(values: Sequence[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def select_policies(policies: list[Policy], select: list[str], skip: list[str]) -> list[Policy]:
+    severities = {s.value for s in Severity}
+
+    def matches(policy: Policy, pattern: str) -> bool:
+        if pattern in severities:
+            return policy.severity.value == pattern
+        return fnmatch.fnmatchcase(policy.id, pattern)
+
+    for pattern in select + skip:
+        if pattern not in severities and not any(matches(p, pattern) for p in policies):
+            raise UsageError(f"--select/--skip {pattern!r} matches no policy (see `smscan policy list`)")
+    chosen = [p for p in policies if not select or any(matches(p, s) for s in select)]
+    chosen = [p for p in chosen if not any(matches(p, s) for s in skip)]
+    if not chosen:
+        raise UsageError("no policy left to run after --select/--skip")
+    return chosen
+
+
+def gate(result: ScanResult, fail_on: str, allow_partial: bool) -> tuple[int, str]:
+    """The exit code and a one-line verdict. Incomplete beats failing: an audit must notice."""
+    if not result.complete and not allow_partial:
+        return EXIT_INCOMPLETE, "INCOMPLETE: some inputs could not be scanned (exit 3; --allow-partial to accept)"
+    if fail_on == "never":
+        return EXIT_OK, "PASSED: --fail-on never"
+    threshold = Severity(fail_on).rank
+    failing = [
+        f for f in result.findings if f.status is Status.FAIL and f.severity.rank >= threshold
+    ]
+    if failing:
+        return EXIT_FAIL, f"FAILED: {len(failing)} finding(s) at or above {fail_on} (exit 1)"
+    return EXIT_OK, f"PASSED: no finding at or above {fail_on}"
+
+
+def run_scan_command(args: argparse.Namespace) -> int:
+    from scanner.policy.loader import load_policies
+
+    config = load_config(args.config)
+    params = merge_params(config.params, args.param)
+    policies = load_policies(args.policies or config.policies, params)
+    policies = select_policies(policies, split_list(args.select) or config.select, split_list(args.skip) or config.skip)
+    formats = _formats(args, config)
+    from scanner.output import check_writable, plan_targets
+
+    targets = plan_targets(formats, args.output_dir or config.output_dir, args.output)
+    check_writable(targets)
+    sources = _sources(args, policies)
+    fail_on = args.fail_on or config.fail_on or "high"
+    return _scan_and_report(sources, policies, args, targets, fail_on, args.include_passed or config.include_passed)
+
+
+def _formats(args: argparse.Namespace, config: Config) -> list[str]:
+    from reports import FORMATS
+
+    formats = split_list(args.format or []) or config.formats or ["json"]
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    return list(dict.fromkeys(formats))
+
+
+def _sources(args: argparse.Namespace, policies: list[Policy]) -> list[Any]:
+    sources: list[Any] = []
+    if args.input:
+        from scanner.sources.files import FileSource
+
+        sources.append(FileSource(args.input))
+    if getattr(args, "aws", False):
+        from scanner.engine import Engine
+        from scanner.progress import Progress
+        from scanner.sources import aws_cli
+
+        progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
+        sources.append(aws_cli.build_source(args, Engine(policies).fields_read(), progress))
+    if not sources:
+        raise UsageError("nothing to scan: give --input PATH (files, directories, -) or --aws")
+    return sources
+
+
+def _scan_and_report(
+    sources: list[Any], policies: list[Policy], args: argparse.Namespace, targets: list[Any],
+    fail_on: str, include_passed: bool,
+) -> int:
+    from scanner.scan import ScanSettings, run_scan
+
+    settings = ScanSettings(include_passed=include_passed, fail_on=fail_on)
+    result = run_scan(sources, policies, settings)
+    return _report(result, args, targets, fail_on, getattr(args, "allow_partial", False))
+
+
+def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], fail_on: str, allow_partial: bool) -> int:
+    from reports import RenderOptions, renderer
+    from scanner.output import emit
+    from scanner.summary import format_summary
+
+    options = RenderOptions(
+        generated_at=result.meta.finished_at,
+        sarif_root=Path(getattr(args, "sarif_root", None) or Path.cwd()),
+        sarif_category=getattr(args, "sarif_category", None),
+        include_passed=getattr(args, "include_passed", False),
+    )
+    rendered = [(target, renderer(target.fmt)(result, options)) for target in targets]
+    written = [emit(target, text) for target, text in rendered]
+    code, verdict = gate(result, fail_on, allow_partial)
+    if not getattr(args, "quiet", False):
+        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], verdict))
+    return code
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    from reports import FORMATS
+    from scanner.output import check_writable, plan_targets
+    from scanner.policy.loader import load_policies
+    from scanner.sources.files import FileSource
+
+    policies = load_policies()
+    targets = plan_targets(list(FORMATS), args.output_dir, None)
+    check_writable(targets)
+    demo_args = argparse.Namespace(quiet=args.quiet, include_passed=False, sarif_root=None, sarif_category="demo")
+    from scanner.scan import ScanSettings, run_scan
+
+    result = run_scan([FileSource([str(DEMO_FLEET)])], policies, ScanSettings())
+    _report(result, demo_args, targets, "never", allow_partial=False)
+    if not args.quiet:
+        print(f"Open {targets[-1].path} in a browser to read the audit report.", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_merge_command(args: argparse.Namespace) -> int:
+    from scanner.merge import merge_results
+    from scanner.output import check_writable, plan_targets
+
+    targets = plan_targets(_formats(args, Config()), args.output_dir, args.output)
+    check_writable(targets)
+    result = merge_results([Path(p) for p in args.results])
+    return _report(result, args, targets, args.fail_on, args.allow_partial)

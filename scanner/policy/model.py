@@ -1,0 +1,51 @@
+"""A compiled policy: metadata for reports plus the conditions the engine runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.models import PolicyInfo, Severity, Status
+from scanner.policy.conditions import Condition
+from scanner.policy.messages import MessageTemplate
+
+
+@dataclass(frozen=True)
+class Example:
+    expected: Status
+    data: dict[str, Any]
+    line: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    info: PolicyInfo
+    check: Condition
+    when: Condition | None = None
+    message: MessageTemplate | None = None
+    examples: tuple[Example, ...] = ()
+    example_params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def severity(self) -> Severity:
+        return self.info.severity
+
+    def fields_read(self) -> frozenset[str] | None:
+        """Top-level record fields this policy reads; None when a path could read any field."""
+        fields: set[str] = set()
+        for condition in (self.check, self.when):
+            if condition is None:
+                continue
+            for leaf in condition.leaves():
+                for path in (leaf.subject, leaf.arg_path):
+                    if path is None:
+                        continue
+                    if path.top_field is None:
+                        return None
+                    fields.add(path.top_field)
+        return frozenset(fields)

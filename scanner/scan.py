@@ -1,0 +1,108 @@
+"""Run sources through the engine and gather a ScanResult.
+
+Memory stays bounded by what will be reported: PASS and NOT_APPLICABLE verdicts
+are only counted (unless listing them was asked for), so a million-record scan
+keeps its failures, not its passes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner import __version__
+from scanner.engine import Engine
+from scanner.models import Finding, Problem, Record, ScanMeta, ScanResult, Status
+from scanner.policy.model import Policy
+from scanner.sources import Source
+
+
+@dataclass
+class Tally:
+    counts: dict[str, dict[Status, int]]
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    records: int = 0
+
+    @classmethod
+    def for_policies(cls, policies: Iterable[Policy]) -> Tally:
+        return cls(counts={p.id: {s: 0 for s in Status} for p in policies})
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    include_passed: bool = False
+    fail_on: str = "high"
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def evaluate_items(
+    items: Iterable[Record | Problem],
+    engine: Engine,
+    tally: Tally,
+    on_record: Callable[[int], None] | None = None,
+) -> None:
+    for item in items:
+        if isinstance(item, Problem):
+            tally.errors.append(item)
+            continue
+        tally.records += 1
+        for verdict in engine.evaluate(item):
+            tally.counts[verdict.policy.id][verdict.status] += 1
+            if verdict.finding is not None:
+                tally.findings.append(verdict.finding)
+        if on_record is not None:
+            on_record(tally.records)
+
+
+def run_scan(
+    sources: Sequence[Source],
+    policies: Sequence[Policy],
+    settings: ScanSettings,
+    *,
+    clock: Callable[[], str] = utc_now,
+    on_record: Callable[[int], None] | None = None,
+) -> ScanResult:
+    started_at, started = clock(), time.monotonic()
+    engine = Engine(policies, explain_passed=settings.include_passed)
+    tally = Tally.for_policies(policies)
+    for source in sources:
+        evaluate_items(source.items(), engine, tally, on_record)
+    scope: dict[str, Any] = {}
+    api_calls: dict[str, int] = {}
+    notes: list[str] = []
+    for source in sources:
+        scope.update(getattr(source, "scope", dict)())
+        for op, n in getattr(source, "api_calls", dict)().items():
+            api_calls[op] = api_calls.get(op, 0) + n
+        notes.extend(getattr(source, "notes", list)())
+    meta = ScanMeta(
+        tool_version=__version__,
+        started_at=started_at,
+        finished_at=clock(),
+        inputs=tuple(s.describe() for s in sources),
+        scope=scope,
+        params={p.id: dict(p.info.params) for p in policies if p.info.params},
+        fail_on=settings.fail_on,
+        duration_seconds=round(time.monotonic() - started, 3),
+        records_scanned=tally.records,
+        api_calls=api_calls,
+        notes=tuple(notes),
+    )
+    return build_result(meta, policies, tally)
+
+
+def build_result(meta: ScanMeta, policies: Sequence[Policy], tally: Tally) -> ScanResult:
+    return ScanResult(
+        meta=meta,
+        policies=tuple(p.info for p in policies),
+        findings=tuple(sorted(tally.findings, key=lambda f: f.sort_key)),
+        counts=tally.counts,
+        errors=tuple(tally.errors),
+    )

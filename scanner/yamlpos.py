@@ -1,0 +1,147 @@
+"""Load YAML keeping the line and column of every key, and refuse what a policy never needs.
+
+Policies and waivers are trusted, but they are still files a person edits: every
+error must point at FILE:LINE:COL. PyYAML's safe_load loses positions and silently
+keeps the last of two duplicate keys, so we compose the node tree ourselves.
+Anchors and aliases are refused outright: no policy needs them, and they are how
+a "billion laughs" file explodes in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_MAX_BYTES = 1024 * 1024  # a policy is a few KB; 1 MiB is generous
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int  # 1-based
+    col: int  # 1-based
+
+
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping that remembers where it and each of its keys stand."""
+
+    pos: Pos
+    key_pos: dict[str, Pos]
+
+
+class YList(list):  # type: ignore[type-arg]
+    pos: Pos
+    item_pos: list[Pos]
+
+
+class YamlProblem(Exception):
+    """One problem with a YAML document, already positioned."""
+
+    def __init__(self, message: str, pos: Pos | None = None) -> None:
+        self.pos = pos
+        super().__init__(message)
+
+
+def _pos(mark: Any) -> Pos:
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+_scalar_constructor = yaml.SafeLoader(stream="")
+
+
+def _convert(node: yaml.Node, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _pos(node.start_mark))
+    if isinstance(node, yaml.MappingNode):
+        result = YMap()
+        result.pos = _pos(node.start_mark)
+        result.key_pos = {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node, depth + 1)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise YamlProblem("mapping keys must be plain scalars", _pos(key_node.start_mark))
+            key = str(key) if not isinstance(key, str) else key
+            if key == "<<":
+                raise YamlProblem("merge keys (<<) are not supported", _pos(key_node.start_mark))
+            if key in result:
+                first = result.key_pos[key]
+                raise YamlProblem(
+                    f"duplicate key {key!r} (first defined at line {first.line})",
+                    _pos(key_node.start_mark),
+                )
+            result.key_pos[key] = _pos(key_node.start_mark)
+            result[key] = _convert(value_node, depth + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = YList(_convert(item, depth + 1) for item in node.value)
+        items.pos = _pos(node.start_mark)
+        items.item_pos = [_pos(item.start_mark) for item in node.value]
+        return items
+    return _scalar_constructor.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+class _NoAliasComposer(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):  # type: ignore[no-untyped-call]
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise YamlProblem("aliases (*name) are not supported", _pos(event.start_mark))
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise YamlProblem("anchors (&name) are not supported", _pos(event.start_mark))
+        return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+
+
+def parse_text(text: str) -> Any:
+    """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem."""
+    loader = _NoAliasComposer(text)
+    try:
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "\t" in problem or "'\\t'" in problem:
+            problem = "tab characters are not allowed for indentation"
+        raise YamlProblem(f"invalid YAML: {problem}", _pos(mark) if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    if node is None:
+        return None
+    return _convert(node, 0)
+
+
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Read a YAML file as UTF-8 (a BOM is accepted), within a size limit. Raises YamlProblem."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise YamlProblem(f"file is {size} bytes, larger than the {max_bytes}-byte limit")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlProblem("not valid UTF-8", Pos(line, col)) from None
+
+
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    return parse_text(read_text(path, max_bytes))
+
+
+def to_plain(value: Any) -> Any:
+    """YMap/YList -> dict/list (and YAML dates -> ISO strings) for use as record-like data."""
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
