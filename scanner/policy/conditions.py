@@ -60,12 +60,20 @@ class Leaf:
     def label(self) -> str:
         return self.subject.text if self.subject else f"param {self.param_name}"
 
+    @property
+    def key_hint(self) -> str | None:
+        """The path's last name: secret detection judges a bare string by its key."""
+        if self.subject is None:
+            return None
+        last = self.subject.text.rsplit(".", 1)[-1].strip("[]'\"* ")
+        return last if last and last != "$" else None
+
     def holds(self, ctx: EvalContext) -> bool:
         values = ctx.lookup(self.subject) if self.subject else [self.param_value]
         note = ""
         flag = FLAG_OPERATORS.get(self.op)
         if flag is not None:
-            ok = flag(values)
+            ok = flag(values, self.key_hint)
         else:
             ok, note = self._value_test(values, ctx)
         if ctx.evidence is not None:
@@ -92,10 +100,12 @@ class Leaf:
     def _evidence(self, values: list[Any], ok: bool, note: str, ctx: EvalContext) -> Evidence:
         from scanner.secrets import find_secrets, redact
 
-        key = self.label.rsplit(".", 1)[-1].strip("[]'\"*")
+        key = self.key_hint
         if self.op == "no_secrets":
-            hits = [h for v in values if v is not None for h in find_secrets(v)]
-            actual: tuple[Any, ...] = tuple(f"{h.key}: {h.masked} ({h.kind})" for h in hits)
+            hits = [h for v in values if v is not None for h in find_secrets(v, key)]
+            actual: tuple[Any, ...] = tuple(
+                f"{h.key}: {h.masked} ({h.kind})" if h.key else f"{h.masked} ({h.kind})" for h in hits
+            )
             note = note or (
                 "no likely secret found" if not hits else f"{len(hits)} likely secret(s)"
             )

@@ -376,4 +376,4 @@ def _example_params(doc: YMap, scope: Scope, params: Mapping[str, Any]) -> dict[
     for name in values:
         if name not in params:
             scope.add(values.key_pos[name], f"examples.params.{name}", f"unknown param (declared: {', '.join(params) or 'none'})")
-    return to_plain(values)  # type: ignore[no-any-return]
+    return dict(to_plain(values))

@@ -34,7 +34,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 def _private_access(tree: nodes.Node) -> nodes.Node | None:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        name = node.attr if isinstance(node, nodes.Getattr) else getattr(getattr(node, "arg", None), "value", None)
         if isinstance(name, str) and name.startswith("_"):
             return node
     return None

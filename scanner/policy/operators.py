@@ -39,30 +39,36 @@ def _is_empty(value: Any) -> bool:
 
 
 # --- flag operators: judge the list of matched values --------------------------------
+# `key` is the path's last name (DB_PASSWORD in $.environment.DB_PASSWORD): the secret
+# detector needs it to judge a bare string by its key name.
 
 
-def _exists(values: Sequence[Any]) -> bool:
+def _exists(values: Sequence[Any], key: str | None = None) -> bool:
     return any(not _missing(v) for v in values)
 
 
-def _empty(values: Sequence[Any]) -> bool:
+def _empty(values: Sequence[Any], key: str | None = None) -> bool:
     return all(_is_empty(v) for v in values)
 
 
-def _not_empty(values: Sequence[Any]) -> bool:
+def _not_empty(values: Sequence[Any], key: str | None = None) -> bool:
     present = [v for v in values if not _missing(v)]
     return bool(present) and not any(_is_empty(v) for v in present)
 
 
-def _no_secrets(values: Sequence[Any]) -> bool:
+def _absent(values: Sequence[Any], key: str | None = None) -> bool:
+    return not _exists(values)
+
+
+def _no_secrets(values: Sequence[Any], key: str | None = None) -> bool:
     from scanner.secrets import find_secrets
 
-    return not any(find_secrets(v) for v in values if not _missing(v))
+    return not any(find_secrets(v, key) for v in values if not _missing(v))
 
 
-FLAG_OPERATORS: dict[str, Callable[[Sequence[Any]], bool]] = {
+FLAG_OPERATORS: dict[str, Callable[[Sequence[Any], str | None], bool]] = {
     "exists": _exists,
-    "absent": lambda values: not _exists(values),
+    "absent": _absent,
     "empty": _empty,
     "not_empty": _not_empty,
     "no_secrets": _no_secrets,

@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 try:  # Python 3.11 moved the parser; 3.10 still has the old module name.
-    import re._parser as sre_parse  # type: ignore[import-not-found]
+    import re._parser as sre_parse
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse  # type: ignore[no-redef]
+    import sre_parse
 
 _REPEATS = {
     sre_parse.MAX_REPEAT,
