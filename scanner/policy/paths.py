@@ -8,13 +8,20 @@ slices, recursive descent) goes to jsonpath-ng's extended parser.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-# A step is a dict key (str), a list index (int) or the wildcard (None).
-Step = str | int | None
+
+class Star(enum.Enum):
+    ITEMS = "[*]"  # jsonpath-ng: a list's items; any other non-null value counts as one item
+    FIELDS = ".*"  # jsonpath-ng: a map's values; nothing for anything else
+
+
+# A step is a map key (str), a list index (int) or a wildcard.
+Step = str | int | Star
 
 _STEP = re.compile(
     r"""\.(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)
@@ -60,9 +67,18 @@ def _parse_simple(text: str) -> tuple[Step, ...] | None:
         elif m.group("dq") is not None:
             steps.append(m.group("dq"))
         else:
-            steps.append(None)
+            steps.append(Star.FIELDS if m.group("dotstar") is not None else Star.ITEMS)
         pos = m.end()
     return tuple(steps)
+
+
+def _wildcard(star: Star, value: Any) -> list[Any]:
+    # jsonpath-ng's semantics, kept so the fast path and jsonpath-ng always agree.
+    if star is Star.FIELDS:
+        return list(value.values()) if isinstance(value, dict) else []
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
 
 
 def _walk(steps: tuple[Step, ...]) -> Callable[[Any], list[Any]]:
@@ -82,11 +98,8 @@ def _walk(steps: tuple[Step, ...]) -> Callable[[Any], list[Any]]:
         for step in steps:
             found: list[Any] = []
             for value in current:
-                if step is None:
-                    if isinstance(value, dict):
-                        found.extend(value.values())
-                    elif isinstance(value, list):
-                        found.extend(value)
+                if isinstance(step, Star):
+                    found.extend(_wildcard(step, value))
                 elif isinstance(step, int):
                     if isinstance(value, list) and -len(value) <= step < len(value):
                         found.append(value[step])
