@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scanner.models import Evidence, Finding, Record, Resource, Status
+from scanner.models import Evidence, Finding, Location, Record, Resource, Status
 from scanner.policy.conditions import EvalContext
 from scanner.policy.model import Policy
 from scanner.policy.operators import TypeMismatch
+from scanner.policy.paths import pointer_prefixes
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,20 @@ def explain(policy: Policy, record: Record, status: Status, error: str = "") -> 
         resource=resource,
         message=_message(policy, record, resource, status, evidence, error),
         evidence=evidence,
+        location=_location(record, evidence),
     )
+
+
+def _location(record: Record, evidence: tuple[Evidence, ...]) -> Location | None:
+    """For request files: the line of the first unsatisfied key, or of the job object."""
+    if not record.key_lines:
+        return None
+    failed = [e for e in evidence if not e.satisfied] or list(evidence)
+    for pointer in pointer_prefixes(failed[0].path) if failed else [""]:
+        line = record.key_lines.get(pointer)
+        if line is not None:
+            return Location(path=record.origin.source, line=line)
+    return None
 
 
 def _message(

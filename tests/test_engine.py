@@ -195,3 +195,18 @@ def test_fields_read_reports_top_level_fields(tmp_path: Path) -> None:
     assert Engine([policy]).fields_read() == {"enable_managed_spot_training", "stopping_condition", "resource_config"}
     wild = load_one(tmp_path, "check: {path: '$..Subnets', exists: true}\n")
     assert Engine([wild]).fields_read() is None
+
+
+def test_request_file_findings_point_at_the_offending_key_or_the_job(tmp_path: Path) -> None:
+    from scanner.engine import Engine
+    from scanner.models import Origin, Record
+
+    policy = load_one(tmp_path, "check: {path: '$.vpc_config.Subnets[*]', in: [subnet-ok]}\n")
+    lines = {"": 3, "/vpc_config": 10, "/vpc_config/Subnets": 11}
+    record = Record(data={"vpc_config": {"Subnets": ["subnet-bad"]}}, origin=Origin("job.json", 3, ""), key_lines=lines)
+    finding = next(Engine([policy]).evaluate(record)).finding
+    assert finding is not None and finding.location is not None
+    assert (finding.location.path, finding.location.line) == ("job.json", 11)
+    missing = Record(data={}, origin=Origin("job.json", 3, ""), key_lines={"": 3})
+    finding = next(Engine([policy]).evaluate(missing)).finding
+    assert finding is not None and finding.location is not None and finding.location.line == 3

@@ -145,3 +145,20 @@ def compile_path(text: str) -> CompiledPath:
             top_field = None  # `$[*]` or `$.*` reads every field
         return CompiledPath(text, top_field, _walk(steps))
     return CompiledPath(text, top_field, _jsonpath_ng(text))
+
+
+def pointer_prefixes(text: str) -> list[str]:
+    """JSON pointers for a path's leading plain steps, longest first, ending with "" (the record).
+
+    `$.vpc_config.Subnets[*]` -> ["/vpc_config/Subnets", "/vpc_config", ""]. Used to point a
+    request-file finding at the line of the offending key, or of the job when the key is missing.
+    """
+    steps = _parse_simple(text) or ()
+    pointers = [""]
+    current = ""
+    for step in steps:
+        if isinstance(step, Star):
+            break
+        current += "/" + str(step).replace("~", "~0").replace("/", "~1")
+        pointers.append(current)
+    return pointers[::-1]
