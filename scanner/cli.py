@@ -47,11 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
-    logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
-        format="smscan: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=logging.WARNING, format="smscan: %(levelname)s: %(message)s", stream=sys.stderr)
+    if getattr(args, "verbose", False):
+        # Our own API-call and retry log only; botocore's debug output would drown it.
+        logging.getLogger("scanner").setLevel(logging.DEBUG)
     try:
         code: int = args.handler(args)
         return code

@@ -25,14 +25,14 @@ class Pos:
     col: int  # 1-based
 
 
-class YMap(dict):  # type: ignore[type-arg]
+class YMap(dict):
     """A mapping that remembers where it and each of its keys stand."""
 
     pos: Pos
     key_pos: dict[str, Pos]
 
 
-class YList(list):  # type: ignore[type-arg]
+class YList(list):
     pos: Pos
     item_pos: list[Pos]
 
@@ -80,26 +80,30 @@ def _convert(node: yaml.Node, depth: int) -> Any:
         items.pos = _pos(node.start_mark)
         items.item_pos = [_pos(item.start_mark) for item in node.value]
         return items
-    return _scalar_constructor.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    try:
+        return _scalar_constructor.construct_object(node, deep=True)
+    except (ValueError, yaml.constructor.ConstructorError) as exc:
+        # An impossible date such as 2027-02-30 makes PyYAML raise a bare ValueError.
+        raise YamlProblem(f"invalid value: {str(exc).splitlines()[0]}", _pos(node.start_mark)) from None
 
 
 class _NoAliasComposer(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):  # type: ignore[no-untyped-call]
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
             raise YamlProblem("aliases (*name) are not supported", _pos(event.start_mark))
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise YamlProblem("anchors (&name) are not supported", _pos(event.start_mark))
-        return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)
 
 
 def parse_text(text: str) -> Any:
     """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem."""
     loader = _NoAliasComposer(text)
     try:
-        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -109,7 +113,7 @@ def parse_text(text: str) -> Any:
     except yaml.YAMLError as exc:
         raise YamlProblem(f"invalid YAML: {exc}") from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     if node is None:
         return None
     return _convert(node, 0)
