@@ -66,7 +66,6 @@ def run_test(args: argparse.Namespace) -> int:
 def example_failures(policies: list[Policy]) -> list[str]:
     """One line per example whose status is not the one it declares."""
     from scanner.engine import Engine
-
     from scanner.policy.loader import load_policies
 
     failures = []

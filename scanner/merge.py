@@ -27,7 +27,7 @@ def merge_results(paths: Sequence[Path]) -> ScanResult:
         results.append(load(text, str(path)))
     first = results[0]
     digests = {p.id: p.digest for p in first.policies}
-    for path, result in zip(paths, results):
+    for path, result in zip(paths, results, strict=True):
         if {p.id: p.digest for p in result.policies} != digests:
             raise UsageError(f"{path}: was scanned with a different policy pack than {paths[0]}")
     seen: set[tuple[str, str]] = set()
