@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scanner.cli_gate import Gate, add_gate_arguments, verdict
 from scanner.config import FAIL_ON_CHOICES, Config, load_config, merge_params
 from scanner.errors import UsageError
-from scanner.models import ScanResult, Severity, Status
+from scanner.models import ScanResult, Severity
 from scanner.policy.model import Policy
+from scanner.scan import ScanSettings, run_scan
 
 DEMO_FLEET = Path(__file__).parent / "data" / "demo_fleet.jsonl"
-EXIT_OK, EXIT_FAIL, EXIT_INCOMPLETE = 0, 1, 3
+EXIT_OK = 0
 
 
 def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +48,7 @@ def add_scan_command(sub: Any) -> None:
     p.add_argument("--config", metavar="FILE", help="settings file (default: ./smscan.yaml when present)")
     p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, help="exit 1 when a FAIL is at or above this severity (default high)")
     _add_output_arguments(p)
+    add_gate_arguments(p)
     try:
         from scanner.sources import aws_cli
     except ImportError:  # the live AWS source is optional at this layer
@@ -95,28 +98,14 @@ def select_policies(policies: list[Policy], select: list[str], skip: list[str]) 
     return chosen
 
 
-def gate(result: ScanResult, fail_on: str, allow_partial: bool) -> tuple[int, str]:
-    """The exit code and a one-line verdict. Incomplete beats failing: an audit must notice."""
-    if not result.complete and not allow_partial:
-        return EXIT_INCOMPLETE, "INCOMPLETE: some inputs could not be scanned (exit 3; --allow-partial to accept)"
-    if fail_on == "never":
-        return EXIT_OK, "PASSED: --fail-on never"
-    threshold = Severity(fail_on).rank
-    failing = [
-        f for f in result.findings if f.status is Status.FAIL and f.severity.rank >= threshold
-    ]
-    if failing:
-        return EXIT_FAIL, f"FAILED: {len(failing)} finding(s) at or above {fail_on} (exit 1)"
-    return EXIT_OK, f"PASSED: no finding at or above {fail_on}"
-
-
 def run_scan_command(args: argparse.Namespace) -> int:
     from scanner.policy.loader import load_policies
 
     config = load_config(args.config)
     params = merge_params(config.params, args.param)
-    policies = load_policies(args.policies or config.policies, params)
-    policies = select_policies(policies, split_list(args.select) or config.select, split_list(args.skip) or config.skip)
+    loaded = load_policies(args.policies or config.policies, params)
+    policies = select_policies(loaded, split_list(args.select) or config.select, split_list(args.skip) or config.skip)
+    gate = Gate.prepare(args, config.waivers, [p.id for p in loaded])
     formats = _formats(args, config)
     from scanner.output import check_writable, plan_targets
 
@@ -124,7 +113,10 @@ def run_scan_command(args: argparse.Namespace) -> int:
     check_writable(targets)
     sources = _sources(args, policies)
     fail_on = args.fail_on or config.fail_on or "high"
-    return _scan_and_report(sources, policies, args, targets, fail_on, args.include_passed or config.include_passed)
+    settings = ScanSettings(include_passed=args.include_passed or config.include_passed, fail_on=fail_on)
+    result = run_scan(sources, policies, settings, waivers=gate.waivers, present=gate.present)
+    result = gate.finish(result)
+    return _report(result, args, targets, fail_on, getattr(args, "allow_partial", False), gate)
 
 
 def _formats(args: argparse.Namespace, config: Config) -> list[str]:
@@ -155,18 +147,10 @@ def _sources(args: argparse.Namespace, policies: list[Policy]) -> list[Any]:
     return sources
 
 
-def _scan_and_report(
-    sources: list[Any], policies: list[Policy], args: argparse.Namespace, targets: list[Any],
-    fail_on: str, include_passed: bool,
+def _report(
+    result: ScanResult, args: argparse.Namespace, targets: list[Any], fail_on: str, allow_partial: bool,
+    gate: Gate | None = None,
 ) -> int:
-    from scanner.scan import ScanSettings, run_scan
-
-    settings = ScanSettings(include_passed=include_passed, fail_on=fail_on)
-    result = run_scan(sources, policies, settings)
-    return _report(result, args, targets, fail_on, getattr(args, "allow_partial", False))
-
-
-def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], fail_on: str, allow_partial: bool) -> int:
     from reports import RenderOptions, renderer
     from scanner.output import emit
     from scanner.summary import format_summary
@@ -179,9 +163,9 @@ def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], fa
     )
     rendered = [(target, renderer(target.fmt)(result, options)) for target in targets]
     written = [emit(target, text) for target, text in rendered]
-    code, verdict = gate(result, fail_on, allow_partial)
+    code, text = verdict(result, fail_on, allow_partial, gate)
     if not getattr(args, "quiet", False):
-        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], verdict))
+        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], text))
     return code
 
 
@@ -195,8 +179,6 @@ def run_demo_command(args: argparse.Namespace) -> int:
     targets = plan_targets(list(FORMATS), args.output_dir, None)
     check_writable(targets)
     demo_args = argparse.Namespace(quiet=args.quiet, include_passed=False, sarif_root=None, sarif_category="demo")
-    from scanner.scan import ScanSettings, run_scan
-
     result = run_scan([FileSource([str(DEMO_FLEET)])], policies, ScanSettings())
     _report(result, demo_args, targets, "never", allow_partial=False)
     if not args.quiet:

@@ -7,16 +7,19 @@ keeps its failures, not its passes.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanner import __version__
+from scanner.baseline import record_key
 from scanner.engine import Engine
 from scanner.models import Finding, Problem, Record, ScanMeta, ScanResult, Status
 from scanner.policy.model import Policy
 from scanner.sources import Source
+from scanner.waivers import WaiverSet
 
 
 @dataclass
@@ -46,6 +49,9 @@ def evaluate_items(
     items: Iterable[Record | Problem],
     engine: Engine,
     tally: Tally,
+    *,
+    waivers: WaiverSet | None = None,
+    present: set[str] | None = None,
     on_record: Callable[[int], None] | None = None,
 ) -> None:
     for item in items:
@@ -53,10 +59,19 @@ def evaluate_items(
             tally.errors.append(item)
             continue
         tally.records += 1
+        if present is not None:
+            present.add(record_key(item))
         for verdict in engine.evaluate(item):
-            tally.counts[verdict.policy.id][verdict.status] += 1
-            if verdict.finding is not None:
-                tally.findings.append(verdict.finding)
+            status, finding = verdict.status, verdict.finding
+            # Only a FAIL can be waived; the waived finding stays in every report.
+            if status is Status.FAIL and waivers is not None and finding is not None:
+                waiver = waivers.match(verdict.policy.id, item)
+                if waiver is not None:
+                    status = Status.WAIVED
+                    finding = dataclasses.replace(finding, status=status, waiver=waiver)
+            tally.counts[verdict.policy.id][status] += 1
+            if finding is not None:
+                tally.findings.append(finding)
         if on_record is not None:
             on_record(tally.records)
 
@@ -67,13 +82,15 @@ def run_scan(
     settings: ScanSettings,
     *,
     clock: Callable[[], str] = utc_now,
+    waivers: WaiverSet | None = None,
+    present: set[str] | None = None,
     on_record: Callable[[int], None] | None = None,
 ) -> ScanResult:
     started_at, started = clock(), time.monotonic()
     engine = Engine(policies, explain_passed=settings.include_passed)
     tally = Tally.for_policies(policies)
     for source in sources:
-        evaluate_items(source.items(), engine, tally, on_record)
+        evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)
     scope: dict[str, Any] = {}
     api_calls: dict[str, int] = {}
     notes: list[str] = []
@@ -82,6 +99,9 @@ def run_scan(
         for op, n in getattr(source, "api_calls", dict)().items():
             api_calls[op] = api_calls.get(op, 0) + n
         notes.extend(getattr(source, "notes", list)())
+    if waivers is not None:
+        report = waivers.report()
+        notes.extend(report.expired + report.stale + report.tag_notes)
     meta = ScanMeta(
         tool_version=__version__,
         started_at=started_at,

@@ -1,0 +1,96 @@
+"""The CI-gate half of `smscan scan`: waivers, baseline, history and the exit code.
+
+Everything that can be wrong with these inputs (a bad waiver, a missing baseline,
+a foreign history file) is checked before the scan starts, so a long AWS scan
+never ends in a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import UsageError
+from scanner.models import ScanResult, Severity, Status
+from scanner.waivers import DEFAULT_FILE, WaiverSet, load_waivers
+
+EXIT_OK, EXIT_FAIL, EXIT_INCOMPLETE = 0, 1, 3
+
+
+def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
+    gate = parser.add_argument_group("gate")
+    gate.add_argument("--waivers", metavar="FILE", help=f"waivers file (default: ./{DEFAULT_FILE} when present)")
+    gate.add_argument("--strict-waivers", action="store_true", help="fail the run when a waiver is expired or stale")
+    gate.add_argument("--baseline", metavar="PREVIOUS.json", help="mark findings new/unchanged against a previous JSON result")
+    gate.add_argument("--fail-on-new-only", action="store_true", help="gate only on findings new since the baseline")
+    gate.add_argument("--history", metavar="PATH", help="SQLite file: record this scan, report new/fixed and a trend")
+
+
+@dataclass
+class Gate:
+    waivers: WaiverSet
+    previous: ScanResult | None = None
+    history: Path | None = None
+    strict_waivers: bool = False
+    new_only: bool = False
+    present: set[str] = field(default_factory=set)
+
+    @classmethod
+    def prepare(cls, args: argparse.Namespace, config_waivers: str | None, policy_ids: list[str]) -> Gate:
+        from scanner.baseline import load_baseline
+        from scanner.history import check_history
+
+        today = datetime.now(timezone.utc).date()
+        path = args.waivers or config_waivers or (DEFAULT_FILE if Path(DEFAULT_FILE).exists() else None)
+        waivers = load_waivers(Path(path), today, policy_ids=policy_ids) if path else WaiverSet.empty(today)
+        previous = load_baseline(Path(args.baseline)) if args.baseline else None
+        history = Path(args.history) if args.history else None
+        if history is not None:
+            check_history(history)
+        if args.fail_on_new_only and previous is None and history is None:
+            raise UsageError("--fail-on-new-only needs --baseline FILE or --history PATH")
+        return cls(waivers, previous, history, args.strict_waivers, args.fail_on_new_only)
+
+    def finish(self, result: ScanResult) -> ScanResult:
+        """Apply the baseline and record history, once the scan is over."""
+        from scanner.baseline import apply_baseline
+        from scanner.history import record_scan
+
+        if self.previous is not None:
+            result = apply_baseline(result, self.previous, self.present)
+        if self.history is not None:
+            result = record_scan(self.history, result, compare=self.previous is None, present=self.present)
+        return result
+
+
+def verdict(result: ScanResult, fail_on: str, allow_partial: bool, gate: Gate | None = None) -> tuple[int, str]:
+    """The exit code and a one-line verdict. Incomplete beats failing: an audit must notice."""
+    if not result.complete and not allow_partial:
+        return EXIT_INCOMPLETE, "INCOMPLETE: some inputs could not be scanned (exit 3; --allow-partial to accept)"
+    if gate is not None and gate.strict_waivers:
+        violations = gate.waivers.report().violations
+        if violations:
+            return EXIT_FAIL, f"FAILED: {len(violations)} expired or stale waiver(s) with --strict-waivers (exit 1)"
+    if fail_on == "never":
+        return EXIT_OK, "PASSED: --fail-on never"
+    candidates: list[Any] = list(result.findings)
+    scope = ""
+    if gate is not None and gate.new_only:
+        from scanner.baseline import new_failures
+
+        candidates, scope = new_failures(result), "new "
+    threshold = Severity(fail_on).rank
+    failing = [f for f in candidates if f.status is Status.FAIL and f.severity.rank >= threshold]
+    if failing:
+        return EXIT_FAIL, f"FAILED: {len(failing)} {scope}finding(s) at or above {fail_on} (exit 1)"
+    return EXIT_OK, f"PASSED: no {scope}finding at or above {fail_on}"
+
+
+def with_notes(result: ScanResult, notes: list[str]) -> ScanResult:
+    if not notes:
+        return result
+    return dataclasses.replace(result, meta=dataclasses.replace(result.meta, notes=tuple(result.meta.notes) + tuple(notes)))
