@@ -43,6 +43,8 @@ FORMATS: dict[str, Format] = {
         Format("json", "reports.json_report", "json", "versioned JSON document (the source of truth)"),
         Format("sarif", "reports.sarif", "sarif", "SARIF 2.1.0 for GitHub code scanning"),
         Format("html", "reports.html", "html", "self-contained HTML audit report"),
+        Format("junit", "reports.junit", "junit.xml", "JUnit XML: a testcase per policy and job"),
+        Format("markdown", "reports.markdown", "md", "short Markdown summary (GitHub step summary)"),
     )
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from scanner.policy.model import Policy
 from scanner.scan import ScanSettings, run_scan
 
 DEMO_FLEET = Path(__file__).parent / "data" / "demo_fleet.jsonl"
+DEMO_CONFIG = Path(__file__).parent / "data" / "demo-config.yaml"  # the demo fleet's allowlists
 EXIT_OK = 0
 
 
@@ -37,6 +39,9 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_scan_command(sub: Any) -> None:
     p = sub.add_parser("scan", help="scan training jobs from files or AWS and write reports")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="repository files or directories to search for job-request documents "
+                        "(CreateTrainingJob requests, SageMaker Pipelines, Step Functions)")
     p.add_argument("--input", "-i", action="append", default=[], metavar="PATH",
                    help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable)")
     p.add_argument("--policies", "-p", action="append", default=[], metavar="PATH",
@@ -131,6 +136,10 @@ def _formats(args: argparse.Namespace, config: Config) -> list[str]:
 
 def _sources(args: argparse.Namespace, policies: list[Policy]) -> list[Any]:
     sources: list[Any] = []
+    if args.paths:
+        from scanner.sources.requests import RequestFileSource
+
+        sources.append(RequestFileSource(args.paths))
     if args.input:
         from scanner.sources.files import FileSource
 
@@ -143,7 +152,7 @@ def _sources(args: argparse.Namespace, policies: list[Policy]) -> list[Any]:
         progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
         sources.append(aws_cli.build_source(args, Engine(policies).fields_read(), progress))
     if not sources:
-        raise UsageError("nothing to scan: give --input PATH (files, directories, -) or --aws")
+        raise UsageError("nothing to scan: give request-file PATHs, --input PATH (records; - for stdin) or --aws")
     return sources
 
 
@@ -152,7 +161,7 @@ def _report(
     gate: Gate | None = None,
 ) -> int:
     from reports import RenderOptions, renderer
-    from scanner.output import emit
+    from scanner.output import append_text, emit
     from scanner.summary import format_summary
 
     options = RenderOptions(
@@ -163,6 +172,10 @@ def _report(
     )
     rendered = [(target, renderer(target.fmt)(result, options)) for target in targets]
     written = [emit(target, text) for target, text in rendered]
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    markdown = next((text for target, text in rendered if target.fmt == "markdown"), None)
+    if summary_file and markdown is not None:
+        append_text(Path(summary_file), markdown)
     code, text = verdict(result, fail_on, allow_partial, gate)
     if not getattr(args, "quiet", False):
         sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], text))
@@ -175,7 +188,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
     from scanner.policy.loader import load_policies
     from scanner.sources.files import FileSource
 
-    policies = load_policies()
+    policies = load_policies((), load_config(str(DEMO_CONFIG)).params)
     targets = plan_targets(list(FORMATS), args.output_dir, None)
     check_writable(targets)
     demo_args = argparse.Namespace(quiet=args.quiet, include_passed=False, sarif_root=None, sarif_category="demo")

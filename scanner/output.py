@@ -72,3 +72,12 @@ def emit(target: Target, text: str) -> str:
         return "<stdout>"
     write_atomic(target.path, text)
     return str(target.path)
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append to a file someone else owns (GitHub's step summary); never truncate it."""
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise RenderError(f"{path}: cannot append the step summary ({exc.strerror})") from None
