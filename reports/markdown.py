@@ -1,0 +1,135 @@
+"""A short GitHub-flavored Markdown summary, for $GITHUB_STEP_SUMMARY or a PR comment.
+
+Verdict, totals by status and by severity, compliance score, the top failing
+policies, the first failures and the number of problems. It is a summary: the JSON,
+SARIF and HTML reports hold everything.
+
+Job names, messages and problem texts come from scanned data, which an attacker may
+control (a job name is free text up to 63 characters, a request file in a pull
+request is anything). Every such string goes through `text()`: control characters
+and newlines become spaces, `& < >` become entities (so no HTML element can appear),
+and Markdown punctuation is backslash-escaped (so no link, image, code span,
+emphasis, mention or table cell boundary can appear); long values are cut.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reports import RenderOptions
+from scanner.models import Finding, ScanResult, Severity, Status
+
+TOP_POLICIES = 10
+FIRST_FAILURES = 20
+FIRST_PROBLEMS = 5
+MAX_CELL = 160
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|~@$:])")
+_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+
+
+def text(value: object, limit: int = MAX_CELL) -> str:
+    """`value` as inert Markdown text, safe in a table cell."""
+    raw = _CONTROL.sub(" ", str(value)).strip()
+    if len(raw) > limit:
+        raw = raw[: limit - 1] + "…"
+    for char, entity in _ENTITIES:
+        raw = raw.replace(char, entity)
+    return _PUNCTUATION.sub(r"\\\1", raw)
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    lines = [f"## smscan: {_verdict(result)}", ""]
+    meta = result.meta
+    score = result.compliance_score
+    shown = "n/a (nothing evaluated)" if score is None else f"{score:.1%}"
+    lines.append(
+        f"{meta.records_scanned} training job(s) × {len(result.policies)} policies · "
+        f"compliance score **{shown}** · smscan {text(meta.tool_version)} · "
+        f"{text(options.generated_at)}"
+    )
+    lines += ["", "| " + " | ".join(s.value for s in Status) + " |"]
+    lines.append("|" + " ---: |" * len(Status))
+    lines.append("| " + " | ".join(str(result.total(s)) for s in Status) + " |")
+    failing = _failing(result)
+    by_severity = {s: sum(f.severity is s for f in failing) for s in Severity}
+    lines += ["", "Failures by severity: " + " · ".join(
+        f"{s.value} **{by_severity[s]}**" for s in reversed(Severity)
+    )]
+    lines += _top_policies(result, failing)
+    lines += _first_failures(failing)
+    lines += _problems(result)
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(result: ScanResult) -> str:
+    fail_on = result.meta.fail_on
+    failing = _failing(result)
+    if fail_on != "never":
+        threshold = Severity(fail_on).rank
+        failing = [f for f in failing if f.severity.rank >= threshold]
+    if not result.complete:
+        return "⚠️ INCOMPLETE — some inputs could not be scanned"
+    if failing and fail_on != "never":
+        return f"❌ FAILED — {len(failing)} finding(s) at or above {text(fail_on)}"
+    return f"✅ PASSED — no finding at or above {text(fail_on)}"
+
+
+def _failing(result: ScanResult) -> list[Finding]:
+    return [f for f in result.findings if f.status is Status.FAIL]
+
+
+def _top_policies(result: ScanResult, failing: list[Finding]) -> list[str]:
+    if not failing:
+        return []
+    jobs: dict[str, set[str]] = {}
+    severity: dict[str, Severity] = {}
+    for f in failing:
+        jobs.setdefault(f.policy_id, set()).add(f.resource.arn or str(f.resource.origin))
+        severity[f.policy_id] = f.severity
+    ranked = sorted(jobs, key=lambda p: (-severity[p].rank, -len(jobs[p]), p))
+    lines = ["", "### Top failing policies", "", "| policy | severity | failing jobs |"]
+    lines.append("| --- | --- | ---: |")
+    for policy_id in ranked[:TOP_POLICIES]:
+        info = result.policy(policy_id)
+        title = f" — {text(info.title)}" if info else ""
+        row = (text(policy_id) + title, severity[policy_id].value, str(len(jobs[policy_id])))
+        lines.append("| " + " | ".join(row) + " |")
+    if len(ranked) > TOP_POLICIES:
+        lines += ["", f"… and {len(ranked) - TOP_POLICIES} more failing policies."]
+    return lines
+
+
+def _first_failures(failing: list[Finding]) -> list[str]:
+    if not failing:
+        return []
+    lines = ["", "### Failures", "", "| severity | policy | job | message |"]
+    lines.append("| --- | --- | --- | --- |")
+    for f in failing[:FIRST_FAILURES]:
+        job = f.resource.name or f.resource.arn or str(f.resource.origin)
+        where = f" ({text(_where(f))})" if f.location is not None else ""
+        row = (f.severity.value, text(f.policy_id), text(job) + where, text(f.message))
+        lines.append("| " + " | ".join(row) + " |")
+    if len(failing) > FIRST_FAILURES:
+        lines += ["", f"… and {len(failing) - FIRST_FAILURES} more failures (see the full report)."]
+    return lines
+
+
+def _where(finding: Finding) -> str:
+    loc = finding.location
+    return "" if loc is None else f"{loc.path}:{loc.line}"
+
+
+def _problems(result: ScanResult) -> list[str]:
+    problems = [p for p in result.errors if p.kind != "note"]
+    notes = len(result.errors) - len(problems)
+    if not problems and not notes:
+        return []
+    lines = ["", f"**{len(problems)} problem(s)** (not scanned) and {notes} note(s)."]
+    if problems:
+        lines.append("")
+        lines += [f"- {text(p)}" for p in problems[:FIRST_PROBLEMS]]
+        if len(problems) > FIRST_PROBLEMS:
+            lines.append(f"- … and {len(problems) - FIRST_PROBLEMS} more (see the JSON report)")
+    return lines
