@@ -34,14 +34,21 @@ def format_summary(result: ScanResult, written: Sequence[str], verdict: str) -> 
     if worst:
         lines.append("  worst findings:")
         lines.extend(f"    [{f.severity.value}] {f.policy_id}: {f.message}" for f in worst)
-    for note in meta.notes:
-        lines.append(f"  note: {note}")
-    if result.errors:
-        lines.append(f"  {len(result.errors)} problem(s) — not everything could be scanned:")
-        lines.extend(f"    {p}" for p in result.errors[:10])
-        if len(result.errors) > 10:
-            lines.append(f"    ... and {len(result.errors) - 10} more (see the JSON report)")
+    notes = list(meta.notes) + [str(p) for p in result.errors if p.kind == "note"]
+    problems = [p for p in result.errors if p.kind != "note"]
+    lines.extend(_capped("note", notes))
+    if problems:
+        lines.append(f"  {len(problems)} problem(s): not everything could be scanned:")
+        lines.extend(_capped("", [str(p) for p in problems]))
     for path in written:
         lines.append(f"  wrote {path}")
     lines.append(f"  {verdict}")
     return "\n".join(lines) + "\n"
+
+
+def _capped(label: str, items: list[str], limit: int = 10) -> list[str]:
+    prefix = f"  {label}: " if label else "    "
+    shown = [f"{prefix}{item}" for item in items[:limit]]
+    if len(items) > limit:
+        shown.append(f"{prefix}... and {len(items) - limit} more (see the JSON report)")
+    return shown
