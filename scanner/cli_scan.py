@@ -195,7 +195,8 @@ def run_demo_command(args: argparse.Namespace) -> int:
     result = run_scan([FileSource([str(DEMO_FLEET)])], policies, ScanSettings())
     _report(result, demo_args, targets, "never", allow_partial=False)
     if not args.quiet:
-        print(f"Open {targets[-1].path} in a browser to read the audit report.", file=sys.stderr)
+        html = next(t.path for t in targets if t.fmt == "html")
+        print(f"Open {html} in a browser to read the audit report.", file=sys.stderr)
     return EXIT_OK
 
 
