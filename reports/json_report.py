@@ -33,10 +33,37 @@ SCHEMA_VERSION = "1.0"
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
-    return json.dumps(to_document(result, options), indent=2, sort_keys=True, default=str) + "\n"
+    # Byte for byte what json.dumps(to_document(...), indent=2, sort_keys=True) gives, but
+    # each finding is encoded on its own and spliced in at its depth (2): the dicts of
+    # every finding never exist at once, which cuts the peak memory of a large report.
+    doc = to_document(result, options, with_findings=False)
+    encode = json.JSONEncoder(indent=2, sort_keys=True, default=str).encode
+    lists = [(n, fs) for n, fs in (("findings", result.findings), ("fixed", result.fixed)) if fs]
+    for name, _ in lists:
+        doc[name] = _SPLICE
+    pieces = encode(doc).split(_SPLICE_JSON)
+    if len(pieces) != len(lists) + 1:  # the marker also occurs in scanned text: no splicing
+        return json.dumps(to_document(result, options), indent=2, sort_keys=True, default=str) + "\n"
+    out = [pieces[0]]
+    for (_, findings), rest in zip(lists, pieces[1:], strict=True):
+        separator = "[\n    "
+        for f in findings:
+            out.append(separator)
+            out.append(encode(_finding(f)).replace("\n", "\n    "))
+            separator = ",\n    "
+        out.append("\n  ]")
+        out.append(rest)
+    out.append("\n")
+    return "".join(out)
 
 
-def to_document(result: ScanResult, options: RenderOptions | None = None) -> dict[str, Any]:
+_SPLICE = "\x00smscan-splice\x00"
+_SPLICE_JSON = json.dumps(_SPLICE)
+
+
+def to_document(
+    result: ScanResult, options: RenderOptions | None = None, *, with_findings: bool = True
+) -> dict[str, Any]:
     meta = result.meta
     return {
         "schema_version": SCHEMA_VERSION,
@@ -57,8 +84,8 @@ def to_document(result: ScanResult, options: RenderOptions | None = None) -> dic
         },
         "summary": _summary(result),
         "policies": [_policy(p, result.counts.get(p.id, {})) for p in result.policies],
-        "findings": [_finding(f) for f in result.findings],
-        "fixed": [_finding(f) for f in result.fixed],
+        "findings": [_finding(f) for f in result.findings] if with_findings else [],
+        "fixed": [_finding(f) for f in result.fixed] if with_findings else [],
         "errors": [asdict(p) for p in result.errors],
         "history": [dict(h) for h in result.history],
     }

@@ -27,22 +27,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"smscan: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from scanner.cli_policy import add_policy_commands
-    from scanner.cli_scan import add_demo_command, add_merge_command, add_scan_command
+# Each command's module is imported only when that command runs: `smscan --version` and
+# `smscan policy validate` must not pay for boto3 (the scan command's --aws options).
+COMMANDS = {
+    "scan": ("scanner.cli_scan", "add_scan_command", "scan training jobs from files or AWS and write reports"),
+    "policy": ("scanner.cli_policy", "add_policy_commands", "validate, list or test policy packs"),
+    "demo": ("scanner.cli_scan", "add_demo_command", "scan the bundled demo fleet offline and write every report format"),
+    "merge": ("scanner.cli_scan", "add_merge_command", "combine shard JSON results into one result and render it"),
+}
 
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given argv, only the command it names is built in full (the others are
+    listed by name and help, which is all `smscan --help` shows of them)."""
+    import importlib
+
+    wanted = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
     parser = _Parser(prog="smscan", description="Policy-as-code compliance scanner for SageMaker training jobs.")
     parser.add_argument("--version", action="version", version=f"smscan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    add_scan_command(sub)
-    add_policy_commands(sub)
-    add_demo_command(sub)
-    add_merge_command(sub)
+    for name, (module, adder, text) in COMMANDS.items():
+        if argv is None or name == wanted:
+            getattr(importlib.import_module(module), adder)(sub)
+        else:
+            sub.add_parser(name, help=text)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)

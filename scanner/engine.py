@@ -9,15 +9,19 @@ Finding, so nothing downstream can leak what it never received.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from scanner.models import Evidence, Finding, Location, Record, Resource, Status
-from scanner.policy.conditions import EvalContext
+from scanner.policy.conditions import EvalContext, compile_fast
 from scanner.policy.model import Policy
 from scanner.policy.operators import TypeMismatch
 from scanner.policy.paths import pointer_prefixes
+
+Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
+_PASS, _FAIL, _NOT_APPLICABLE = (Status.PASS, ""), (Status.FAIL, ""), (Status.NOT_APPLICABLE, "")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Engine:
     def __init__(self, policies: Sequence[Policy], *, explain_passed: bool = False) -> None:
         self.policies = tuple(policies)
         self.explain_passed = explain_passed
+        self._judges = tuple((policy, _compile(policy)) for policy in self.policies)
 
     def fields_read(self) -> frozenset[str] | None:
         """Top-level record fields the policies read (None: some path may read any field)."""
@@ -43,23 +48,45 @@ class Engine:
         return frozenset(fields)
 
     def evaluate(self, record: Record) -> Iterator[Verdict]:
-        ctx = EvalContext(record.data)
-        for policy in self.policies:
-            status, error = _judge(policy, ctx)
-            wanted = status in (Status.FAIL, Status.ERROR) or self.explain_passed
-            finding = explain(policy, record, status, error) if wanted else None
+        for policy, status, finding in self.judge(record):
             yield Verdict(policy, status, finding)
 
+    def statuses(self, data: dict[str, Any]) -> list[Status]:
+        """The verdicts alone, in policy order: what a count needs, with no Finding built."""
+        cache: dict[str, list[Any]] = {}
+        return [judge(data, cache)[0] for _, judge in self._judges]
 
-def _judge(policy: Policy, ctx: EvalContext) -> tuple[Status, str]:
-    try:
-        if policy.when is not None and not policy.when.holds(ctx):
-            return Status.NOT_APPLICABLE, ""
-        return (Status.PASS if policy.check.holds(ctx) else Status.FAIL), ""
-    except TypeMismatch as exc:
-        return Status.ERROR, str(exc)
-    except RecursionError:
-        return Status.ERROR, "record nested too deeply to evaluate"
+    def judge(self, record: Record) -> list[tuple[Policy, Status, Finding | None]]:
+        """Every policy's status on `record`, with a Finding where one is wanted (see evaluate)."""
+        data: dict[str, Any] = record.data
+        cache: dict[str, list[Any]] = {}
+        explain_passed = self.explain_passed
+        out: list[tuple[Policy, Status, Finding | None]] = []
+        for policy, judge in self._judges:
+            status, error = judge(data, cache)
+            if explain_passed or status is Status.FAIL or status is Status.ERROR:
+                out.append((policy, status, explain(policy, record, status, error)))
+            else:
+                out.append((policy, status, None))
+        return out
+
+
+def _compile(policy: Policy) -> Judge:
+    """The policy's verdict as one closure: NOT_APPLICABLE / PASS / FAIL, or ERROR with why."""
+    check = compile_fast(policy.check)
+    when = compile_fast(policy.when) if policy.when is not None else None
+
+    def judge(data: dict[str, Any], cache: dict[str, list[Any]]) -> tuple[Status, str]:
+        try:
+            if when is not None and not when(data, cache):
+                return _NOT_APPLICABLE
+            return _PASS if check(data, cache) else _FAIL
+        except TypeMismatch as exc:
+            return Status.ERROR, str(exc)
+        except RecursionError:
+            return Status.ERROR, "record nested too deeply to evaluate"
+
+    return judge
 
 
 def explain(policy: Policy, record: Record, status: Status, error: str = "") -> Finding:
@@ -114,13 +141,39 @@ def _template_context(
 ) -> dict[str, Any]:
     from scanner.secrets import redact
 
-    return {
+    context: dict[str, Any] = {
         "job_name": resource.name or resource.arn or str(record.origin),
         "job_arn": resource.arn,
         "account_id": resource.account_id,
         "region": resource.region,
         "params": dict(policy.info.params),
         "policy": {"id": policy.id, "title": policy.info.title, "severity": policy.severity.value},
-        "evidence": [asdict(e) for e in evidence],
-        "record": redact(record.data),
     }
+    # Masking the whole record, and copying the evidence, are the costliest parts of a
+    # finding; only a template that names them pays for them. The evidence is already
+    # masked and the sandbox is immutable, so a shallow dict per item is what asdict gave.
+    names = _template_names(policy.message.source) if policy.message is not None else _ALL_NAMES
+    if "evidence" in names:
+        context["evidence"] = [
+            {f: getattr(e, f) for f in _EVIDENCE_FIELDS} for e in evidence
+        ]
+    if "record" in names:
+        context["record"] = redact(record.data)
+    return context
+
+
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
+_ALL_NAMES = frozenset({"evidence", "record"})
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_names(source: str) -> frozenset[str]:
+    """Variables a message template reads (any unparsable template: assume all)."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    from scanner.policy.messages import _environment
+
+    try:
+        return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
+    except TemplateSyntaxError:
+        return frozenset({"record"})

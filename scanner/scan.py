@@ -54,6 +54,7 @@ def evaluate_items(
     present: set[str] | None = None,
     on_record: Callable[[int], None] | None = None,
 ) -> None:
+    counts = tally.counts
     for item in items:
         if isinstance(item, Problem):
             tally.errors.append(item)
@@ -61,17 +62,18 @@ def evaluate_items(
         tally.records += 1
         if present is not None:
             present.add(record_key(item))
-        for verdict in engine.evaluate(item):
-            status, finding = verdict.status, verdict.finding
+        for policy, status, finding in engine.judge(item):
+            if finding is None:
+                counts[policy.id][status] += 1
+                continue
             # Only a FAIL can be waived; the waived finding stays in every report.
-            if status is Status.FAIL and waivers is not None and finding is not None:
-                waiver = waivers.match(verdict.policy.id, item)
+            if status is Status.FAIL and waivers is not None:
+                waiver = waivers.match(policy.id, item)
                 if waiver is not None:
                     status = Status.WAIVED
                     finding = dataclasses.replace(finding, status=status, waiver=waiver)
-            tally.counts[verdict.policy.id][status] += 1
-            if finding is not None:
-                tally.findings.append(finding)
+            counts[policy.id][status] += 1
+            tally.findings.append(finding)
         if on_record is not None:
             on_record(tally.records)
 

@@ -16,8 +16,7 @@ from typing import Any
 
 
 class Star(enum.Enum):
-    ITEMS = "[*]"  # jsonpath-ng: a list's items; any other non-null value counts as one item
-    FIELDS = ".*"  # jsonpath-ng: a map's values; nothing for anything else
+    ANY = "*"  # `[*]` and `.*`: jsonpath-ng treats them alike
 
 
 # A step is a map key (str), a list index (int) or a wildcard.
@@ -44,6 +43,7 @@ class CompiledPath:
     text: str
     top_field: str | None  # the record field this path reads; None when it cannot be told
     finder: Callable[[Any], list[Any]]
+    keys: tuple[str, ...] | None = None  # set when the path is plain map keys ($.a.b.c)
 
     def find(self, record: Any) -> list[Any]:
         return self.finder(record)
@@ -67,18 +67,19 @@ def _parse_simple(text: str) -> tuple[Step, ...] | None:
         elif m.group("dq") is not None:
             steps.append(m.group("dq"))
         else:
-            steps.append(Star.FIELDS if m.group("dotstar") is not None else Star.ITEMS)
+            steps.append(Star.ANY)
         pos = m.end()
     return tuple(steps)
 
 
-def _wildcard(star: Star, value: Any) -> list[Any]:
-    # jsonpath-ng's semantics, kept so the fast path and jsonpath-ng always agree.
-    if star is Star.FIELDS:
-        return list(value.values()) if isinstance(value, dict) else []
+def _wildcard(value: Any) -> list[Any]:
+    # jsonpath-ng (>= 1.16) semantics for both `[*]` and `.*`, so the fast path and
+    # jsonpath-ng always agree: a list's items or a map's values; nothing for a scalar.
     if isinstance(value, list):
         return value
-    return [] if value is None else [value]
+    if isinstance(value, dict):
+        return list(value.values())
+    return []
 
 
 def _walk(steps: tuple[Step, ...]) -> Callable[[Any], list[Any]]:
@@ -99,7 +100,7 @@ def _walk(steps: tuple[Step, ...]) -> Callable[[Any], list[Any]]:
             found: list[Any] = []
             for value in current:
                 if isinstance(step, Star):
-                    found.extend(_wildcard(step, value))
+                    found.extend(_wildcard(value))
                 elif isinstance(step, int):
                     if isinstance(value, list) and -len(value) <= step < len(value):
                         found.append(value[step])
@@ -143,7 +144,9 @@ def compile_path(text: str) -> CompiledPath:
             top_field = steps[0]
         elif steps:
             top_field = None  # `$[*]` or `$.*` reads every field
-        return CompiledPath(text, top_field, _walk(steps))
+        keys = tuple(s for s in steps if isinstance(s, str))
+        plain = keys if keys and len(keys) == len(steps) else None
+        return CompiledPath(text, top_field, _walk(steps), plain)
     return CompiledPath(text, top_field, _jsonpath_ng(text))
 
 
