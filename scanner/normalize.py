@@ -41,6 +41,7 @@ inside had to be converted: do not mutate the document after normalizing it.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Container, Mapping
@@ -286,14 +287,24 @@ def _json_seed(value: Any, name: str) -> Any:
     if isinstance(value, str):
         if not value.strip():
             return None
+        text, too_deep = value, False
         try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):
+            value = _JSON_TEXT.decode(text)
+        except RecursionError:  # deeper than Python's stack
+            too_deep = True
+        except ValueError:
             raise RecordError(
                 f"field {name}: expected {_container(name)} or JSON text of one, "
                 "got text that is not valid JSON",
                 field=name,
             ) from None
+        # The file source bounds a document's nesting, but not that of JSON text inside it.
+        if too_deep or (
+            text.count("{") + text.count("[") > MAX_NESTING and _deeper_than(value, MAX_NESTING)
+        ):
+            raise RecordError(
+                f"field {name}: expected at most {MAX_NESTING} levels of nesting", field=name
+            )
     if name in _LIST_FIELDS:
         if isinstance(value, list):
             return value
@@ -302,6 +313,32 @@ def _json_seed(value: Any, name: str) -> Any:
     elif isinstance(value, Mapping):
         return dict(value)
     raise _wrong(name, _container(name), value)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("number out of range")
+    return number
+
+
+# NaN and Infinity are not JSON: in a record they would end up in the JSON report.
+_JSON_TEXT = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _json_describe(value: Any, name: str) -> Any:
@@ -321,6 +358,8 @@ def _plain(value: Any, name: str, depth: int) -> Any:
         out = None if type(value) is dict else dict(value)
         for key, item in value.items():
             if type(item) in _LEAF_TYPES:  # most values: no call, no copy
+                if type(item) is float and not math.isfinite(item):
+                    raise _non_finite(name)
                 if key not in _NESTED_TIME_KEYS or item is None:
                     continue
                 new = _nested_time(item)
@@ -334,6 +373,8 @@ def _plain(value: Any, name: str, depth: int) -> Any:
         items = None if type(value) is list else list(value)
         for index, item in enumerate(value):
             if type(item) in _LEAF_TYPES:
+                if type(item) is float and not math.isfinite(item):
+                    raise _non_finite(name)
                 continue
             new = _plain(item, name, depth + 1)
             if new is not item:
@@ -343,6 +384,10 @@ def _plain(value: Any, name: str, depth: int) -> Any:
     if isinstance(value, date):
         return to_iso_utc(value)
     return value
+
+
+def _non_finite(name: str) -> RecordError:
+    return RecordError(f"field {name}: expected finite numbers, got NaN or infinity", field=name)
 
 
 def _nested_time(value: int | float | str) -> Any:
@@ -399,6 +444,8 @@ def _wrong(name: str, expected: str, value: Any) -> RecordError:
 
 
 def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (int, float)):

@@ -9,6 +9,7 @@ a "billion laughs" file explodes in memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,9 +53,17 @@ def _pos(mark: Any) -> Pos:
 _scalar_constructor = yaml.SafeLoader(stream="")
 
 
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+_INT_DIGITS = re.compile(r"Exceeds the limit \((\d+) digits\)")
+
+
 def _convert(node: yaml.Node, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _pos(node.start_mark))
+    if node.tag.startswith(_PYTHON_TAG):
+        # Safe loading never builds these, but a collection's tag would otherwise be ignored
+        # silently; say plainly that the file asks for something smscan never does.
+        raise YamlProblem(f"tag !!{node.tag[len('tag:yaml.org,2002:'):]} is not supported", _pos(node.start_mark))
     if isinstance(node, yaml.MappingNode):
         result = YMap()
         result.pos = _pos(node.start_mark)
@@ -83,12 +92,30 @@ def _convert(node: yaml.Node, depth: int) -> Any:
     try:
         return _scalar_constructor.construct_object(node, deep=True)
     except (ValueError, yaml.constructor.ConstructorError) as exc:
-        # An impossible date such as 2027-02-30 makes PyYAML raise a bare ValueError.
-        raise YamlProblem(f"invalid value: {str(exc).splitlines()[0]}", _pos(node.start_mark)) from None
+        # An impossible date such as 2027-02-30 makes PyYAML raise a bare ValueError; so does
+        # an integer longer than Python's int_max_str_digits, in words meant for programmers.
+        problem = str(exc).splitlines()[0]
+        digits = _INT_DIGITS.search(problem)
+        if digits:
+            problem = f"integer longer than {digits[1]} digits"
+        raise YamlProblem(f"invalid value: {problem}", _pos(node.start_mark)) from None
 
 
 class _NoAliasComposer(yaml.SafeLoader):
+    _depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:
+        # PyYAML composes recursively: bound the depth here, before Python's own stack
+        # (about 1,000 frames) turns `[[[[...` into a RecursionError.
+        if self._depth >= MAX_DEPTH:
+            raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _pos(self.peek_event().start_mark))
+        self._depth += 1
+        try:
+            return self._compose_checked(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _compose_checked(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise YamlProblem("aliases (*name) are not supported", _pos(event.start_mark))
@@ -101,7 +128,14 @@ class _NoAliasComposer(yaml.SafeLoader):
 
 def parse_text(text: str) -> Any:
     """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem."""
-    loader = _NoAliasComposer(text)
+    try:
+        # The reader checks every character when it is built: NUL and other control
+        # characters raise there, before any parsing.
+        loader = _NoAliasComposer(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise YamlProblem(f"invalid YAML: control character {exc.character:#04x} is not allowed", Pos(line, col)) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -75,13 +75,21 @@ def load_policies(
     policies: list[Policy] = []
     first_seen: dict[str, str] = {}
     for file, relpath in discover(paths):
+        before = len(problems.items)
         policy = _load_one(file, relpath, overrides or {}, problems, first_seen)
         if policy is not None:
             policies.append(policy)
+        problems.items[before:] = sorted(problems.items[before:], key=lambda item: _line_col(item, str(file)))
     if problems:
         raise PolicyError(problems.items)
     _check_overrides(policies, overrides or {})
     return sorted(policies, key=lambda p: p.id)
+
+
+def _line_col(item: str, file: str) -> tuple[int, int]:
+    """(line, col) of a problem "FILE:LINE:COL: ...", to list a file's problems in order."""
+    line, col, _ = item[len(file) + 1 :].split(":", 2)
+    return (int(line), int(col)) if line.isdigit() and col.isdigit() else (0, 0)
 
 
 def _check_overrides(
@@ -137,17 +145,22 @@ def _load_one(
     message = _message(doc, scope)
     examples = _examples(doc, scope)
     example_params = _example_params(doc, scope, params)
+    # Checked before giving up on the file, so every problem in it is reported at once.
+    title, description, rationale = (_text(doc, key, scope) for key in ("title", "description", "rationale"))
+    remediation = _remediation(doc, scope)
+    references = tuple(_str_list(doc, "references", scope))
+    frameworks = _frameworks(doc, scope)
     if len(problems.items) > before or check is None or severity is None:
         return None
     info = PolicyInfo(
         id=str(policy_id),
-        title=_text(doc, "title", scope),
+        title=title,
         severity=severity,
-        description=_text(doc, "description", scope),
-        rationale=_text(doc, "rationale", scope),
-        remediation=_remediation(doc, scope),
-        references=tuple(_str_list(doc, "references", scope)),
-        frameworks=_frameworks(doc, scope),
+        description=description,
+        rationale=rationale,
+        remediation=remediation,
+        references=references,
+        frameworks=frameworks,
         params=params,
         source_path=str(file),
         source_line=doc.key_pos["id"].line,

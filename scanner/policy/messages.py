@@ -1,10 +1,17 @@
 """Finding messages: Jinja2 templates rendered in a sandbox.
 
 Policies are trusted, but a pack may come from anywhere, and the template's
-context includes record data from untrusted jobs. The immutable sandbox refuses
-attribute access to Python internals at render time; we also refuse, at load,
-any template that names an attribute starting with "_", so a policy that tries
-gets a load error with its line instead of a runtime surprise.
+context includes record data from untrusted jobs. Two layers:
+
+- At load, a template is refused when it names a private attribute: `.x_` or
+  `['_x']` starting with "_", any string literal containing "__" (which is how
+  `'{0.__class__}'.format(x)` and `map(attribute='__class__')` reach in), and the
+  `attr` filter with anything but a literal public name (`attr('_' ~ '_class__')`).
+- At render, the immutable sandbox refuses what got through: an unsafe attribute
+  raises instead of rendering as empty (Jinja's default), so the message becomes
+  "(message template refused by the sandbox)". `*` and `**` are bounded, so
+  `'x' * 10**9` or `9**9**9` cannot exhaust memory or time (Jinja would otherwise
+  even fold such a constant while compiling). `range` is capped by Jinja at 100,000.
 """
 
 from __future__ import annotations
@@ -13,10 +20,13 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_MESSAGE_LENGTH = 2000
+MAX_REPEAT_LENGTH = 10 * MAX_MESSAGE_LENGTH  # longest 'ab' * n a template may build
+MAX_EXPONENT = 64
 
 
 class MessageTemplateError(ValueError):
@@ -25,18 +35,49 @@ class MessageTemplateError(ValueError):
         super().__init__(message)
 
 
+class _Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        # Jinja returns an Undefined that prints as "": refuse loudly instead.
+        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} is unsafe")
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"exponent larger than {MAX_EXPONENT}")
+        elif isinstance(left, int) or isinstance(right, int):
+            seq, times = (right, left) if isinstance(left, int) else (left, right)
+            if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT_LENGTH:
+                raise SecurityError(f"repetition longer than {MAX_REPEAT_LENGTH}")
+        return super().call_binop(context, operator, left, right)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
-        undefined=ChainableUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
-    )
+    return _Sandbox(undefined=ChainableUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
 
 
-def _private_access(tree: nodes.Node) -> nodes.Node | None:
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        name = node.attr if isinstance(node, nodes.Getattr) else getattr(getattr(node, "arg", None), "value", None)
-        if isinstance(name, str) and name.startswith("_"):
-            return node
+def _private_access(tree: nodes.Node) -> tuple[nodes.Node, str] | None:
+    """The first node that reaches for Python internals, and why it is refused."""
+    private = "template reaches for a private attribute (names starting with '_' are refused by the sandbox)"
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const, nodes.Filter)):
+        if isinstance(node, nodes.Getattr):
+            if node.attr.startswith("_"):
+                return node, private
+        elif isinstance(node, nodes.Getitem):
+            key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+            if isinstance(key, str) and key.startswith("_"):
+                return node, private
+        elif isinstance(node, nodes.Const):
+            if isinstance(node.value, str) and "__" in node.value:
+                return node, "template holds a string with '__', the way to reach private attributes"
+        elif isinstance(node, nodes.Filter) and node.name == "attr":
+            names = [*node.args, *(kw.value for kw in node.kwargs)]
+            if not all(isinstance(n, nodes.Const) and isinstance(n.value, str) for n in names):
+                return node, "the attr filter takes only a literal attribute name"
+            if any(n.value.startswith("_") for n in names if isinstance(n, nodes.Const)):
+                return node, private
     return None
 
 
@@ -51,10 +92,7 @@ class MessageTemplate:
             raise MessageTemplateError(f"invalid template: {exc.message}", exc.lineno) from None
         bad = _private_access(tree)
         if bad is not None:
-            raise MessageTemplateError(
-                "template reaches for a private attribute (names starting with '_' are refused by the sandbox)",
-                bad.lineno,
-            )
+            raise MessageTemplateError(bad[1], bad[0].lineno)
         self.source = source
         self._template = env.from_string(source)
 
@@ -63,7 +101,9 @@ class MessageTemplate:
             text = self._template.render(context)
         except SecurityError:
             return "(message template refused by the sandbox)"
-        except (UndefinedError, TypeError, ValueError, ArithmeticError) as exc:
+        except (
+            TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError
+        ) as exc:
             return f"(message template failed: {type(exc).__name__})"
         text = " ".join(text.split())
         return text[:MAX_MESSAGE_LENGTH]

@@ -39,7 +39,34 @@ LINES_SUFFIXES = (".jsonl", ".ndjson")
 LIST_WRAPPERS = ("TrainingJobs", "Results", "records")
 _JOB_KEYS = ("TrainingJobName", "TrainingJobArn", "TrainingJob", "_key", "training_job_name")
 _WS = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+
+
+class _NotJson(ValueError):
+    """A number json.loads would accept but JSON (RFC 8259) does not: NaN, Infinity, 1e999."""
+
+
+def _no_constant(name: str) -> float:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value - value != 0:  # inf (nan cannot come from a JSON number)
+        raise _NotJson("a number too large for a 64-bit float")
+    return value
+
+
+# Non-finite numbers would reach the reports, and a JSON report with `Infinity` in it
+# is not JSON any more.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
+def _number_problem(err: ValueError) -> str:
+    """The one line for a ValueError that is not a JSONDecodeError (it has no position)."""
+    if isinstance(err, _NotJson):
+        return str(err)
+    # Python refuses to convert integers longer than sys.get_int_max_str_digits().
+    return "an integer with too many digits"
 
 
 class FileSource:
@@ -163,6 +190,9 @@ class FileSource:
             except json.JSONDecodeError as err:
                 yield _invalid(name, text, err.pos, err.msg)
                 return
+            except ValueError as err:
+                yield Problem(name, f"invalid JSON in the item at line {line}: {_number_problem(err)}", line=line)
+                return
             except RecursionError:
                 yield self._too_deep(name, line)
                 return
@@ -190,11 +220,15 @@ class FileSource:
         `offset` is added to the line numbers json reports: a JSONL line is "line 1" to it.
         """
         try:
-            value = json.loads(text)
+            value = _DECODER.decode(text)
         except json.JSONDecodeError as err:
             line = err.lineno + offset
             message = f"invalid JSON at line {line} column {err.colno}: {err.msg}"
             yield Problem(name, message, line=line)
+            return
+        except ValueError as err:
+            at = origin.line if origin.line is not None else 1
+            yield Problem(name, f"invalid JSON at line {at}: {_number_problem(err)}", line=at)
             return
         except RecursionError:
             yield self._too_deep(name, origin.line)
