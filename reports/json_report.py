@@ -37,13 +37,13 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     # each finding is encoded on its own and spliced in at its depth (2): the dicts of
     # every finding never exist at once, which cuts the peak memory of a large report.
     doc = to_document(result, options, with_findings=False)
-    encode = json.JSONEncoder(indent=2, sort_keys=True, default=str).encode
+    encode = json.JSONEncoder(indent=2, sort_keys=True, default=str, allow_nan=False).encode
     lists = [(n, fs) for n, fs in (("findings", result.findings), ("fixed", result.fixed)) if fs]
     for name, _ in lists:
         doc[name] = _SPLICE
     pieces = encode(doc).split(_SPLICE_JSON)
     if len(pieces) != len(lists) + 1:  # the marker also occurs in scanned text: no splicing
-        return json.dumps(to_document(result, options), indent=2, sort_keys=True, default=str) + "\n"
+        return json.dumps(to_document(result, options), indent=2, sort_keys=True, default=str, allow_nan=False) + "\n"
     out = [pieces[0]]
     for (_, findings), rest in zip(lists, pieces[1:], strict=True):
         separator = "[\n    "

@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from scanner import __version__
 from scanner.errors import PolicyError, ScannerError
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's 128 + SIGINT / SIGTERM
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,10 +57,25 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(Exception):
+    """SIGTERM, turned into an exception so temporary report files are cleaned up."""
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors: return, not exit, when embedded
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
@@ -65,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "verbose", False):
         # Our own API-call and retry log only; botocore's debug output would drown it.
         logging.getLogger("scanner").setLevel(logging.DEBUG)
+    _exit_cleanly_on_sigterm()
     try:
         code: int = args.handler(args)
         return code
@@ -76,9 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScannerError as exc:
         print(f"smscan: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("smscan: interrupted; no report was written", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        # Reports are renamed into place whole, so each one is either new or as it was.
+        print("smscan: interrupted; reports not listed as written were left as they were", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - last resort: a bug must still not print a traceback

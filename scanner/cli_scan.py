@@ -52,6 +52,10 @@ def add_scan_command(sub: Any) -> None:
     p.add_argument("--param", action="append", default=[], metavar="ID.NAME=VALUE", help="override a policy param")
     p.add_argument("--config", metavar="FILE", help="settings file (default: ./smscan.yaml when present)")
     p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, help="exit 1 when a FAIL is at or above this severity (default high)")
+    p.add_argument("--max-input-bytes", type=byte_size, metavar="SIZE",
+                   help="largest record file / JSONL line (default 256M) and request file (default 8M) read; K, M, G suffixes")
+    p.add_argument("--max-depth", type=positive_int, metavar="N",
+                   help="deepest JSON nesting accepted in inputs (default 200 for records, 100 for request files)")
     _add_output_arguments(p)
     add_gate_arguments(p)
     try:
@@ -79,6 +83,28 @@ def add_merge_command(sub: Any) -> None:
     p.add_argument("--allow-partial", action="store_true")
     _add_output_arguments(p)
     p.set_defaults(handler=run_merge_command)
+
+
+def byte_size(text: str) -> int:
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+    number, unit = text.strip().upper().removesuffix("IB").removesuffix("B"), ""
+    if number and number[-1] in "KMG":
+        number, unit = number[:-1], number[-1]
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"expected a size such as 64M or 1048576, got {text!r}")
+    return int(number) * units[unit]
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _limits(args: argparse.Namespace) -> dict[str, int]:
+    """Only the limits the user set: each source keeps its own defaults otherwise."""
+    limits = {"max_file_bytes": args.max_input_bytes, "max_depth": args.max_depth}
+    return {k: v for k, v in limits.items() if v is not None}
 
 
 def split_list(values: Sequence[str]) -> list[str]:
@@ -139,11 +165,11 @@ def _sources(args: argparse.Namespace, policies: list[Policy]) -> list[Any]:
     if args.paths:
         from scanner.sources.requests import RequestFileSource
 
-        sources.append(RequestFileSource(args.paths))
+        sources.append(RequestFileSource(args.paths, **_limits(args)))
     if args.input:
         from scanner.sources.files import FileSource
 
-        sources.append(FileSource(args.input))
+        sources.append(FileSource(args.input, **_limits(args)))
     if getattr(args, "aws", False):
         from scanner.engine import Engine
         from scanner.progress import Progress

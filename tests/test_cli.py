@@ -164,3 +164,17 @@ def test_module_entry_point_never_prints_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 3
     assert "Traceback" not in proc.stderr
     assert "missing.jsonl" in proc.stderr
+
+
+def test_input_limits_are_configurable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = fleet(tmp_path, make_record("a", **COMPLIANT))
+    nested = tmp_path / "deep.json"
+    nested.write_text('{"training_job_name": "d", "vpc_config": ' + "[" * 50 + "]" * 50 + "}")
+    out = tmp_path / "r.json"
+    assert run_cli(capsys, "scan", "-i", path, "-o", out, "--max-input-bytes", "1M")[0] == 0
+    code, _, err = run_cli(capsys, "scan", "-i", path, "-o", out, "--max-input-bytes", "100")
+    assert code == 3 and "longer than 100 bytes" in err
+    code, _, err = run_cli(capsys, "scan", "-i", nested, "-o", out, "--max-depth", "10", "--fail-on", "never")
+    assert code == 3 and "deeper than 10" in err
+    code, _, err = run_cli(capsys, "scan", "-i", path, "--max-input-bytes", "lots")
+    assert code == 2 and "expected a size such as 64M" in err

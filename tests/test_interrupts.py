@@ -86,7 +86,7 @@ def test_sigint_mid_scan_exits_130_and_keeps_the_previous_report(tmp_path: Path)
     proc.send_signal(signal.SIGINT)
     code, out, err = _finish(proc)
     assert code == 130
-    assert err.splitlines()[-1] == "smscan: interrupted; no report was written"
+    assert err.splitlines()[-1] == "smscan: interrupted; reports not listed as written were left as they were"
     assert "Traceback" not in out + err
     _assert_previous_reports_intact(tmp_path / "out")
 
@@ -96,9 +96,9 @@ def test_sigterm_mid_scan_keeps_the_previous_report(tmp_path: Path) -> None:
     proc, _ = _start_scan(tmp_path / "out")
     proc.send_signal(signal.SIGTERM)
     code, out, err = _finish(proc)
-    # No SIGTERM handler yet: the process dies of the signal (-15). With a handler it would
-    # exit 143 (128 + 15) after the same cleanup as SIGINT. Either way: nothing half-written.
-    assert code in (-signal.SIGTERM, 128 + signal.SIGTERM)
+    # SIGTERM gets the same cleanup as SIGINT and exits 143 (128 + 15).
+    assert code == 128 + signal.SIGTERM
+    assert err.splitlines()[-1] == "smscan: interrupted; reports not listed as written were left as they were"
     assert "Traceback" not in out + err
     _assert_previous_reports_intact(tmp_path / "out")
 

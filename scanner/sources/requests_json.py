@@ -15,6 +15,7 @@ from the start. Nesting is limited to `max_depth`.
 from __future__ import annotations
 
 import json.decoder
+import math
 import re
 from typing import Any
 
@@ -75,14 +76,24 @@ class _Parser:
             return self.string(at)
         match = _NUMBER.match(text, at)
         if match:
-            number = match.group()
-            if "." in number or "e" in number or "E" in number:
-                return float(number), match.end()
-            return int(number), match.end()
+            return self.number(match.group(), at), match.end()
         for word, literal in _LITERALS:
             if text.startswith(word, at):
                 return literal, at + len(word)
         raise self.fail("expecting a value", at)
+
+    def number(self, number: str, at: int) -> int | float:
+        # Python refuses ints over 4,300 digits and makes 1e999 infinite; neither is a value
+        # a request can mean, and both must be a problem line, not a crash or a NaN in a report.
+        if "." in number or "e" in number or "E" in number:
+            value = float(number)
+            if math.isinf(value):
+                raise self.fail("a number out of range", at)
+            return value
+        try:
+            return int(number)
+        except ValueError:
+            raise self.fail("an integer with too many digits", at) from None
 
     def string(self, at: int) -> tuple[str, int]:
         try:
