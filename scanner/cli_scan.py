@@ -101,7 +101,7 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
-def _limits(args: argparse.Namespace) -> dict[str, int]:
+def _limits(args: argparse.Namespace) -> dict[str, Any]:
     """Only the limits the user set: each source keeps its own defaults otherwise."""
     limits = {"max_file_bytes": args.max_input_bytes, "max_depth": args.max_depth}
     return {k: v for k, v in limits.items() if v is not None}
