@@ -296,11 +296,19 @@ def test_describe_wrong_type_names_seed_field() -> None:
 
 
 def test_record_needs_a_name_or_arn() -> None:
+    whole_file = Origin("fleet.jsonl", line=3)
     with pytest.raises(RecordError) as info:
-        normalize({"EnableNetworkIsolation": True}, ORIGIN)
+        normalize({"EnableNetworkIsolation": True}, whole_file)
     assert info.value.field == "training_job_name"
     with pytest.raises(RecordError):
-        from_seed({"vpc_config": {}}, ORIGIN)
+        from_seed({"vpc_config": {}}, whole_file)
+
+
+def test_a_job_inside_a_document_may_be_nameless() -> None:
+    # A pipeline step names its job only at run time: its identity is file#pointer.
+    record = from_describe({"EnableNetworkIsolation": True}, Origin("p.json", line=9, pointer="/Steps/0/Arguments"))
+    assert record.key == "p.json#/Steps/0/Arguments"
+    assert record.data["training_job_name"] is None
 
 
 def test_nested_describe_too_deep_is_record_error() -> None:

@@ -45,7 +45,6 @@ MiB = 1024 * 1024
 SUFFIXES = (".json", ".yaml", ".yml")
 MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob")
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
-_NAMELESS = "(nameless)"  # only to get past normalize's name check; never kept
 
 
 class RequestFileSource:
@@ -155,12 +154,9 @@ class RequestFileSource:
         except ValueError as err:
             yield Problem(file, f"{err} (at {site.pointer or '/'})", line=site.line, kind="record")
             return
-        doc = cleaned.doc
-        nameless = "TrainingJobName" not in doc
         try:
-            # normalize wants a name or an ARN; a request often has neither (pipelines
-            # name their jobs at run time), and its identity is then file#pointer.
-            record = from_describe({**doc, "TrainingJobName": _NAMELESS} if nameless else doc, origin)
+            # A job without a name (pipelines name theirs at run time) is file#pointer.
+            record = from_describe(cleaned.doc, origin)
         except RecordError as err:
             message = str(err)
             if err.field:  # Problem names the field itself
@@ -168,8 +164,6 @@ class RequestFileSource:
             at = f" (at {site.pointer or '/'})"
             yield Problem(file, message + at, line=site.line, field=err.field, kind="record")
             return
-        if nameless:
-            record.data["training_job_name"] = None
         self.jobs += 1
         yield Record(data=record.data, origin=origin, key_lines=cleaned.key_lines)
         for path, line, how in cleaned.unknown:
