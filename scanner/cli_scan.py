@@ -142,10 +142,16 @@ def run_scan_command(args: argparse.Namespace) -> int:
 
     targets = plan_targets(formats, args.output_dir or config.output_dir, args.output)
     check_writable(targets)
-    sources = _sources(args, policies)
+    from scanner.progress import Progress
+
+    progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
+    sources = _sources(args, policies, progress)
     fail_on = args.fail_on or config.fail_on or "high"
     settings = ScanSettings(include_passed=args.include_passed or config.include_passed, fail_on=fail_on)
-    result = run_scan(sources, policies, settings, waivers=gate.waivers, present=gate.present)
+    result = run_scan(
+        sources, policies, settings, waivers=gate.waivers, present=gate.present, on_record=progress.evaluated
+    )
+    progress.close()
     result = gate.finish(result)
     return _report(result, args, targets, fail_on, getattr(args, "allow_partial", False), gate)
 
@@ -160,7 +166,7 @@ def _formats(args: argparse.Namespace, config: Config) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
-def _sources(args: argparse.Namespace, policies: list[Policy]) -> list[Any]:
+def _sources(args: argparse.Namespace, policies: list[Policy], progress: Any) -> list[Any]:
     sources: list[Any] = []
     if args.paths:
         from scanner.sources.requests import RequestFileSource
@@ -172,10 +178,8 @@ def _sources(args: argparse.Namespace, policies: list[Policy]) -> list[Any]:
         sources.append(FileSource(args.input, **_limits(args)))
     if getattr(args, "aws", False):
         from scanner.engine import Engine
-        from scanner.progress import Progress
         from scanner.sources import aws_cli
 
-        progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
         sources.append(aws_cli.build_source(args, Engine(policies).fields_read(), progress))
     if not sources:
         raise UsageError("nothing to scan: give request-file PATHs, --input PATH (records; - for stdin) or --aws")

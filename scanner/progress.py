@@ -41,6 +41,7 @@ class Progress:
         self._last = clock()
         self._width = 0
         self._closed = False
+        self._evaluated = 0
 
     @classmethod
     def create(cls, stream: TextIO | None = None, quiet: bool = False) -> Progress:
@@ -58,6 +59,13 @@ class Progress:
             counts.failed += failed
             self._maybe_write()
 
+    def evaluated(self, total: int) -> None:
+        """The number of jobs evaluated so far (any source); cheap enough to call per record."""
+        self._evaluated = total
+        if self._stream is not None and self._clock() - self._last >= self._interval:
+            with self._lock:
+                self._maybe_write()
+
     def start(self, scope: str) -> None:
         """Announce a scope before anything is listed, so the total is known early."""
         self.update(scope)
@@ -73,7 +81,7 @@ class Progress:
 
     def close(self) -> None:
         with self._lock:
-            if self._closed or self._stream is None or not self._scopes:
+            if self._closed or self._stream is None or not (self._scopes or self._evaluated):
                 self._closed = True
                 return
             self._closed = True
@@ -89,6 +97,12 @@ class Progress:
         self._write(self._line(), final=False)
 
     def _line(self) -> str:
+        evaluated = f"{self._evaluated} jobs evaluated"
+        if not self._scopes:
+            return f"smscan: {evaluated}"
+        return f"{self._scope_line()}; {evaluated}" if self._evaluated else self._scope_line()
+
+    def _scope_line(self) -> str:
         scopes = self._scopes.values()
         done = sum(1 for s in scopes if s.done)
         listed = sum(s.listed for s in scopes)

@@ -53,3 +53,14 @@ def test_quiet_writes_nothing_and_counts_are_thread_safe() -> None:
         t.join()
     progress.close()
     assert out.getvalue() == "" and progress.snapshot()["s"].listed == 4000
+
+
+def test_file_scans_report_jobs_evaluated() -> None:
+    out = io.StringIO()
+    now = [0.0]
+    progress = Progress(out, live=False, interval=5.0, clock=lambda: now[0])
+    progress.evaluated(10)
+    now[0] = 6.0
+    progress.evaluated(20_000)
+    progress.close()
+    assert out.getvalue().splitlines() == ["smscan: 20000 jobs evaluated", "smscan: 20000 jobs evaluated"]
