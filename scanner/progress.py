@@ -1,7 +1,8 @@
 """Progress on stderr: a live line on a terminal, periodic plain lines otherwise, or nothing.
 
 Sources call `update(scope, listed=..., described=..., failed=...)` with increments from
-any thread; a scope is e.g. "aws:123456789012:us-east-1" or a file name. Output is
+any thread; a scope is e.g. "aws:123456789012:us-east-1" or a file name. Running scopes
+are shown with their own listed/described/failed counts. Output is
 throttled (a terminal is redrawn at most 10 times a second, a log gets a line at most
 every 5 seconds) so progress never costs more than the work it reports.
 """
@@ -108,16 +109,16 @@ class Progress:
         listed = sum(s.listed for s in scopes)
         described = sum(s.described for s in scopes)
         failed = sum(s.failed for s in scopes)
-        running = [k for k, s in self._scopes.items() if not s.done]
+        running = [(k, s) for k, s in self._scopes.items() if not s.done]
         line = (
             f"smscan: {done}/{len(self._scopes)} scopes done, {listed} listed, "
             f"{described} described, {failed} failed"
         )
-        if running and len(running) <= 3:
-            line += " (" + ", ".join(running) + ")"
-        elif running:
-            line += f" ({len(running)} running)"
-        return line
+        # Per running scope (account:region), so a stuck region is visible at a glance.
+        shown = [f"{k} {s.listed}/{s.described}/{s.failed}" for k, s in running[:3]]
+        if len(running) > 3:
+            shown.append(f"+{len(running) - 3} more")
+        return line + (f" (running: {', '.join(shown)})" if shown else "")
 
     def _write(self, line: str, final: bool) -> None:
         assert self._stream is not None

@@ -25,7 +25,7 @@ def test_plain_stream_gets_at_most_one_line_per_interval_and_a_final_one() -> No
     progress.close()
     lines = out.getvalue().splitlines()
     assert lines == [
-        "smscan: 0/1 scopes done, 100 listed, 3 described, 1 failed (aws:1:us-east-1)",
+        "smscan: 0/1 scopes done, 100 listed, 3 described, 1 failed (running: aws:1:us-east-1 100/3/1)",
         "smscan: 1/1 scopes done, 100 listed, 3 described, 1 failed",
     ]
 
