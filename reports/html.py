@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from reports import RenderOptions
 from reports import html_view as view
+from reports.jsonsafe import jsonable
 from scanner.errors import RenderError
 from scanner.models import Finding, PolicyInfo, ScanResult, Severity
 
@@ -201,7 +202,7 @@ def _row(f: Finding, index: dict[str, int]) -> list[Any]:
         f.message,
         str(r.origin),
         [
-            [e.path, e.operator, view.plain(e.expected), view.plain(list(e.actual)), e.satisfied, e.note]
+            [e.path, e.operator, jsonable(e.expected), jsonable(list(e.actual)), e.satisfied, e.note]
             for e in f.evidence
         ],
         None if f.waiver is None else {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from reports.jsonsafe import jsonable
 from scanner.models import Finding, PolicyInfo, ScanResult, Severity, Status
 
 SEVERITIES: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
@@ -74,27 +75,13 @@ class TrendPoint:
     current: bool
 
 
-def plain(value: Any) -> Any:
-    """A JSON-safe copy of record data: non-finite floats and unknown objects become text."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [plain(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
-    return str(value)
-
-
 def display(value: Any) -> str:
     """One line of text for a scope/param value: lists joined, maps as compact JSON."""
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
         return ", ".join(str(v) for v in value) or "(none)"
-    return json.dumps(plain(value), sort_keys=True, ensure_ascii=False)
+    return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False)
 
 
 def is_web_url(text: str) -> bool:

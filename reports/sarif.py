@@ -14,13 +14,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
-from enum import Enum
 from typing import Any
 
 from reports import RenderOptions
+from reports.jsonsafe import jsonable
 from reports.sarif_category import category
 from reports.sarif_paths import Where, locate
 from reports.sarif_rules import LEVELS, placeholder, rule
@@ -199,27 +198,11 @@ def _evidence(e: Any) -> dict[str, Any]:
     return {
         "path": e.path,
         "operator": e.operator,
-        "expected": _jsonable(e.expected),
-        "actual": _jsonable(e.actual),
+        "expected": jsonable(e.expected),
+        "actual": jsonable(e.actual),
         "satisfied": e.satisfied,
         "note": e.note,
     }
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, Enum):
-        return _jsonable(value.value)
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return sorted((_jsonable(v) for v in value), key=repr)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)
 
 
 def _note(
