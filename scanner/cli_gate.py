@@ -76,7 +76,7 @@ def verdict(result: ScanResult, fail_on: str, allow_partial: bool, gate: Gate | 
         if violations:
             return EXIT_FAIL, f"FAILED: {len(violations)} expired or stale waiver(s) with --strict-waivers (exit 1)"
     if fail_on == "never":
-        return EXIT_OK, "PASSED: --fail-on never"
+        return EXIT_OK, "PASSED: --fail-on never (findings are reported, they do not fail the run)"
     candidates: list[Any] = list(result.findings)
     scope = ""
     if gate is not None and gate.new_only:
