@@ -65,14 +65,11 @@ def render(result: ScanResult, options: RenderOptions) -> str:
 
 def _verdict(result: ScanResult) -> str:
     fail_on = result.meta.fail_on
-    failing = _failing(result)
-    if fail_on != "never":
-        threshold = Severity(fail_on).rank
-        failing = [f for f in failing if f.severity.rank >= threshold]
+    blocking = result.blocking(fail_on)
     if not result.complete:
         return "⚠️ INCOMPLETE — some inputs could not be scanned"
-    if failing and fail_on != "never":
-        return f"❌ FAILED — {len(failing)} finding(s) at or above {text(fail_on)}"
+    if blocking:
+        return f"❌ FAILED — {len(blocking)} finding(s) at or above {text(fail_on)}"
     return f"✅ PASSED — no finding at or above {text(fail_on)}"
 
 

@@ -12,10 +12,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from scanner.errors import UsageError
-from scanner.models import ScanResult, Severity, Status
+from scanner.models import Finding, ScanResult, Status
 from scanner.waivers import DEFAULT_FILE, WaiverSet, load_waivers
 
 EXIT_OK, EXIT_FAIL, EXIT_INCOMPLETE = 0, 1, 3
@@ -77,16 +76,17 @@ def verdict(result: ScanResult, fail_on: str, allow_partial: bool, gate: Gate | 
             return EXIT_FAIL, f"FAILED: {len(violations)} expired or stale waiver(s) with --strict-waivers (exit 1)"
     if fail_on == "never":
         return EXIT_OK, "PASSED: --fail-on never (findings are reported, they do not fail the run)"
-    candidates: list[Any] = list(result.findings)
+    candidates: list[Finding] | None = None
     scope = ""
     if gate is not None and gate.new_only:
         from scanner.baseline import new_failures
 
         candidates, scope = new_failures(result), "new "
-    threshold = Severity(fail_on).rank
-    failing = [f for f in candidates if f.status is Status.FAIL and f.severity.rank >= threshold]
-    if failing:
-        return EXIT_FAIL, f"FAILED: {len(failing)} {scope}finding(s) at or above {fail_on} (exit 1)"
+    blocking = result.blocking(fail_on, candidates)
+    if blocking:
+        errors = sum(1 for f in blocking if f.status is Status.ERROR)
+        unjudged = f", {errors} of them could not be evaluated (ERROR)" if errors else ""
+        return EXIT_FAIL, f"FAILED: {len(blocking)} {scope}finding(s) at or above {fail_on}{unjudged} (exit 1)"
     return EXIT_OK, f"PASSED: no {scope}finding at or above {fail_on}"
 
 

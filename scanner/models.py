@@ -8,7 +8,7 @@ Record data (the seed-schema dict) is the only place `Any` is allowed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,20 +193,6 @@ class Problem:
         return f"{where}: {what}{self.message}"
 
 
-@dataclass
-class PolicyCounts:
-    """Per-policy tallies; PASS findings are counted here, listed only on request."""
-
-    counts: dict[Status, int] = field(default_factory=lambda: {s: 0 for s in Status})
-
-    def add(self, status: Status) -> None:
-        self.counts[status] += 1
-
-    @property
-    def evaluated(self) -> int:
-        return self.counts[Status.PASS] + self.counts[Status.FAIL] + self.counts[Status.WAIVED]
-
-
 @dataclass(frozen=True)
 class ScanMeta:
     tool_version: str
@@ -244,6 +230,21 @@ class ScanResult:
         passed = self.total(Status.PASS)
         evaluated = passed + self.total(Status.FAIL)
         return None if evaluated == 0 else passed / evaluated
+
+    def blocking(self, fail_on: str, findings: Iterable[Finding] | None = None) -> list[Finding]:
+        """What fails the gate: FAIL and ERROR findings at or above `fail_on`.
+
+        An ERROR (a check that could not be judged) blocks like a FAIL: it must never
+        let a job through as if it had passed.
+        """
+        if fail_on == "never":
+            return []
+        threshold = Severity(fail_on).rank
+        return [
+            f
+            for f in (self.findings if findings is None else findings)
+            if f.status in (Status.FAIL, Status.ERROR) and f.severity.rank >= threshold
+        ]
 
     def policy(self, policy_id: str) -> PolicyInfo | None:
         return next((p for p in self.policies if p.id == policy_id), None)

@@ -30,6 +30,9 @@ def format_summary(result: ScanResult, written: Sequence[str], verdict: str) -> 
     score = result.compliance_score
     if score is not None:
         lines.append(f"  compliance score: {score:.1%} of evaluated checks pass")
+    errors = result.total(Status.ERROR)
+    if errors:
+        lines.append(f"  {errors} check(s) could not be evaluated (ERROR): they count as failing at the gate")
     worst = [f for f in result.findings if f.status is Status.FAIL][:WORST_SHOWN]
     if worst:
         lines.append("  worst findings:")

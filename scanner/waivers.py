@@ -127,7 +127,8 @@ class WaiverSet:
             return None
         expires = _parse_date(until.group(1))
         if expires is None:
-            self._note(f"{job}: tag {key} not honoured: until={until.group(1)!r} is not a date YYYY-MM-DD")
+            # Never echo the value: a tag can hold anything, a token included.
+            self._note(f"{job}: tag {key} not honoured: its until= value is not a date YYYY-MM-DD")
             return None
         reason = (value[: until.start()] + " " + value[until.end():]).strip(" ,;")
         if not reason:

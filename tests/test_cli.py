@@ -178,3 +178,13 @@ def test_input_limits_are_configurable(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 3 and "deeper than 10" in err
     code, _, err = run_cli(capsys, "scan", "-i", path, "--max-input-bytes", "lots")
     assert code == 2 and "expected a size such as 64M" in err
+
+
+def test_a_check_that_cannot_be_evaluated_fails_the_gate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = make_record("odd", stopping_condition={"MaxRuntimeInSeconds": "abc"}, **COMPLIANT)
+    path = fleet(tmp_path, record)
+    code, _, err = run_cli(capsys, "scan", "-i", path, "-o", tmp_path / "r.json", "--fail-on", "medium")
+    assert code == 1
+    assert "1 of them could not be evaluated (ERROR)" in err
+    assert "1 check(s) could not be evaluated (ERROR)" in err
+    assert run_cli(capsys, "scan", "-i", path, "-o", tmp_path / "r.json", "--fail-on", "high")[0] == 0  # medium policy

@@ -212,8 +212,8 @@ def test_expired_tag_waiver_is_not_honoured_and_is_reported() -> None:
     ("value", "why"),
     [
         ("accepted by secteam", "no until=YYYY-MM-DD date in its value"),
-        ("accepted until=31/12/2026", "until='31/12/2026' is not a date YYYY-MM-DD"),
-        ("accepted until=2026-02-30", "until='2026-02-30' is not a date YYYY-MM-DD"),
+        ("accepted until=31/12/2026", "its until= value is not a date YYYY-MM-DD"),
+        ("accepted until=2026-02-30", "its until= value is not a date YYYY-MM-DD"),
         ("until=2026-12-31", "its value gives no reason"),
     ],
 )
@@ -243,3 +243,12 @@ def test_a_secret_in_a_tag_reason_is_masked() -> None:
     record = tagged("AKIAIOSFODNN7EXAMPLE until=2026-12-31")
     waiver = waivers.match("network-isolation", record)
     assert waiver is not None and "AKIAIOSFODNN7EXAMPLE" not in waiver.reason
+
+
+def test_a_malformed_until_is_reported_without_echoing_the_tag_value() -> None:
+    token = "ghp_" + "Zq8Lm2Xv9Rt4Wp6Yk1Hs3Jd5Fg7Nb0Cc2Ve4A"
+    waivers = WaiverSet.empty(TODAY)
+    assert waivers.match("network-isolation", tagged(f"reason until={token}")) is None
+    [note] = waivers.report().tag_notes
+    assert "its until= value is not a date YYYY-MM-DD" in note
+    assert token not in note and token[:8] not in note
