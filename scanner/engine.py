@@ -91,8 +91,11 @@ def _compile(policy: Policy) -> Judge:
 
 def explain(policy: Policy, record: Record, status: Status, error: str = "") -> Finding:
     """Re-run the policy collecting evidence, and render its message."""
+    from scanner.secrets import secret_strings
+
     ctx = EvalContext(record.data)
     ctx.evidence = []
+    ctx.known_secrets = secret_strings(record.data)
     try:
         if policy.when is None or policy.when.holds(ctx):
             policy.check.holds(ctx)

@@ -338,13 +338,36 @@ def find_secrets(value: Any, key: str | None = None) -> list[SecretHit]:
     return hits
 
 
-def redact(value: Any, key: str | None = None) -> Any:
-    """A copy of ``value`` with every secret-looking string masked; all else unchanged."""
+def secret_strings(value: Any, key: str | None = None) -> frozenset[str]:
+    """The raw strings flagged anywhere in ``value``, each judged with its own key.
+
+    A value read without its key (`$.environment.*`) can look harmless on its own; the
+    engine masks these strings wherever they reappear in a finding.
+    """
+    found: set[str] = set()
+
+    def walk(item: Any, context: str | None) -> None:
+        if isinstance(item, str):
+            if detect(item, context):
+                found.add(item)
+        elif isinstance(item, Mapping):
+            for k, v in item.items():
+                walk(v, str(k))
+        elif isinstance(item, (list, tuple)):
+            for sub, sub_context in _items(item, context):
+                walk(sub, sub_context)
+
+    walk(value, key)
+    return frozenset(found)
+
+
+def redact(value: Any, key: str | None = None, known: frozenset[str] = frozenset()) -> Any:
+    """A copy of ``value`` with every secret-looking (or `known`) string masked; all else unchanged."""
     if isinstance(value, str):
-        return mask(value) if detect(value, key) else value
+        return mask(value) if value in known or detect(value, key) else value
     if isinstance(value, Mapping):
-        return {k: redact(v, str(k)) for k, v in value.items()}
+        return {k: redact(v, str(k), known) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        items = [redact(item, context) for item, context in _items(value, key)]
+        items = [redact(item, context, known) for item, context in _items(value, key)]
         return items if isinstance(value, list) else tuple(items)
     return value

@@ -210,3 +210,19 @@ def test_request_file_findings_point_at_the_offending_key_or_the_job(tmp_path: P
     missing = Record(data={}, origin=Origin("job.json", 3, ""), key_lines={"": 3})
     finding = next(Engine([policy]).evaluate(missing)).finding
     assert finding is not None and finding.location is not None and finding.location.line == 3
+
+
+def test_evidence_masks_a_secret_read_without_its_key(tmp_path: Path) -> None:
+    # `$.environment.*` yields bare values: DB_PASSWORD's value alone looks harmless,
+    # but it is a secret by its key, so it must be masked wherever evidence shows it.
+    policy = load_one(tmp_path, "check: {path: '$.environment.*', length_le: 3}\n")
+    verdict = judge(policy, {"training_job_name": "j", "environment": {"DB_PASSWORD": "hunter2hunter2", "A": "b"}})
+    assert verdict.status is Status.FAIL and verdict.finding is not None
+    assert "hunter2hunter2" not in repr(verdict.finding)
+    assert "b" in verdict.finding.evidence[0].actual  # what is not a secret stays readable
+
+
+def test_contains_with_a_list_on_a_map_is_error_not_a_crash(tmp_path: Path) -> None:
+    policy = load_one(tmp_path, "check: {path: $.tags, contains: [owner]}\n")
+    assert judge(policy, {"tags": {"owner": "me"}}).status is Status.ERROR
+    assert judge(policy, {"tags": ["x", ["owner"]]}).status is Status.PASS

@@ -25,12 +25,13 @@ from scanner.policy.paths import CompiledPath
 class EvalContext:
     """One record being judged: path results are shared by every policy's leaves."""
 
-    __slots__ = ("record", "cache", "evidence")
+    __slots__ = ("record", "cache", "evidence", "known_secrets")
 
     def __init__(self, record: dict[str, Any]) -> None:
         self.record = record
         self.cache: dict[str, list[Any]] = {}
         self.evidence: list[Evidence] | None = None
+        self.known_secrets: frozenset[str] = frozenset()  # masked wherever evidence shows them
 
     def lookup(self, path: CompiledPath) -> list[Any]:
         found = self.cache.get(path.text)
@@ -111,11 +112,12 @@ class Leaf:
                 "no likely secret found" if not hits else f"{len(hits)} likely secret(s)"
             )
         else:
-            actual = tuple(redact(v, key) for v in values)
+            actual = tuple(redact(v, key, ctx.known_secrets) for v in values)
         expected = self.arg_display
         if self.arg_path is not None:
             refs = ctx.lookup(self.arg_path)
-            expected = {"path": self.arg_path.text, "value": redact(refs[0], key) if refs else None}
+            ref = redact(refs[0], key, ctx.known_secrets) if refs else None
+            expected = {"path": self.arg_path.text, "value": ref}
         return Evidence(
             path=self.label,
             operator=self.op,

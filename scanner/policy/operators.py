@@ -107,6 +107,8 @@ def _contains(value: Any, arg: Any) -> bool:
     if isinstance(value, list):
         return any(_equals(item, arg) for item in value)
     if isinstance(value, dict):
+        if not isinstance(arg, (str, int, float, bool)):
+            raise TypeMismatch(f"contains on a map needs a key, the policy gives {type_name(arg)}")
         return arg in value
     raise TypeMismatch(f"contains needs a string, list or map, the record has {type_name(value)}")
 
