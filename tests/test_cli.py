@@ -188,3 +188,10 @@ def test_a_check_that_cannot_be_evaluated_fails_the_gate(tmp_path: Path, capsys:
     assert "1 of them could not be evaluated (ERROR)" in err
     assert "1 check(s) could not be evaluated (ERROR)" in err
     assert run_cli(capsys, "scan", "-i", path, "-o", tmp_path / "r.json", "--fail-on", "high")[0] == 0  # medium policy
+
+
+def test_an_empty_export_is_incomplete_not_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code, _, err = run_cli(capsys, "scan", "-i", empty, "-o", tmp_path / "r.json")
+    assert code == 3 and "no training job record in the inputs" in err

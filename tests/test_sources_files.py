@@ -166,7 +166,10 @@ def test_json_top_level_that_is_no_record(tmp_path: Path, text: str) -> None:
 def test_empty_array_is_no_records(tmp_path: Path) -> None:
     path = tmp_path / "empty.json"
     path.write_text(" [ ] ")
-    assert scan(path) == ([], [])
+    records, [problem] = scan(path)
+    # An export that came out empty is not a clean fleet: it is an input problem.
+    assert records == [] and problem.kind == "input"
+    assert problem.message == "no training job record in the inputs (an empty export?)"
 
 
 def test_json_larger_than_max_file_bytes(tmp_path: Path) -> None:
@@ -237,9 +240,10 @@ def test_directory_walk_is_recursive_sorted_and_filtered(tmp_path: Path) -> None
     assert records[0].origin.source == str(root / "a" / "y.json")
 
 
-def test_empty_directory_is_a_note(tmp_path: Path) -> None:
-    _, [problem] = scan(tmp_path)
-    assert problem.kind == "note" and "no .json" in problem.message
+def test_empty_directory_is_a_note_and_no_records_a_problem(tmp_path: Path) -> None:
+    _, [note, problem] = scan(tmp_path)
+    assert note.kind == "note" and "no .json" in note.message
+    assert problem.kind == "input" and "no training job record" in problem.message
 
 
 def test_missing_file_is_an_input_problem(tmp_path: Path) -> None:

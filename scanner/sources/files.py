@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from scanner.errors import RecordError
-from scanner.models import Origin, Problem
+from scanner.models import Origin, Problem, Record
 from scanner.normalize import NormalizeStats, normalize
 from scanner.sources import SourceItem
 
@@ -97,11 +97,21 @@ class FileSource:
         return f"{len(names)} file{'' if len(names) == 1 else 's'} ({shown})"
 
     def items(self) -> Iterator[SourceItem]:
+        records = problems = 0
         for path, problem in self.files():
             if problem is not None:
+                problems += problem.kind != "note"
                 yield problem
                 continue
-            yield from self._read(path)
+            for item in self._read(path):
+                if isinstance(item, Record):
+                    records += 1
+                elif item.kind != "note":
+                    problems += 1
+                yield item
+        if not records and not problems:
+            # An export that came out empty must not pass a gate as a clean fleet.
+            yield Problem(self.describe(), "no training job record in the inputs (an empty export?)")
         if self.stats.unknown_keys:
             keys = sorted(self.stats.unknown_keys)
             shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
