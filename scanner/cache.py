@@ -14,6 +14,7 @@ transaction per `flush()`.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Mapping
@@ -70,6 +71,9 @@ class Cache:
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The cache holds whole describe answers, environments included: owner-only.
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            os.chmod(self.path, 0o600)
             return sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.OperationalError) as exc:
             raise SourceError(f"cache {self.path}: cannot open: {exc}") from exc

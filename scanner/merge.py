@@ -1,9 +1,9 @@
 """Combine shard results (JSON reports) into one ScanResult.
 
-Shards partition (account, region) pairs, so a job appears in one shard only;
-if the same (policy, job) appears twice anyway (overlapping shards), the first
-is kept and a note says so. Policies must agree (same ids and digests): merging
-results of different packs would mix incomparable verdicts.
+Shards partition (account, region) pairs, so a job appears in one shard only. Counts
+are summed over the inputs, so overlapping inputs (the same file twice, or a job found
+in two shards) are refused rather than counted twice. Policies must agree (same ids and
+digests): merging results of different packs would mix incomparable verdicts.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from scanner.baseline import finding_key
 from scanner.errors import SourceError, UsageError
 from scanner.models import Finding, ScanMeta, ScanResult, Status
 
@@ -30,15 +31,16 @@ def merge_results(paths: Sequence[Path]) -> ScanResult:
     for path, result in zip(paths, results, strict=True):
         if {p.id: p.digest for p in result.policies} != digests:
             raise UsageError(f"{path}: was scanned with a different policy pack than {paths[0]}")
+    if len(set(map(Path.resolve, paths))) != len(paths):
+        raise UsageError("the same result is given twice; merge each shard once")
     seen: set[tuple[str, str]] = set()
     findings: list[Finding] = []
-    duplicates = 0
-    for result in results:
+    for path, result in zip(paths, results, strict=True):
         for f in result.findings:
-            key = (f.policy_id, f.resource.arn or str(f.resource.origin))
+            key = finding_key(f)
             if key in seen:
-                duplicates += 1
-                continue
+                # Counts are sums over shards: overlapping shards would count jobs twice.
+                raise UsageError(f"{path}: job {key[1]} was scanned in another input too; merge disjoint shards only")
             seen.add(key)
             findings.append(f)
     counts = {p.id: {s: sum(r.counts.get(p.id, {}).get(s, 0) for r in results) for s in Status} for p in first.policies}
@@ -47,8 +49,6 @@ def merge_results(paths: Sequence[Path]) -> ScanResult:
         for op, n in r.meta.api_calls.items():
             api_calls[op] = api_calls.get(op, 0) + n
     notes = [n for r in results for n in r.meta.notes]
-    if duplicates:
-        notes.append(f"merge: {duplicates} finding(s) appeared in more than one shard; kept the first")
     meta = ScanMeta(
         tool_version=first.meta.tool_version,
         started_at=min(r.meta.started_at for r in results),

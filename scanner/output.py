@@ -53,6 +53,8 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
+            # mkstemp makes the file 0600; a report gets the mode any new file would get.
+            os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
                 handle.flush()
@@ -81,3 +83,9 @@ def append_text(path: Path, text: str) -> None:
             handle.write(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         raise RenderError(f"{path}: cannot append the step summary ({exc.strerror})") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

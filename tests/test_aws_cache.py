@@ -130,3 +130,9 @@ def test_search_plan_does_not_use_the_cache(moto: None, tmp_path: Path) -> None:
     _, source = scan(tmp_path / "c.db", frozenset({"tags"}))
     assert "cache unused: the search plan makes no DescribeTrainingJob calls" in source.notes()
     assert not (tmp_path / "c.db").exists()
+
+
+def test_the_cache_file_is_private_to_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    Cache(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -195,3 +195,24 @@ def test_an_empty_export_is_incomplete_not_clean(tmp_path: Path, capsys: pytest.
     empty.write_text("")
     code, _, err = run_cli(capsys, "scan", "-i", empty, "-o", tmp_path / "r.json")
     assert code == 3 and "no training job record in the inputs" in err
+
+
+def test_reports_get_the_usual_file_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        run_cli(capsys, "scan", "-i", fleet(tmp_path, make_record("a", **COMPLIANT)), "-o", tmp_path / "r.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_merge_refuses_overlapping_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_jsonl(tmp_path / "a.jsonl", [make_record("a", enable_network_isolation=False)])
+    run_cli(capsys, "scan", "-i", a, "-o", tmp_path / "a.json")
+    run_cli(capsys, "scan", "-i", a, "-o", tmp_path / "b.json")
+    code, _, err = run_cli(capsys, "merge", tmp_path / "a.json", tmp_path / "a.json", "-o", tmp_path / "m.json")
+    assert code == 2 and "given twice" in err
+    code, _, err = run_cli(capsys, "merge", tmp_path / "a.json", tmp_path / "b.json", "-o", tmp_path / "m.json")
+    assert code == 2 and "merge disjoint shards only" in err

@@ -213,7 +213,7 @@ def test_waiver_reasons_and_tag_waivers_are_masked(
     out = tmp_path / "out"
     argv = ["scan", "--input", records, "--waivers", waivers, "--format", "json,sarif,html,junit,markdown"]
     code, stdout, stderr = run_cli(capsys, *argv, "--output-dir", out, "--include-passed")
-    assert code in (0, 1)
+    assert code == 1  # the fleet still fails other high policies; the waived ones do not count
     doc = json.loads((out / "report.json").read_text())
     assert {f["policy_id"] for f in doc["findings"] if f["status"] == "WAIVED"} >= {"network-isolation", "vpc-configured"}
     everything = _all_written(out) + stdout + stderr + caplog.text
