@@ -16,10 +16,7 @@ import threading
 from collections.abc import Sequence
 
 from scanner import __version__
-from scanner.errors import PolicyError, ScannerError
-
-EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's 128 + SIGINT / SIGTERM
+from scanner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, PolicyError, ScannerError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from scanner.errors import UsageError
+from scanner.errors import EXIT_FAIL, EXIT_INCOMPLETE, EXIT_OK, UsageError
 from scanner.models import Finding, ScanResult, Status
 from scanner.waivers import DEFAULT_FILE, WaiverSet, load_waivers
-
-EXIT_OK, EXIT_FAIL, EXIT_INCOMPLETE = 0, 1, 3
 
 
 def add_gate_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,10 +7,9 @@ import sys
 from typing import Any
 
 from scanner.config import load_config, merge_params
+from scanner.errors import EXIT_FAIL, EXIT_OK
 from scanner.models import Origin, Record, Status
 from scanner.policy.model import Policy
-
-EXIT_OK, EXIT_FAIL = 0, 1
 
 
 def add_policy_commands(sub: Any) -> None:

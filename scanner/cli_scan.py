@@ -12,14 +12,13 @@ from typing import Any
 
 from scanner.cli_gate import Gate, add_gate_arguments, verdict
 from scanner.config import FAIL_ON_CHOICES, Config, load_config, merge_params
-from scanner.errors import UsageError
+from scanner.errors import EXIT_OK, UsageError
 from scanner.models import ScanResult, Severity
 from scanner.policy.model import Policy
 from scanner.scan import ScanSettings, run_scan
 
 DEMO_FLEET = Path(__file__).parent / "data" / "demo_fleet.jsonl"
 DEMO_CONFIG = Path(__file__).parent / "data" / "demo-config.yaml"  # the demo fleet's allowlists
-EXIT_OK = 0
 
 
 def _add_output_arguments(parser: argparse.ArgumentParser) -> None:

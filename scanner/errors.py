@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# The exit codes, documented in the README. Only the CLI returns them.
+EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's 128 + SIGINT / SIGTERM
+
 
 class ScannerError(Exception):
     """Base of every error smscan raises on purpose."""
 
-    exit_code = 2
+    exit_code = EXIT_ERROR
 
 
 class UsageError(ScannerError):

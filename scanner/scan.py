@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,6 @@ class Tally:
 class ScanSettings:
     include_passed: bool = False
     fail_on: str = "high"
-    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def utc_now() -> str:
