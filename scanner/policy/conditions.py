@@ -77,12 +77,12 @@ class Leaf:
         if flag is not None:
             ok = flag(values, self.key_hint)
         else:
-            ok, note = self._value_test(values, ctx)
+            ok, note = self.value_test(values, ctx)
         if ctx.evidence is not None:
             ctx.evidence.append(self._evidence(values, ok, note, ctx))
         return ok
 
-    def _value_test(self, values: list[Any], ctx: EvalContext) -> tuple[bool, str]:
+    def value_test(self, values: list[Any], ctx: EvalContext) -> tuple[bool, str]:
         operator = VALUE_OPERATORS[self.op]
         arg = self.arg
         if self.arg_path is not None:
@@ -245,8 +245,14 @@ def _fast_leaf(leaf: Leaf) -> Fast:
     flag = FLAG_OPERATORS.get(leaf.op)
     if flag is not None:
         return lambda rec, cache: flag(get(rec, cache), key)
-    if leaf.arg_path is not None:
-        return lambda rec, cache: leaf._value_test(get(rec, cache), EvalContext(rec))[0]
+    if leaf.arg_path is not None:  # rare: compare two fields of the record
+
+        def path_ref_leaf(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+            ctx = EvalContext(rec)
+            ctx.cache = cache  # share the record's path lookups with the other leaves
+            return leaf.value_test(get(rec, cache), ctx)[0]
+
+        return path_ref_leaf
     test = VALUE_OPERATORS[leaf.op].test
     arg = leaf.arg
     if leaf.op == "equals" and isinstance(arg, bool):
