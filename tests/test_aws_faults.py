@@ -262,3 +262,39 @@ def test_fields_moto_drops_reach_the_record(moto: None) -> None:
     assert data["profiler_rule_evaluation_statuses"][0]["RuleEvaluationStatus"] == "NoIssuesFound"
     assert data["tags"] == {"team": "ml"}
     assert source.api_calls() == {"DescribeTrainingJob": 1, "GetCallerIdentity": 1, "Search": 1}
+
+
+def test_connection_resets_are_retried_then_named(moto: None) -> None:
+    from botocore.exceptions import ConnectionClosedError
+
+    names = create_jobs(sagemaker(), 4)
+    resets = {"job-0001": 1, "job-0002": 99}  # one recovers, one never does
+
+    def reset(request: Any) -> Any:
+        name = job_named(request)
+        if resets.get(name, 0):
+            resets[name] -= 1
+            raise ConnectionClosedError(endpoint_url="https://sagemaker.local")
+        return None
+
+    records, problems, _ = scan(faults({("us-east-1", "DescribeTrainingJob"): reset}), attempts=3)
+    assert sorted(records) == [n for n in names if n != "job-0002"]
+    [problem] = problems
+    assert problem.resource and problem.resource.endswith("/job-0002")
+    assert "DescribeTrainingJob" in problem.message and "ConnectionClosedError" in problem.message
+
+
+def test_a_malformed_response_is_an_error_for_that_job_not_a_crash(moto: None) -> None:
+    names = create_jobs(sagemaker(), 4)
+
+    def garbage(request: Any) -> Any:
+        if job_named(request) == "job-0003":
+            headers = {"x-amzn-RequestId": "req-1", "Content-Type": "application/x-amz-json-1.1"}
+            return AWSResponse("https://sagemaker.local", 200, headers, _Raw(b"{not json"))
+        return None
+
+    records, problems, _ = scan(faults({("us-east-1", "DescribeTrainingJob"): garbage}))
+    assert sorted(records) == [n for n in names if n != "job-0003"]  # every job accounted for
+    [problem] = problems
+    assert problem.kind == "aws" and problem.resource and problem.resource.endswith("/job-0003")
+    assert problem.message.startswith("DescribeTrainingJob: malformed answer")

@@ -165,7 +165,7 @@ class PairScan:
                     )
                 )
                 continue
-            self._emit_record(doc, job_tags)
+            self._emit_record(doc, job_tags, listed_arn=arn)
             self.progress.update(self.pair.scope, described=1)
 
     def _cached(self, job: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -196,17 +196,20 @@ class PairScan:
 
     # -- results ----------------------------------------------------------------------------
 
-    def _emit_record(self, doc: Mapping[str, Any], tags: Any) -> None:
+    def _emit_record(self, doc: Mapping[str, Any], tags: Any, listed_arn: str | None = None) -> None:
         try:
             self.emit(to_record(doc, self.origin, tags=tags))
         except RecordError as exc:
+            arn = str(doc.get("TrainingJobArn") or "") or listed_arn
+            # An answer without the job's identity is a malformed response, not a bad job.
+            malformed = listed_arn is not None and not doc.get("TrainingJobArn")
             self.emit(
                 Problem(
                     source=self.pair.scope,
-                    message=str(exc),
-                    field=exc.field,
-                    resource=str(doc.get("TrainingJobArn") or "") or None,
-                    kind="record",
+                    message=f"DescribeTrainingJob: malformed answer ({exc})" if malformed else str(exc),
+                    field=None if malformed else exc.field,
+                    resource=arn,
+                    kind="aws" if malformed else "record",
                 )
             )
 
