@@ -61,11 +61,14 @@ class Engine:
         data: dict[str, Any] = record.data
         cache: dict[str, list[Any]] = {}
         explain_passed = self.explain_passed
+        known: frozenset[str] | None = None  # the record's secrets: found once, if anything is explained
         out: list[tuple[Policy, Status, Finding | None]] = []
         for policy, judge in self._judges:
             status, error = judge(data, cache)
             if explain_passed or status is Status.FAIL or status is Status.ERROR:
-                out.append((policy, status, explain(policy, record, status, error)))
+                if known is None:
+                    known = _secret_strings(data)
+                out.append((policy, status, explain(policy, record, status, error, known)))
             else:
                 out.append((policy, status, None))
         return out
@@ -89,13 +92,23 @@ def _compile(policy: Policy) -> Judge:
     return judge
 
 
-def explain(policy: Policy, record: Record, status: Status, error: str = "") -> Finding:
-    """Re-run the policy collecting evidence, and render its message."""
+def _secret_strings(data: dict[str, Any]) -> frozenset[str]:
     from scanner.secrets import secret_strings
 
+    return secret_strings(data)
+
+
+def explain(
+    policy: Policy, record: Record, status: Status, error: str = "", known: frozenset[str] | None = None
+) -> Finding:
+    """Re-run the policy collecting evidence, and render its message.
+
+    `known` is every secret string of the record (computed once per record by the caller),
+    masked wherever the evidence shows it, even read without its key.
+    """
     ctx = EvalContext(record.data)
     ctx.evidence = []
-    ctx.known_secrets = secret_strings(record.data)
+    ctx.known_secrets = _secret_strings(record.data) if known is None else known
     try:
         if policy.when is None or policy.when.holds(ctx):
             policy.check.holds(ctx)
