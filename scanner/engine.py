@@ -61,14 +61,14 @@ class Engine:
         data: dict[str, Any] = record.data
         cache: dict[str, list[Any]] = {}
         explain_passed = self.explain_passed
-        known: frozenset[str] | None = None  # the record's secrets: found once, if anything is explained
+        known: frozenset[str] | None = None  # the record's secrets, found once when first needed
         out: list[tuple[Policy, Status, Finding | None]] = []
         for policy, judge in self._judges:
             status, error = judge(data, cache)
             if explain_passed or status is Status.FAIL or status is Status.ERROR:
-                if known is None:
+                if known is None and policy.reads_values_without_keys:
                     known = _secret_strings(data)
-                out.append((policy, status, explain(policy, record, status, error, known)))
+                out.append((policy, status, explain(policy, record, status, error, known or frozenset())))
             else:
                 out.append((policy, status, None))
         return out
@@ -103,12 +103,15 @@ def explain(
 ) -> Finding:
     """Re-run the policy collecting evidence, and render its message.
 
-    `known` is every secret string of the record (computed once per record by the caller),
-    masked wherever the evidence shows it, even read without its key.
+    `known` is every secret string of the record, masked wherever the evidence shows it,
+    even read without its key; the caller finds them once per record, and only for a
+    policy whose paths yield values apart from their keys (None: find them here).
     """
     ctx = EvalContext(record.data)
     ctx.evidence = []
-    ctx.known_secrets = _secret_strings(record.data) if known is None else known
+    if known is None:
+        known = _secret_strings(record.data) if policy.reads_values_without_keys else frozenset()
+    ctx.known_secrets = known
     try:
         if policy.when is None or policy.when.holds(ctx):
             policy.check.holds(ctx)

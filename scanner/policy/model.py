@@ -35,6 +35,20 @@ class Policy:
     def severity(self) -> Severity:
         return self.info.severity
 
+    @property
+    def reads_values_without_keys(self) -> bool:
+        """True when a path yields values apart from their keys (`$.environment.*`, filters).
+
+        Secret detection judges a value by its key too, so evidence from such a path is
+        masked against every secret of the record, found up front.
+        """
+        for condition in (self.check, self.when):
+            for leaf in condition.leaves() if condition is not None else ():
+                for path in (leaf.subject, leaf.arg_path):
+                    if path is not None and not path.keyed:
+                        return True
+        return False
+
     def fields_read(self) -> frozenset[str] | None:
         """Top-level record fields this policy reads; None when a path could read any field."""
         fields: set[str] = set()

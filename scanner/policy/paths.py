@@ -44,6 +44,9 @@ class CompiledPath:
     top_field: str | None  # the record field this path reads; None when it cannot be told
     finder: Callable[[Any], list[Any]]
     keys: tuple[str, ...] | None = None  # set when the path is plain map keys ($.a.b.c)
+    # False when values may come apart from their key: a last step `.*`/`[*]`, or any
+    # jsonpath-ng expression. Secret detection judges a value by its key too.
+    keyed: bool = True
 
     def find(self, record: Any) -> list[Any]:
         return self.finder(record)
@@ -146,8 +149,9 @@ def compile_path(text: str) -> CompiledPath:
             top_field = None  # `$[*]` or `$.*` reads every field
         keys = tuple(s for s in steps if isinstance(s, str))
         plain = keys if keys and len(keys) == len(steps) else None
-        return CompiledPath(text, top_field, _walk(steps), plain)
-    return CompiledPath(text, top_field, _jsonpath_ng(text))
+        keyed = not steps or not isinstance(steps[-1], Star)
+        return CompiledPath(text, top_field, _walk(steps), plain, keyed)
+    return CompiledPath(text, top_field, _jsonpath_ng(text), keyed=False)
 
 
 def pointer_prefixes(text: str) -> list[str]:
