@@ -129,20 +129,17 @@ def select_policies(policies: list[Policy], select: list[str], skip: list[str]) 
 
 
 def run_scan_command(args: argparse.Namespace) -> int:
+    from scanner.output import check_writable, plan_targets
     from scanner.policy.loader import load_policies
+    from scanner.progress import Progress
 
     config = load_config(args.config)
     params = merge_params(config.params, args.param)
     loaded = load_policies(args.policies or config.policies, params)
     policies = select_policies(loaded, split_list(args.select) or config.select, split_list(args.skip) or config.skip)
     gate = Gate.prepare(args, config.waivers, [p.id for p in loaded])
-    formats = _formats(args, config)
-    from scanner.output import check_writable, plan_targets
-
-    targets = plan_targets(formats, args.output_dir or config.output_dir, args.output)
-    check_writable(targets)
-    from scanner.progress import Progress
-
+    targets = plan_targets(_formats(args, config), args.output_dir or config.output_dir, args.output)
+    check_writable(targets)  # before any scanning, and before any AWS call
     progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
     sources = _sources(args, policies, progress)
     fail_on = args.fail_on or config.fail_on or "high"
