@@ -8,7 +8,6 @@ scanner/normalize.py's docstring.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -16,6 +15,7 @@ from typing import Any
 
 from scanner.errors import RecordError
 from scanner.hstore import parse_hstore
+from scanner.strict_json import DECODER, deeper_than
 from scanner.timestamps import to_iso_utc
 
 MAX_NESTING = 200  # describe responses are a few levels deep; deeper is not AWS data
@@ -86,7 +86,7 @@ def _json_seed(value: Any, name: str) -> Any:
             return None
         text, too_deep = value, False
         try:
-            value = _JSON_TEXT.decode(text)
+            value = DECODER.decode(text)
         except RecursionError:  # deeper than Python's stack
             too_deep = True
         except ValueError:
@@ -96,9 +96,7 @@ def _json_seed(value: Any, name: str) -> Any:
                 field=name,
             ) from None
         # The file source bounds a document's nesting, but not that of JSON text inside it.
-        if too_deep or (
-            text.count("{") + text.count("[") > MAX_NESTING and _deeper_than(value, MAX_NESTING)
-        ):
+        if too_deep or deeper_than(value, MAX_NESTING, text):
             raise RecordError(
                 f"field {name}: expected at most {MAX_NESTING} levels of nesting", field=name
             )
@@ -110,32 +108,6 @@ def _json_seed(value: Any, name: str) -> Any:
     elif isinstance(value, Mapping):
         return dict(value)
     raise wrong(name, _container(name), value)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError("number out of range")
-    return number
-
-
-# NaN and Infinity are not JSON: in a record they would end up in the JSON report.
-_JSON_TEXT = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return False
 
 
 def _json_describe(value: Any, name: str) -> Any:

@@ -30,6 +30,7 @@ from scanner.errors import RecordError
 from scanner.models import Origin, Problem, Record
 from scanner.normalize import NormalizeStats, normalize
 from scanner.sources import SourceItem
+from scanner.strict_json import DECODER, NotJson, deeper_than
 
 MiB = 1024 * 1024
 STDIN = "-"
@@ -41,29 +42,11 @@ _JOB_KEYS = ("TrainingJobName", "TrainingJobArn", "TrainingJob", "_key", "traini
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-class _NotJson(ValueError):
-    """A number json.loads would accept but JSON (RFC 8259) does not: NaN, Infinity, 1e999."""
-
-
-def _no_constant(name: str) -> float:
-    raise _NotJson(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value - value != 0:  # inf (nan cannot come from a JSON number)
-        raise _NotJson("a number too large for a 64-bit float")
-    return value
-
-
-# Non-finite numbers would reach the reports, and a JSON report with `Infinity` in it
-# is not JSON any more.
-_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 
 
 def _number_problem(err: ValueError) -> str:
     """The one line for a ValueError that is not a JSONDecodeError (it has no position)."""
-    if isinstance(err, _NotJson):
+    if isinstance(err, NotJson):
         return str(err)
     # Python refuses to convert integers longer than sys.get_int_max_str_digits().
     return "an integer with too many digits"
@@ -196,7 +179,7 @@ class FileSource:
             line += text.count("\n", counted, pos)
             counted = pos
             try:
-                value, end = _DECODER.raw_decode(text, pos)
+                value, end = DECODER.raw_decode(text, pos)
             except json.JSONDecodeError as err:
                 yield _invalid(name, text, err.pos, err.msg)
                 return
@@ -207,7 +190,7 @@ class FileSource:
                 yield self._too_deep(name, line)
                 return
             origin = Origin(name, line=line, pointer=f"/{index}")
-            if self._deeper_than_allowed(text, pos, end, value):
+            if deeper_than(value, self.max_depth, text, pos, end):
                 yield self._too_deep(name, line)
             else:
                 yield from self._record(name, value, origin)
@@ -230,7 +213,7 @@ class FileSource:
         `offset` is added to the line numbers json reports: a JSONL line is "line 1" to it.
         """
         try:
-            value = _DECODER.decode(text)
+            value = DECODER.decode(text)
         except json.JSONDecodeError as err:
             line = err.lineno + offset
             message = f"invalid JSON at line {line} column {err.colno}: {err.msg}"
@@ -243,7 +226,7 @@ class FileSource:
         except RecursionError:
             yield self._too_deep(name, origin.line)
             return
-        if self._deeper_than_allowed(text, 0, len(text), value):
+        if deeper_than(value, self.max_depth, text):
             yield self._too_deep(name, origin.line)
             return
         wrapper = _wrapper(value) if origin.pointer == "" else None
@@ -273,19 +256,6 @@ class FileSource:
                 resource=_arn_of(value),
                 kind="record",
             )
-
-    def _deeper_than_allowed(self, text: str, start: int, end: int, value: Any) -> bool:
-        # Counting brackets is C-speed and rules out nearly every record before any walk.
-        if text.count("{", start, end) + text.count("[", start, end) <= self.max_depth:
-            return False
-        stack = [(value, 1)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > self.max_depth:
-                return True
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-        return False
 
     def _too_deep(self, name: str, line: int | None) -> Problem:
         return Problem(name, f"JSON nested deeper than {self.max_depth} levels", line=line)
