@@ -20,10 +20,10 @@ from typing import Any
 
 from jsonpath_ng.ext import parse
 
-from scanner.models import Status
-from scanner.policy.conditions import AllOf, AnyOf, Condition, Leaf, Not
-from scanner.policy.model import Policy
-from scanner.secrets import find_secrets
+from smscan.models import Status
+from smscan.policy.conditions import AllOf, AnyOf, Condition, Leaf, Not
+from smscan.policy.model import Policy
+from smscan.secrets import find_secrets
 
 
 class Mismatch(Exception):

@@ -50,4 +50,4 @@ def timed_run(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[f
 
 
 def smscan(*args: str) -> list[str]:
-    return [sys.executable, "-m", "scanner", *args]
+    return [sys.executable, "-m", "smscan", *args]

@@ -8,10 +8,10 @@ import time
 from bench.baseline_engine import BaselineEngine
 from bench.common import header, line, peak_rss_mb
 from bench.fleet import fleet
-from scanner.engine import Engine
-from scanner.models import Origin, Record
-from scanner.policy.conditions import _detect_memo
-from scanner.policy.loader import load_policies
+from smscan.engine import Engine
+from smscan.models import Origin, Record
+from smscan.policy.conditions import _detect_memo
+from smscan.policy.loader import load_policies
 
 
 def run(records: int) -> None:

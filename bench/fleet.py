@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scanner.schema import SEED_FIELDS
+from smscan.record.schema import SEED_FIELDS
 
 ACCOUNTS = ("111122223333", "222233334444", "333344445555", "444455556666", "555566667777")
 REGIONS = ("us-east-1", "us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from bench.common import ROOT, header, line, peak_rss_mb, timed_run
 from bench.fleet import fleet
-from scanner.models import Origin, Record, ScanResult
-from scanner.policy.loader import load_policies
-from scanner.scan import ScanSettings, run_scan
+from smscan.models import Origin, Record, ScanResult
+from smscan.policy.loader import load_policies
+from smscan.scan import ScanSettings, run_scan
 
 
 class _Fleet:
@@ -40,7 +40,7 @@ def build(findings: int) -> ScanResult:
 
 
 def render_one(fmt: str, findings: int) -> None:
-    from reports import RenderOptions, renderer
+    from smscan.reports import RenderOptions, renderer
 
     result = build(findings)
     before = peak_rss_mb()

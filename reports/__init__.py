@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.errors import UsageError
-from scanner.models import ScanResult
+from smscan.errors import UsageError
+from smscan.models import ScanResult
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,11 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("json", "reports.json_report", "json", "versioned JSON document (the source of truth)"),
-        Format("sarif", "reports.sarif", "sarif", "SARIF 2.1.0 for GitHub code scanning"),
-        Format("html", "reports.html", "html", "self-contained HTML audit report"),
-        Format("junit", "reports.junit", "junit.xml", "JUnit XML: a testcase per policy and job"),
-        Format("markdown", "reports.markdown", "md", "short Markdown summary (GitHub step summary)"),
+        Format("json", "smscan.reports.json_report", "json", "versioned JSON document (the source of truth)"),
+        Format("sarif", "smscan.reports.sarif.render", "sarif", "SARIF 2.1.0 for GitHub code scanning"),
+        Format("html", "smscan.reports.html.render", "html", "self-contained HTML audit report"),
+        Format("junit", "smscan.reports.junit", "junit.xml", "JUnit XML: a testcase per policy and job"),
+        Format("markdown", "smscan.reports.markdown", "md", "short Markdown summary (GitHub step summary)"),
     )
 }
 

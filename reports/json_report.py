@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from reports import RenderOptions
-from scanner.errors import SourceError
-from scanner.models import (
+from smscan.errors import SourceError
+from smscan.models import (
     Evidence,
     Finding,
     Location,
@@ -28,6 +27,7 @@ from scanner.models import (
     Status,
     Waiver,
 )
+from smscan.reports import RenderOptions
 
 SCHEMA_VERSION = "1.0"
 

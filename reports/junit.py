@@ -26,8 +26,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from reports import RenderOptions
-from scanner.models import Finding, Problem, ScanResult, Status
+from smscan.models import Finding, Problem, ScanResult, Status
+from smscan.reports import RenderOptions
 
 INPUTS_SUITE = "smscan.inputs"
 # XML 1.0 allows \t \n \r, U+0020-U+D7FF, U+E000-U+FFFD and beyond: drop the rest.

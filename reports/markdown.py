@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from reports import RenderOptions
-from scanner.models import Finding, ScanResult, Severity, Status
+from smscan.models import Finding, ScanResult, Severity, Status
+from smscan.reports import RenderOptions
 
 TOP_POLICIES = 10
 FIRST_FAILURES = 20

@@ -1,3 +1,3 @@
-from scanner.cli import main
+from smscan.cli.main import main
 
 raise SystemExit(main())

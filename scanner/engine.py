@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from scanner.models import Evidence, Finding, Location, Record, Resource, Status
-from scanner.policy.conditions import EvalContext, compile_fast
-from scanner.policy.model import Policy
-from scanner.policy.operators import TypeMismatch
-from scanner.policy.paths import pointer_prefixes
+from smscan.models import Evidence, Finding, Location, Record, Resource, Status
+from smscan.policy.conditions import EvalContext, compile_fast
+from smscan.policy.model import Policy
+from smscan.policy.operators import TypeMismatch
+from smscan.policy.paths import pointer_prefixes
 
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 _PASS, _FAIL, _NOT_APPLICABLE = (Status.PASS, ""), (Status.FAIL, ""), (Status.NOT_APPLICABLE, "")
@@ -93,7 +93,7 @@ def _compile(policy: Policy) -> Judge:
 
 
 def _secret_strings(data: dict[str, Any]) -> frozenset[str]:
-    from scanner.secrets import secret_strings
+    from smscan.secrets import secret_strings
 
     return secret_strings(data)
 
@@ -158,7 +158,7 @@ def _message(
 def _template_context(
     policy: Policy, record: Record, resource: Resource, evidence: tuple[Evidence, ...]
 ) -> dict[str, Any]:
-    from scanner.secrets import redact
+    from smscan.secrets import redact
 
     context: dict[str, Any] = {
         "job_name": resource.name or resource.arn or str(record.origin),
@@ -190,7 +190,7 @@ def _template_names(source: str) -> frozenset[str]:
     """Variables a message template reads (any unparsable template: assume all)."""
     from jinja2 import TemplateSyntaxError, meta
 
-    from scanner.policy.messages import _environment
+    from smscan.policy.messages import _environment
 
     try:
         return frozenset(meta.find_undeclared_variables(_environment().parse(source)))

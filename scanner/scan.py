@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner import __version__
-from scanner.baseline import record_key
-from scanner.engine import Engine
-from scanner.models import Finding, Problem, Record, ScanMeta, ScanResult, Status
-from scanner.policy.model import Policy
-from scanner.sources import Source
-from scanner.waivers import WaiverSet
+from smscan import __version__
+from smscan.engine import Engine
+from smscan.gate.baseline import record_key
+from smscan.gate.waivers import WaiverSet
+from smscan.models import Finding, Problem, Record, ScanMeta, ScanResult, Status
+from smscan.policy.model import Policy
+from smscan.sources.interface import Source
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from scanner.cli import main
-from scanner.models import Record
+from smscan.cli.main import main
+from smscan.models import Record
 
 
 def write_jsonl(path: Path, records: list[Record], extra_lines: list[str] = ()) -> Path:  # type: ignore[assignment]

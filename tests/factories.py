@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.models import (
+from smscan.models import (
     Evidence,
     Finding,
     Origin,

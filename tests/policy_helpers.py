@@ -6,10 +6,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from scanner.engine import Engine, Verdict
-from scanner.models import Origin, Record
-from scanner.policy.loader import load_policies
-from scanner.policy.model import Policy
+from smscan.engine import Engine, Verdict
+from smscan.models import Origin, Record
+from smscan.policy.loader import load_policies
+from smscan.policy.model import Policy
 
 HEADER = """\
 id: {id}

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from scanner.cache import Cache
-from scanner.models import Problem, Record
-from scanner.sources.aws import AwsOptions, AwsSource
+from smscan.models import Problem, Record
+from smscan.sources.aws.cache import Cache
+from smscan.sources.aws.source import AwsOptions, AwsSource
 from tests.moto_server import ACCOUNT, aws_env, create_jobs, sagemaker
 
 __all__ = ["aws_env"]

@@ -19,9 +19,9 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from scanner.models import Problem, Record
-from scanner.sources.aws import AwsOptions, AwsSource
-from scanner.sources.aws_fetch import FetchSettings
+from smscan.models import Problem, Record
+from smscan.sources.aws.fetch import FetchSettings
+from smscan.sources.aws.source import AwsOptions, AwsSource
 from tests.moto_server import ACCOUNT, aws_env, create_jobs, sagemaker
 
 __all__ = ["aws_env"]

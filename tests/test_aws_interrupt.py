@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _argv(endpoint: str, cache: Path, out: Path) -> list[str]:
     return [
-        sys.executable, "-m", "scanner", "scan", "--aws", "--endpoint-url", endpoint,
+        sys.executable, "-m", "smscan", "scan", "--aws", "--endpoint-url", endpoint,
         "--region", "us-east-1", "--fetch", "describe", "--concurrency", "2",
         "--cache", str(cache), "--format", "json", "-o", str(out), "--fail-on", "never",
     ]

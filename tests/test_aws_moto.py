@@ -10,10 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from scanner.models import Problem, Record
-from scanner.sources.aws import AwsOptions, AwsSource
-from scanner.sources.aws_accounts import AccountSpec, Shard
-from scanner.sources.aws_plans import Filters, describe_only_fields
+from smscan.models import Problem, Record
+from smscan.sources.aws.accounts import AccountSpec, Shard
+from smscan.sources.aws.plans import Filters, describe_only_fields
+from smscan.sources.aws.source import AwsOptions, AwsSource
 from tests.moto_server import ACCOUNT, STATUSES, aws_env, create_jobs, job_spec, sagemaker
 
 __all__ = ["aws_env"]  # the fixture, imported for pytest

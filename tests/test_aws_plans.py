@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import UsageError
-from scanner.schema import FIELDS_BY_NAME
-from scanner.sources.aws_accounts import Shard, load_accounts_file
-from scanner.sources.aws_cli import add_arguments, options_from_args, parse_when
-from scanner.sources.aws_plans import Filters, Plan, choose_plan, describe_only_fields
+from smscan.errors import UsageError
+from smscan.record.schema import FIELDS_BY_NAME
+from smscan.sources.aws.accounts import Shard, load_accounts_file
+from smscan.sources.aws.cli import add_arguments, options_from_args, parse_when
+from smscan.sources.aws.plans import Filters, Plan, choose_plan, describe_only_fields
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aws"
 

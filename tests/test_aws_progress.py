@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 
-from scanner.progress import Progress
+from smscan.cli.progress import Progress
 
 
 class Tty(io.StringIO):

@@ -34,7 +34,7 @@ def smscan(endpoint: str, out: Path, *extra: str) -> tuple[int, dict[str, Any], 
     argv = [
         sys.executable,
         "-m",
-        "scanner",
+        "smscan",
         "scan",
         "--aws",
         "--endpoint-url",

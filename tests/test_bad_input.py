@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from scanner.models import Origin, Problem
-from scanner.policy.messages import MessageTemplate
-from scanner.schema import SEED_FIELDS, SeedField
-from scanner.sources.files import FileSource
-from scanner.sources.requests import RequestFileSource
-from scanner.yamlpos import DEFAULT_MAX_BYTES, YamlProblem, load_file
+from smscan.models import Origin, Problem
+from smscan.policy.messages import MessageTemplate
+from smscan.record.schema import SEED_FIELDS, SeedField
+from smscan.sources.files import FileSource
+from smscan.sources.requests.source import RequestFileSource
+from smscan.yamlpos import DEFAULT_MAX_BYTES, YamlProblem, load_file
 from tests.cli_helpers import run_cli
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
@@ -503,7 +503,7 @@ def test_subprocess_never_prints_a_traceback(argv: list[str], code: int, last_li
     out = tmp_path / "report.json"
     args = [a.format(good=good, out=out) for a in argv]
     proc = subprocess.run(
-        [sys.executable, "-m", "scanner", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "smscan", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.returncode == code, proc.stderr

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import RenderOptions
-from reports.json_report import render
-from scanner.baseline import (
+from smscan.errors import SourceError
+from smscan.gate.baseline import (
     ABSENT_NOTE,
     apply_baseline,
     finding_key,
@@ -18,8 +17,9 @@ from scanner.baseline import (
     new_failures,
     record_key,
 )
-from scanner.errors import SourceError
-from scanner.models import Finding, Origin, Problem, Status, Waiver
+from smscan.models import Finding, Origin, Problem, Status, Waiver
+from smscan.reports import RenderOptions
+from smscan.reports.json_report import render
 from tests.factories import make_finding, make_record, make_result
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.models import Status
+from smscan.models import Status
 from tests.cli_helpers import run_cli, write_jsonl
 from tests.factories import make_record
 
@@ -127,8 +127,8 @@ def test_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeyp
 def test_json_report_matches_schema_and_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import jsonschema
 
-    from reports import RenderOptions
-    from reports.json_report import load, render
+    from smscan.reports import RenderOptions
+    from smscan.reports.json_report import load, render
 
     records = [make_record("a", enable_network_isolation=False), make_record("b", **COMPLIANT)]
     out = tmp_path / "r.json"
@@ -158,7 +158,7 @@ def test_merge_combines_shards(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_module_entry_point_never_prints_a_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "scanner", "scan", "--input", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "r.json")],
+        [sys.executable, "-m", "smscan", "scan", "--input", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "r.json")],
         capture_output=True, text=True, cwd=Path(__file__).parents[1],
     )
     assert proc.returncode == 3

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli_scan import DEMO_FLEET
-from scanner.secrets import detect
+from smscan.cli.scan import DEMO_FLEET
+from smscan.secrets import detect
 from tests.cli_helpers import run_cli
 
 
@@ -32,7 +32,7 @@ def test_demo_fleet_is_about_fifty_jobs_with_planted_secrets() -> None:
 def test_demo_writes_every_format_and_leaks_no_secret(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reports import FORMATS
+    from smscan.reports import FORMATS
 
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "demo")

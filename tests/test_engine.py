@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.models import Status
+from smscan.models import Status
 from tests.policy_helpers import judge, load_one
 
 ISOLATION = """
@@ -172,8 +172,8 @@ def test_evidence_names_path_operator_and_values(tmp_path: Path) -> None:
 
 
 def test_shared_paths_are_looked_up_once_per_record(tmp_path: Path) -> None:
-    from scanner.models import Origin, Record
-    from scanner.policy.conditions import EvalContext
+    from smscan.models import Origin, Record
+    from smscan.policy.conditions import EvalContext
 
     policy = load_one(tmp_path, ISOLATION)
     ctx = EvalContext({"enable_network_isolation": True})
@@ -183,7 +183,7 @@ def test_shared_paths_are_looked_up_once_per_record(tmp_path: Path) -> None:
 
 
 def test_fields_read_reports_top_level_fields(tmp_path: Path) -> None:
-    from scanner.engine import Engine
+    from smscan.engine import Engine
 
     policy = load_one(
         tmp_path,
@@ -198,8 +198,8 @@ def test_fields_read_reports_top_level_fields(tmp_path: Path) -> None:
 
 
 def test_request_file_findings_point_at_the_offending_key_or_the_job(tmp_path: Path) -> None:
-    from scanner.engine import Engine
-    from scanner.models import Origin, Record
+    from smscan.engine import Engine
+    from smscan.models import Origin, Record
 
     policy = load_one(tmp_path, "check: {path: '$.vpc_config.Subnets[*]', in: [subnet-ok]}\n")
     lines = {"": 3, "/vpc_config": 10, "/vpc_config/Subnets": 11}

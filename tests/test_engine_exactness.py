@@ -12,13 +12,13 @@ import pytest
 
 from bench.baseline_engine import BaselineEngine
 from bench.fleet import fleet
-from scanner.cli_scan import DEMO_CONFIG
-from scanner.config import load_config
-from scanner.engine import Engine
-from scanner.models import Origin, Record, Status
-from scanner.policy.conditions import EvalContext
-from scanner.policy.loader import load_policies
-from scanner.policy.operators import TypeMismatch
+from smscan.cli.config import load_config
+from smscan.cli.scan import DEMO_CONFIG
+from smscan.engine import Engine
+from smscan.models import Origin, Record, Status
+from smscan.policy.conditions import EvalContext
+from smscan.policy.loader import load_policies
+from smscan.policy.operators import TypeMismatch
 
 
 def _odd_records() -> list[dict[str, Any]]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import SourceError
-from scanner.history import check_history, record_scan
-from scanner.models import Finding, Problem, ScanResult, Status
+from smscan.errors import SourceError
+from smscan.gate.history import check_history, record_scan
+from smscan.models import Finding, Problem, ScanResult, Status
 from tests.factories import make_finding, make_result
 
 
@@ -136,8 +136,8 @@ def test_a_result_with_history_and_fixed_is_a_valid_json_report(tmp_path: Path) 
 
     import jsonschema
 
-    from reports import RenderOptions
-    from reports.json_report import render
+    from smscan.reports import RenderOptions
+    from smscan.reports.json_report import render
 
     db = tmp_path / "h.db"
     record_scan(db, scan("2026-11-23T00:00:00Z", [make_finding("network-isolation", "a"), make_finding("vpc-configured", "b")]))

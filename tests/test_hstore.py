@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scanner.hstore import format_hstore, parse_hstore
+from smscan.record.hstore import format_hstore, parse_hstore
 
 # --- hstore ---
 

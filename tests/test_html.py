@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from reports import RenderOptions, renderer
-from reports.html import _csp
-from scanner.models import ScanResult, Status
+from smscan.models import ScanResult, Status
+from smscan.reports import RenderOptions, renderer
+from smscan.reports.html.render import _csp
 from tests import browser
 from tests.factories import make_finding, make_result
 from tests.fixtures import hostile
@@ -132,7 +132,7 @@ def test_baseline_and_history_sections_only_when_there_is_data() -> None:
 
 
 def test_history_store_results_show_trend_new_and_fixed(tmp_path: Path) -> None:
-    from scanner.history import record_scan
+    from smscan.gate.history import record_scan
 
     db, result = tmp_path / "history.sqlite", None
     for day, names in (("22", "abc"), ("23", "bc"), ("24", "cd")):
@@ -221,7 +221,7 @@ def test_missing_chromium_skips_locally_but_fails_in_ci(monkeypatch: pytest.Monk
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report `smscan demo` writes, made by the real CLI."""
-    from scanner.cli import main
+    from smscan.cli.main import main
 
     out = tmp_path_factory.mktemp("demo") / "smscan-demo"
     assert main(["demo", "--output-dir", str(out), "--quiet"]) == 0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner import output
+from smscan.cli import output
 from tests.cli_helpers import run_cli
 
 ROOT = Path(__file__).parent.parent
@@ -38,7 +38,7 @@ def _start_scan(out_dir: Path) -> tuple[subprocess.Popen[bytes], threading.Event
     for name in ("report.json", "report.sarif"):
         (out_dir / name).write_text(PREVIOUS, encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scanner", "scan", "--input", "-", "--format", "json,sarif", "--output-dir", str(out_dir)],
+        [sys.executable, "-m", "smscan", "scan", "--input", "-", "--format", "json,sarif", "--output-dir", str(out_dir)],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

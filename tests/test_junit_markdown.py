@@ -11,8 +11,8 @@ from typing import cast
 import junitparser
 import pytest
 
-from reports import RenderOptions, junit, markdown
-from scanner.models import Finding, Location, Problem, ScanResult, Status, Waiver
+from smscan.models import Finding, Location, Problem, ScanResult, Status, Waiver
+from smscan.reports import RenderOptions, junit, markdown
 from tests.factories import make_finding, make_result
 
 XSD = Path(__file__).parent / "fixtures" / "junit" / "junit-10.xsd"

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from scanner import secrets
-from scanner.secrets import detect
+from smscan import secrets
+from smscan.secrets import detect
 from tests.cli_helpers import run_cli
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/"
@@ -124,7 +124,7 @@ def _all_written(directory: Path) -> str:
 def test_no_planted_secret_in_any_output(
     extra: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from reports import FORMATS
+    from smscan.reports import FORMATS
 
     inputs = plant_fleet(tmp_path / "in")
     request = plant_request(tmp_path / "repo")
@@ -253,7 +253,7 @@ def test_random_secret_looking_values_never_leak(
     value: str, key: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assume(detect(value, key) is not None)
-    from reports import FORMATS
+    from smscan.reports import FORMATS
 
     records = tmp_path / "r.jsonl"
     records.write_text(json.dumps({"training_job_arn": ARN + "h", where: {key: value}}) + "\n", encoding="utf-8")

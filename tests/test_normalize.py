@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from scanner.errors import RecordError
-from scanner.models import Origin
-from scanner.normalize import (
+from smscan.errors import RecordError
+from smscan.models import Origin
+from smscan.record.normalize import (
     NormalizeStats,
     detect_shape,
     from_describe,
@@ -20,8 +20,8 @@ from scanner.normalize import (
     normalize,
     origin_key,
 )
-from scanner.schema import SEED_FIELDS
-from scanner.timestamps import to_iso_utc
+from smscan.record.schema import SEED_FIELDS
+from smscan.record.timestamps import to_iso_utc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
 ORIGIN = Origin("jobs.json", pointer="")

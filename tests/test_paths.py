@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonpath_ng.ext import parse
 
-from scanner.policy.paths import PathSyntaxError, compile_path
+from smscan.policy.paths import PathSyntaxError, compile_path
 
 SIMPLE = [
     "$.enable_network_isolation",
@@ -57,7 +57,7 @@ def _reference(text: str, record: dict[str, Any]) -> list[Any]:
 @pytest.mark.parametrize("text", SIMPLE)
 def test_simple_paths_take_the_fast_path(text: str) -> None:
     # The fast path is a closure of this module, not jsonpath-ng's find.
-    assert compile_path(text).finder.__module__ == "scanner.policy.paths"
+    assert compile_path(text).finder.__module__ == "smscan.policy.paths"
     assert compile_path(text).finder.__qualname__.startswith("_walk")
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import ConfigError, PolicyError
-from scanner.policy.loader import load_policies
+from smscan.errors import ConfigError, PolicyError
+from smscan.policy.loader import load_policies
 from tests.policy_helpers import write_policy
 
 
@@ -127,7 +127,7 @@ def test_builtin_pack_loads_with_metadata() -> None:
 
 
 def test_builtin_policy_examples_all_agree() -> None:
-    from scanner.cli_policy import example_failures
+    from smscan.cli.policy import example_failures
 
     policies = load_policies()
     assert example_failures(policies) == []

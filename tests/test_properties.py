@@ -15,13 +15,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.engine import Engine
-from scanner.errors import RecordError
-from scanner.hstore import format_hstore
-from scanner.models import Origin, Record, Status
-from scanner.normalize import normalize
-from scanner.policy.loader import load_policies
-from scanner.schema import SEED_FIELDS, SeedField
+from smscan.engine import Engine
+from smscan.errors import RecordError
+from smscan.models import Origin, Record, Status
+from smscan.policy.loader import load_policies
+from smscan.record.hstore import format_hstore
+from smscan.record.normalize import normalize
+from smscan.record.schema import SEED_FIELDS, SeedField
 
 ORIGIN = Origin("prop.jsonl", line=1)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/"

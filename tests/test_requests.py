@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.models import Problem, Record, Status
-from scanner.sources.requests import RequestFileSource
-from scanner.sources.requests_json import JsonProblem, parse_json
+from smscan.models import Problem, Record, Status
+from smscan.sources.requests.jsonpos import JsonProblem, parse_json
+from smscan.sources.requests.source import RequestFileSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "requests"
 REPO = FIXTURES / "repo"
@@ -131,8 +131,8 @@ def test_step_functions_dynamic_keys_are_unknown_and_reported() -> None:
 
 
 def test_unknown_isolation_fails_the_builtin_policy_at_the_dynamic_key() -> None:
-    from scanner.engine import Engine
-    from scanner.policy.loader import load_policies
+    from smscan.engine import Engine
+    from smscan.policy.loader import load_policies
 
     (policy,) = [p for p in load_policies() if p.id == "network-isolation"]
     records, _ = scan(STATE_MACHINE)

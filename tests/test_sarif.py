@@ -14,9 +14,8 @@ import pytest
 from jsonschema import FormatChecker
 from jsonschema.validators import validator_for
 
-import reports
-from reports import RenderOptions, sarif
-from scanner.models import (
+from smscan import reports
+from smscan.models import (
     Evidence,
     Finding,
     Location,
@@ -27,6 +26,8 @@ from scanner.models import (
     Status,
     Waiver,
 )
+from smscan.reports import RenderOptions
+from smscan.reports.sarif import render as sarif
 from tests.factories import make_finding, make_policy_info, make_record, make_result
 
 REPO = Path(__file__).parents[1]

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import scanner.secrets as secrets_module
-from scanner.secrets import SecretHit, detect, find_secrets, mask, redact
+import smscan.secrets as secrets_module
+from smscan.secrets import SecretHit, detect, find_secrets, mask, redact
 from tests.factories import make_record
 
 AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from scanner.models import Problem, Record
-from scanner.sources.files import FileSource
+from smscan.models import Problem, Record
+from smscan.sources.files import FileSource
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/{}"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import PolicyError
-from scanner.models import Record, Waiver
-from scanner.waivers import WaiverSet, load_waivers
+from smscan.errors import PolicyError
+from smscan.gate.waivers import WaiverSet, load_waivers
+from smscan.models import Record, Waiver
 from tests.factories import make_record
 
 FIXTURES = Path(__file__).parent / "fixtures" / "waivers"

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.policy.conditions import AllOf, AnyOf, Condition, Leaf, Not
-from scanner.policy.operators import (
+from smscan.policy.conditions import AllOf, AnyOf, Condition, Leaf, Not
+from smscan.policy.operators import (
     FLAG_OPERATORS,
     OPERATOR_NAMES,
     VALUE_OPERATORS,
     ArgumentError,
 )
-from scanner.policy.paths import CompiledPath, PathSyntaxError, compile_path
-from scanner.policy.problems import Scope
-from scanner.schema import FIELDS_BY_NAME
-from scanner.yamlpos import Pos, YList, YMap, to_plain
+from smscan.policy.paths import CompiledPath, PathSyntaxError, compile_path
+from smscan.policy.problems import Scope
+from smscan.record.schema import FIELDS_BY_NAME
+from smscan.yamlpos import Pos, YList, YMap, to_plain
 
 _LEAF_KEYS = {"path", "param", "match"}
 

@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.models import Evidence
-from scanner.policy.operators import (
+from smscan.models import Evidence
+from smscan.policy.operators import (
     FLAG_OPERATORS,
     VALUE_OPERATORS,
     ArgumentError,
     TypeMismatch,
 )
-from scanner.policy.paths import CompiledPath
+from smscan.policy.paths import CompiledPath
 
 
 class EvalContext:
@@ -100,7 +100,7 @@ class Leaf:
         return (any(results) if self.match_any else all(results)), ""
 
     def _evidence(self, values: list[Any], ok: bool, note: str, ctx: EvalContext) -> Evidence:
-        from scanner.secrets import find_secrets, redact
+        from smscan.secrets import find_secrets, redact
 
         key = self.key_hint
         if self.op == "no_secrets":
@@ -283,7 +283,7 @@ _DETECT_CACHE_MAX_LEN = 256  # long values are rare and would make the memo larg
 
 @functools.lru_cache(maxsize=1 << 15)
 def _detect_memo(value: str, key: str | None) -> bool:
-    from scanner.secrets import detect
+    from smscan.secrets import detect
 
     return detect(value, key) is not None
 
@@ -292,7 +292,7 @@ def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
     """`no_secrets` for the verdict: a flat str map is judged item by item, memoized
     (hyperparameter, tag and environment values repeat across a fleet); anything else
     goes to the detector whole, exactly as `holds` does."""
-    from scanner.secrets import find_secrets
+    from smscan.secrets import find_secrets
 
     for value in values:
         if value is None:

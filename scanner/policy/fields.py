@@ -9,13 +9,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.errors import ConfigError
-from scanner.models import Severity, Status
-from scanner.policy.messages import MessageTemplate, MessageTemplateError
-from scanner.policy.model import Example
-from scanner.policy.operators import type_name
-from scanner.policy.problems import Scope
-from scanner.yamlpos import Pos, YList, YMap, to_plain
+from smscan.errors import ConfigError
+from smscan.models import Severity, Status
+from smscan.policy.messages import MessageTemplate, MessageTemplateError
+from smscan.policy.model import Example
+from smscan.policy.operators import type_name
+from smscan.policy.problems import Scope
+from smscan.yamlpos import Pos, YList, YMap, to_plain
 
 REMEDIATION_KEYS = ("summary", "console", "cli", "sdk", "cloudformation", "terraform")
 EXAMPLE_KINDS = {"pass": Status.PASS, "fail": Status.FAIL, "not_applicable": Status.NOT_APPLICABLE}

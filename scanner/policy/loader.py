@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import ConfigError, PolicyError
-from scanner.models import PolicyInfo
-from scanner.policy.build import build_condition
-from scanner.policy.fields import (
+from smscan.errors import ConfigError, PolicyError
+from smscan.models import PolicyInfo
+from smscan.policy.build import build_condition
+from smscan.policy.fields import (
     example_params_of,
     examples_of,
     frameworks_of,
@@ -28,9 +28,9 @@ from scanner.policy.fields import (
     str_list_of,
     text_of,
 )
-from scanner.policy.model import Policy
-from scanner.policy.problems import Problems, Scope
-from scanner.yamlpos import YamlProblem, YMap, load_file
+from smscan.policy.model import Policy
+from smscan.policy.problems import Problems, Scope
+from smscan.yamlpos import YamlProblem, YMap, load_file
 
 BUILTIN = "builtin"
 REQUIRED = ("id", "title", "severity", "description", "check")
@@ -48,7 +48,7 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def builtin_pack_dir() -> Path:
-    import policies
+    from smscan import policies
 
     return policies.PACK_DIR
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.models import PolicyInfo, Severity, Status
-from scanner.policy.conditions import Condition
-from scanner.policy.messages import MessageTemplate
+from smscan.models import PolicyInfo, Severity, Status
+from smscan.policy.conditions import Condition
+from smscan.policy.messages import MessageTemplate
 
 
 @dataclass(frozen=True)

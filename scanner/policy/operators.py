@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.policy.regex_safety import check_regex
+from smscan.policy.regex_safety import check_regex
 
 
 class TypeMismatch(Exception):
@@ -61,7 +61,7 @@ def _absent(values: Sequence[Any], key: str | None = None) -> bool:
 
 
 def _no_secrets(values: Sequence[Any], key: str | None = None) -> bool:
-    from scanner.secrets import find_secrets
+    from smscan.secrets import find_secrets
 
     return not any(find_secrets(v, key) for v in values if not _missing(v))
 

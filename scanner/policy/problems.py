@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scanner.yamlpos import Pos
+from smscan.yamlpos import Pos
 
 
 @dataclass

@@ -26,11 +26,11 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
-from scanner.errors import RecordError
-from scanner.models import Origin, Problem, Record
-from scanner.normalize import NormalizeStats, normalize
-from scanner.sources import SourceItem
-from scanner.strict_json import DECODER, NotJson, deeper_than
+from smscan.errors import RecordError
+from smscan.models import Origin, Problem, Record
+from smscan.record.normalize import NormalizeStats, normalize
+from smscan.record.strict_json import DECODER, NotJson, deeper_than
+from smscan.sources.interface import SourceItem
 
 MiB = 1024 * 1024
 STDIN = "-"

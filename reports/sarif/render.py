@@ -1,0 +1,300 @@
+"""SARIF 2.1.0 for GitHub code scanning: one run, one result per failing (or waived) job.
+
+A cloud resource is not a file, and GitHub rejects an upload whose results lack a file
+location; so each result points at a file in the repository (the policy's YAML at its
+`id:` line, or a request file's offending line) and carries the job itself as a logical
+location. `partialFingerprints` hash the job's identity, not the file's lines, so an alert
+follows its job from scan to scan. See docs/SARIF.md.
+
+Pure: the same ScanResult and options give byte-identical text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from smscan import __version__
+from smscan.models import Finding, PolicyInfo, ScanResult, Status
+from smscan.reports import RenderOptions
+from smscan.reports.jsonsafe import jsonable
+from smscan.reports.sarif.category import category
+from smscan.reports.sarif.paths import Where, locate
+from smscan.reports.sarif.rules import LEVELS, placeholder, rule
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFORMATION_URI = "https://github.com/smscan/smscan"
+
+# GitHub's limits; module constants so tests can shrink them.
+MAX_RESULTS = 25_000
+MAX_GZIP_BYTES = 10 * 1024 * 1024
+
+FINGERPRINT_KEY = "primaryLocationLineHash"  # the key GitHub matches alerts on
+OWN_FINGERPRINT_KEY = "smscanResourceHash/v1"  # same value, under a key no uploader rewrites
+
+REPORTED = (Status.FAIL, Status.WAIVED)
+
+# Tool notification descriptors: (id, what it means).
+NOTIFICATIONS = (
+    ("input-problem", "An input, region or record could not be scanned."),
+    ("evaluation-error", "A policy could not be evaluated on a training job."),
+    ("pack-relative-location", "A file outside the SARIF root is located relative to its pack."),
+    ("results-truncated", "Results beyond GitHub's per-run limit were left out."),
+    ("output-too-large", "The gzipped SARIF exceeds GitHub's upload size limit."),
+)
+_NOTE_INDEX = {name: i for i, (name, _) in enumerate(NOTIFICATIONS)}
+
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
+_SEMVER = re.compile(r"\d+\.\d+\.\d+")
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)\Z")
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    policies = {p.id: p for p in result.policies}
+    for f in result.findings:
+        if f.policy_id not in policies:
+            policies[f.policy_id] = placeholder(f.policy_id, f.severity)
+    ordered = sorted(policies.values(), key=lambda p: p.id)
+    rule_index = {p.id: i for i, p in enumerate(ordered)}
+
+    reported = [f for f in result.findings if f.status in REPORTED]
+    kept, dropped = _cap(reported)
+    results: list[dict[str, Any]] = []
+    fallbacks: set[str] = set()
+    for f in kept:
+        where = locate(f, policies[f.policy_id], options.sarif_root)
+        if not where.inside_root:
+            fallbacks.add(where.uri)
+        results.append(_result(f, policies[f.policy_id], rule_index[f.policy_id], where))
+    results.sort(key=_result_order)
+
+    notes = _problem_notes(result) + _error_notes(result, rule_index)
+    if fallbacks:
+        notes.append(_fallback_note(fallbacks))
+    if dropped:
+        text = (
+            f"{dropped} of {len(reported)} results were left out to stay within GitHub's limit"
+            f" of {MAX_RESULTS} results per run; the most severe were kept. The JSON report"
+            " lists every finding."
+        )
+        notes.append(_note("results-truncated", "warning", text))
+
+    log = _log(result, options, ordered, results, notes, dropped)
+    text = _dump(log)
+    size = len(gzip.compress(text.encode("utf-8"), mtime=0))
+    if size > MAX_GZIP_BYTES:
+        notes.append(
+            _note(
+                "output-too-large",
+                "warning",
+                f"The gzipped SARIF is {size} bytes, over GitHub's upload limit of"
+                f" {MAX_GZIP_BYTES} bytes; split the scan (per account or region, each with"
+                " its own --sarif-category) so every file uploads.",
+            )
+        )
+        text = _dump(log)  # `notes` is shared with the log, so the warning is in it now
+    return text
+
+
+def fingerprint(finding: Finding) -> str:
+    """A stable hash of (policy, account, region, job): unique per alert, blind to lines."""
+    r = finding.resource
+    subject = r.arn or (finding.location.path if finding.location else "") or r.name
+    key = "\x1f".join(("smscan/v1", finding.policy_id, r.account_id, r.region, subject))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ":1"
+
+
+def message_text(finding: Finding, policy: PolicyInfo) -> str:
+    """First sentence: which job fails which policy, and how (the engine's masked message).
+
+    The engine's message is used as is when its first sentence already names the job;
+    otherwise it follows a sentence that does. Nothing else from the record is added.
+    """
+    r = finding.resource
+    job = r.name or r.arn or "(unnamed job)"
+    what = " ".join(finding.message.split())
+    if what and _names_job(_FIRST_SENTENCE.split(what, 1)[0], job):
+        text = what
+    else:
+        context = ", ".join(x for x in (r.account_id, r.region) if x)
+        subject = f"Training job {job}" + (f" ({context})" if context else "")
+        text = f"{subject} fails {finding.policy_id}: {what or policy.title or policy.id}"
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _names_job(sentence: str, job: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(job)}(?![\w-])", sentence) is not None
+
+
+def _cap(findings: list[Finding]) -> tuple[list[Finding], int]:
+    if len(findings) <= MAX_RESULTS:
+        return findings, 0
+    ranked = sorted(
+        findings,
+        key=lambda f: (-f.severity.rank, f.status is Status.WAIVED, f.policy_id, f.resource.arn),
+    )
+    return ranked[:MAX_RESULTS], len(findings) - MAX_RESULTS
+
+
+def _result(finding: Finding, policy: PolicyInfo, index: int, where: Where) -> dict[str, Any]:
+    r = finding.resource
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": where.uri},
+            "region": {"startLine": where.line},
+        }
+    }
+    if r.arn:
+        logical = {"fullyQualifiedName": r.arn, "kind": "resource"}
+        location["logicalLocations"] = [{**logical, "name": r.name} if r.name else logical]
+    hashed = fingerprint(finding)
+    properties: dict[str, Any] = {
+        "account_id": r.account_id,
+        "region": r.region,
+        "job_name": r.name,
+        "job_arn": r.arn,
+        "job_status": r.status,
+        "status": finding.status.value,
+        "severity": finding.severity.value,
+        "evidence": [_evidence(e) for e in finding.evidence],
+    }
+    if finding.baseline:
+        properties["baseline"] = finding.baseline
+    out: dict[str, Any] = {
+        "ruleId": finding.policy_id,
+        "ruleIndex": index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": message_text(finding, policy)},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: hashed, OWN_FINGERPRINT_KEY: hashed},
+        "properties": properties,
+    }
+    if finding.status is Status.WAIVED:
+        waiver = finding.waiver
+        reason = waiver.reason if waiver and waiver.reason else "waived"
+        out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": reason}]
+        if waiver:
+            properties["waiver"] = {
+                k: v for k, v in (("owner", waiver.owner), ("expires", waiver.expires)) if v
+            }
+    return out
+
+
+def _result_order(res: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        res["ruleId"],
+        res["properties"]["job_arn"],
+        res["partialFingerprints"][FINGERPRINT_KEY],
+    )
+
+
+def _evidence(e: Any) -> dict[str, Any]:
+    return {
+        "path": e.path,
+        "operator": e.operator,
+        "expected": jsonable(e.expected),
+        "actual": jsonable(e.actual),
+        "satisfied": e.satisfied,
+        "note": e.note,
+    }
+
+
+def _note(
+    name: str, level: str, text: str, rule_ref: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    note: dict[str, Any] = {
+        "level": level,
+        "message": {"text": text},
+        "descriptor": {"id": name, "index": _NOTE_INDEX[name]},
+    }
+    if rule_ref:
+        note["associatedRule"] = rule_ref
+    return note
+
+
+def _problem_notes(result: ScanResult) -> list[dict[str, Any]]:
+    notes = []
+    for p in sorted(result.errors, key=lambda p: (p.source, p.line or 0, p.kind, p.message)):
+        text = str(p) + (f" ({p.resource})" if p.resource else "")
+        notes.append(_note("input-problem", "note" if p.kind == "note" else "error", text))
+    return notes
+
+
+def _error_notes(result: ScanResult, rule_index: Mapping[str, int]) -> list[dict[str, Any]]:
+    errors = sorted(
+        (f for f in result.findings if f.status is Status.ERROR),
+        key=lambda f: (f.policy_id, f.resource.arn),
+    )
+    notes = []
+    for f in errors:
+        r = f.resource
+        job = f"training job {r.name or '(unnamed)'}" + (f" ({r.arn})" if r.arn else "")
+        why = " ".join(f.message.split()) or "no reason given"
+        text = f"Policy {f.policy_id} could not be evaluated on {job}: {why}"
+        ref = {"id": f.policy_id, "index": rule_index[f.policy_id]}
+        notes.append(_note("evaluation-error", "error", text, ref))
+    return notes
+
+
+def _fallback_note(uris: Iterable[str]) -> dict[str, Any]:
+    listed = sorted(uris)
+    shown = ", ".join(listed[:10]) + (f" and {len(listed) - 10} more" if len(listed) > 10 else "")
+    text = (
+        f"{len(listed)} file(s) lie outside the SARIF root, so their results point at a path"
+        f" relative to the policy pack (or at the bare file name): {shown}. Run smscan with"
+        " --sarif-root set to the repository that holds them to point at the files themselves."
+    )
+    return _note("pack-relative-location", "note", text)
+
+
+def _log(
+    result: ScanResult,
+    options: RenderOptions,
+    policies: list[PolicyInfo],
+    results: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    dropped: int,
+) -> dict[str, Any]:
+    meta = result.meta
+    version = meta.tool_version or __version__
+    semver = _SEMVER.match(version)
+    invocation: dict[str, Any] = {
+        "executionSuccessful": result.complete,
+        "toolExecutionNotifications": notes,
+    }
+    for key, stamp in (("startTimeUtc", meta.started_at), ("endTimeUtc", meta.finished_at)):
+        if _TIMESTAMP.match(stamp or ""):
+            invocation[key] = stamp
+    driver = {
+        "name": "smscan",
+        "version": version,
+        "semanticVersion": semver.group(0) if semver else "0.0.0",
+        "informationUri": INFORMATION_URI,
+        "rules": [rule(p) for p in policies],
+        "notifications": [
+            {"id": name, "shortDescription": {"text": text}} for name, text in NOTIFICATIONS
+        ],
+    }
+    run = {
+        "tool": {"driver": driver},
+        "automationDetails": {"id": f"smscan/{category(result, options)}/"},
+        "invocations": [invocation],
+        "results": results,
+        "properties": {
+            "generatedAt": options.generated_at,
+            "recordsScanned": meta.records_scanned,
+            "resultsOmitted": dropped,
+            "complete": result.complete,
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _dump(log: Mapping[str, Any]) -> str:
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n"

@@ -1,0 +1,105 @@
+"""Settings from smscan.yaml (or --config) and --param, validated like policies.
+
+Precedence: command-line flags > config file > defaults. Param overrides are
+collected as {policy_id: {name: value}} and checked against each policy's
+declared params by the loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from smscan.errors import ConfigError
+from smscan.models import Severity
+from smscan.yamlpos import YamlProblem, YList, YMap, load_file, to_plain
+
+DEFAULT_CONFIG = "smscan.yaml"
+FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
+_KEYS = ("policies", "select", "skip", "fail_on", "formats", "output_dir", "params", "include_passed", "waivers")
+
+
+@dataclass
+class Config:
+    source: str = ""
+    policies: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    skip: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    formats: list[str] = field(default_factory=list)
+    output_dir: str | None = None
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    include_passed: bool = False
+    waivers: str | None = None
+
+
+def load_config(explicit: str | None) -> Config:
+    """Read --config FILE, or ./smscan.yaml when present; an absent default is not an error."""
+    path = Path(explicit) if explicit else Path(DEFAULT_CONFIG)
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{explicit}: config file not found")
+        return Config()
+    try:
+        doc = load_file(path)
+    except YamlProblem as exc:
+        where = f"{path}:{exc.pos.line}:{exc.pos.col}" if exc.pos else str(path)
+        raise ConfigError(f"{where}: {exc}") from None
+    if doc is None:
+        return Config(source=str(path))
+    if not isinstance(doc, YMap):
+        raise ConfigError(f"{path}:1:1: expected a mapping of settings")
+    config = Config(source=str(path))
+    for key, value in doc.items():
+        pos = doc.key_pos[key]
+        where = f"{path}:{pos.line}:{pos.col}: {key}"
+        if key not in _KEYS:
+            raise ConfigError(f"{where}: unknown setting (expected one of {', '.join(_KEYS)})")
+        _apply(config, key, value, where)
+    return config
+
+
+def _apply(config: Config, key: str, value: Any, where: str) -> None:
+    if key in ("policies", "select", "skip", "formats"):
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, YList) and not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{where}: expected a list of strings")
+        setattr(config, key, list(items))
+    elif key in ("fail_on", "output_dir", "waivers"):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string")
+        if key == "fail_on" and value not in FAIL_ON_CHOICES:
+            raise ConfigError(f"{where}: expected one of {'|'.join(FAIL_ON_CHOICES)}")
+        setattr(config, key, value)
+    elif key == "include_passed":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false")
+        config.include_passed = value
+    elif key == "params":
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise ConfigError(f"{where}: expected policy-id: {{param: value}} mappings")
+        config.params = {str(k): to_plain(v) for k, v in value.items()}
+
+
+def parse_param(text: str) -> tuple[str, str, Any]:
+    """`--param POLICY.NAME=VALUE`; VALUE is read as YAML, so `[a, b]` is a list and `3` a number."""
+    name, sep, raw = text.partition("=")
+    policy_id, dot, param = name.strip().partition(".")
+    if not sep or not dot or not policy_id or not param:
+        raise ConfigError(f"--param {text!r}: expected POLICY-ID.NAME=VALUE")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        raise ConfigError(f"--param {name}: value is not valid YAML") from None
+    return policy_id, param, value
+
+
+def merge_params(base: dict[str, dict[str, Any]], overrides: list[str]) -> dict[str, dict[str, Any]]:
+    merged = {k: dict(v) for k, v in base.items()}
+    for text in overrides:
+        policy_id, name, value = parse_param(text)
+        merged.setdefault(policy_id, {})[name] = value
+    return merged

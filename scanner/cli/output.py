@@ -1,0 +1,91 @@
+"""Writing reports: checked before the scan starts, written atomically after it ends.
+
+A report is rendered fully in memory, written to a temporary file beside its
+destination and renamed over it, so an interrupted run never leaves a half
+report, and a crash in rendering never leaves an empty one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from smscan.errors import RenderError, UsageError
+
+
+@dataclass(frozen=True)
+class Target:
+    fmt: str
+    path: Path | None  # None: standard output
+
+
+def plan_targets(formats: list[str], output_dir: str | None, output_file: str | None) -> list[Target]:
+    if output_file and len(formats) > 1:
+        raise UsageError("-o/--output takes one format; use --output-dir for several")
+    if output_file:
+        return [Target(formats[0], None if output_file == "-" else Path(output_file))]
+    from smscan.reports import FORMATS
+
+    directory = Path(output_dir or ".")
+    return [Target(f, directory / f"report.{FORMATS[f].extension}") for f in formats]
+
+
+def check_writable(targets: list[Target]) -> None:
+    """Fail before any scanning (and any AWS call) when a report could not be written."""
+    for target in targets:
+        if target.path is None:
+            continue
+        directory = target.path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{directory}: cannot create output directory ({exc.strerror})") from None
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise UsageError(f"{directory}: output directory is not writable")
+        if target.path.is_dir():
+            raise UsageError(f"{target.path}: is a directory, expected a report file name")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            # mkstemp makes the file 0600; a report gets the mode any new file would get.
+            os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise RenderError(f"{path}: cannot write report ({exc.strerror})") from None
+
+
+def emit(target: Target, text: str) -> str:
+    if target.path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return "<stdout>"
+    write_atomic(target.path, text)
+    return str(target.path)
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append to a file someone else owns (GitHub's step summary); never truncate it."""
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise RenderError(f"{path}: cannot append the step summary ({exc.strerror})") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,236 @@
+"""`smscan scan`, `smscan demo` and `smscan merge`: sources in, reports out, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from smscan.cli.config import FAIL_ON_CHOICES, Config, load_config, merge_params
+from smscan.cli.gate import Gate, add_gate_arguments, verdict
+from smscan.errors import EXIT_OK, UsageError
+from smscan.models import ScanResult, Severity
+from smscan.policy.model import Policy
+from smscan.scan import ScanSettings, run_scan
+
+DEMO_FLEET = Path(__file__).parents[1] / "data" / "demo_fleet.jsonl"
+DEMO_CONFIG = Path(__file__).parents[1] / "data" / "demo-config.yaml"  # the demo fleet's allowlists
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    from smscan.reports import FORMATS
+
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", "-f", action="append", metavar="FMT",
+                     help=f"report format(s), comma-separated or repeated: {', '.join(FORMATS)} (default json)")
+    out.add_argument("--output-dir", metavar="DIR", help="write report.<ext> for each format into DIR")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the one format to FILE ('-' for stdout)")
+    out.add_argument("--sarif-root", metavar="DIR", help="make SARIF URIs relative to DIR (default: cwd)")
+    out.add_argument("--sarif-category", metavar="NAME", help="SARIF runAutomationDetails category")
+    out.add_argument("--include-passed", action="store_true", help="list PASS findings too (they are always counted)")
+    out.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    out.add_argument("--verbose", "-v", action="store_true", help="log API calls and retries")
+
+
+def add_scan_command(sub: Any) -> None:
+    p = sub.add_parser("scan", help="scan training jobs from files or AWS and write reports")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="repository files or directories to search for job-request documents "
+                        "(CreateTrainingJob requests, SageMaker Pipelines, Step Functions)")
+    p.add_argument("--input", "-i", action="append", default=[], metavar="PATH",
+                   help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable)")
+    p.add_argument("--policies", "-p", action="append", default=[], metavar="PATH",
+                   help="policy file or directory (repeatable; 'builtin' = the built-in pack, the default)")
+    p.add_argument("--select", action="append", default=[], metavar="IDS",
+                   help="only these policy ids (globs) or severities, comma-separated")
+    p.add_argument("--skip", action="append", default=[], metavar="IDS", help="skip these policy ids or severities")
+    p.add_argument("--param", action="append", default=[], metavar="ID.NAME=VALUE", help="override a policy param")
+    p.add_argument("--config", metavar="FILE", help="settings file (default: ./smscan.yaml when present)")
+    p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, help="exit 1 when a FAIL is at or above this severity (default high)")
+    p.add_argument("--max-input-bytes", type=byte_size, metavar="SIZE",
+                   help="largest record file / JSONL line (default 256M) and request file (default 8M) read; K, M, G suffixes")
+    p.add_argument("--max-depth", type=positive_int, metavar="N",
+                   help="deepest JSON nesting accepted in inputs (default 200 for records, 100 for request files)")
+    _add_output_arguments(p)
+    add_gate_arguments(p)
+    try:
+        from smscan.sources.aws import cli as aws_cli
+    except ImportError:  # the live AWS source is optional at this layer
+        aws_cli = None  # type: ignore[assignment]
+    if aws_cli is not None:
+        aws_cli.add_arguments(p)
+    if not any(a.dest == "allow_partial" for a in p._actions):
+        p.add_argument("--allow-partial", action="store_true", help="exit 0/1 even if some input could not be read")
+    p.set_defaults(handler=run_scan_command)
+
+
+def add_demo_command(sub: Any) -> None:
+    p = sub.add_parser("demo", help="scan the bundled demo fleet offline and write every report format")
+    p.add_argument("--output-dir", default="smscan-demo", metavar="DIR", help="where to write (default ./smscan-demo)")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_demo_command)
+
+
+def add_merge_command(sub: Any) -> None:
+    p = sub.add_parser("merge", help="combine shard JSON results into one result and render it")
+    p.add_argument("results", nargs="+", metavar="RESULT.json")
+    p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="high")
+    p.add_argument("--allow-partial", action="store_true")
+    _add_output_arguments(p)
+    p.set_defaults(handler=run_merge_command)
+
+
+def byte_size(text: str) -> int:
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+    number, unit = text.strip().upper().removesuffix("IB").removesuffix("B"), ""
+    if number and number[-1] in "KMG":
+        number, unit = number[:-1], number[-1]
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"expected a size such as 64M or 1048576, got {text!r}")
+    return int(number) * units[unit]
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _limits(args: argparse.Namespace) -> dict[str, Any]:
+    """Only the limits the user set: each source keeps its own defaults otherwise."""
+    limits = {"max_file_bytes": args.max_input_bytes, "max_depth": args.max_depth}
+    return {k: v for k, v in limits.items() if v is not None}
+
+
+def split_list(values: Sequence[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def select_policies(policies: list[Policy], select: list[str], skip: list[str]) -> list[Policy]:
+    severities = {s.value for s in Severity}
+
+    def matches(policy: Policy, pattern: str) -> bool:
+        if pattern in severities:
+            return policy.severity.value == pattern
+        return fnmatch.fnmatchcase(policy.id, pattern)
+
+    for pattern in select + skip:
+        if pattern not in severities and not any(matches(p, pattern) for p in policies):
+            raise UsageError(f"--select/--skip {pattern!r} matches no policy (see `smscan policy list`)")
+    chosen = [p for p in policies if not select or any(matches(p, s) for s in select)]
+    chosen = [p for p in chosen if not any(matches(p, s) for s in skip)]
+    if not chosen:
+        raise UsageError("no policy left to run after --select/--skip")
+    return chosen
+
+
+def run_scan_command(args: argparse.Namespace) -> int:
+    from smscan.cli.output import check_writable, plan_targets
+    from smscan.cli.progress import Progress
+    from smscan.policy.loader import load_policies
+
+    config = load_config(args.config)
+    params = merge_params(config.params, args.param)
+    loaded = load_policies(args.policies or config.policies, params)
+    policies = select_policies(loaded, split_list(args.select) or config.select, split_list(args.skip) or config.skip)
+    gate = Gate.prepare(args, config.waivers, [p.id for p in loaded])
+    targets = plan_targets(_formats(args, config), args.output_dir or config.output_dir, args.output)
+    check_writable(targets)  # before any scanning, and before any AWS call
+    progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
+    sources = _sources(args, policies, progress)
+    fail_on = args.fail_on or config.fail_on or "high"
+    settings = ScanSettings(include_passed=args.include_passed or config.include_passed, fail_on=fail_on)
+    result = run_scan(
+        sources, policies, settings, waivers=gate.waivers, present=gate.present, on_record=progress.evaluated
+    )
+    progress.close()
+    result = gate.finish(result)
+    return _report(result, args, targets, fail_on, getattr(args, "allow_partial", False), gate)
+
+
+def _formats(args: argparse.Namespace, config: Config) -> list[str]:
+    from smscan.reports import FORMATS
+
+    formats = split_list(args.format or []) or config.formats or ["json"]
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    return list(dict.fromkeys(formats))
+
+
+def _sources(args: argparse.Namespace, policies: list[Policy], progress: Any) -> list[Any]:
+    sources: list[Any] = []
+    if args.paths:
+        from smscan.sources.requests.source import RequestFileSource
+
+        sources.append(RequestFileSource(args.paths, **_limits(args)))
+    if args.input:
+        from smscan.sources.files import FileSource
+
+        sources.append(FileSource(args.input, **_limits(args)))
+    if getattr(args, "aws", False):
+        from smscan.engine import Engine
+        from smscan.sources.aws import cli as aws_cli
+
+        sources.append(aws_cli.build_source(args, Engine(policies).fields_read(), progress))
+    if not sources:
+        raise UsageError("nothing to scan: give request-file PATHs, --input PATH (records; - for stdin) or --aws")
+    return sources
+
+
+def _report(
+    result: ScanResult, args: argparse.Namespace, targets: list[Any], fail_on: str, allow_partial: bool,
+    gate: Gate | None = None,
+) -> int:
+    from smscan.cli.output import append_text, emit
+    from smscan.cli.summary import format_summary
+    from smscan.reports import RenderOptions, renderer
+
+    options = RenderOptions(
+        generated_at=result.meta.finished_at,
+        sarif_root=Path(getattr(args, "sarif_root", None) or Path.cwd()),
+        sarif_category=getattr(args, "sarif_category", None),
+        include_passed=getattr(args, "include_passed", False),
+    )
+    rendered = [(target, renderer(target.fmt)(result, options)) for target in targets]
+    written = [emit(target, text) for target, text in rendered]
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    markdown = next((text for target, text in rendered if target.fmt == "markdown"), None)
+    if summary_file and markdown is not None:
+        append_text(Path(summary_file), markdown)
+    code, text = verdict(result, fail_on, allow_partial, gate)
+    if not getattr(args, "quiet", False):
+        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], text))
+    return code
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    from smscan.cli.output import check_writable, plan_targets
+    from smscan.policy.loader import load_policies
+    from smscan.reports import FORMATS
+    from smscan.sources.files import FileSource
+
+    policies = load_policies((), load_config(str(DEMO_CONFIG)).params)
+    targets = plan_targets(list(FORMATS), args.output_dir, None)
+    check_writable(targets)
+    demo_args = argparse.Namespace(quiet=args.quiet, include_passed=False, sarif_root=None, sarif_category="demo")
+    result = run_scan([FileSource([str(DEMO_FLEET)])], policies, ScanSettings())
+    _report(result, demo_args, targets, "never", allow_partial=False)
+    if not args.quiet:
+        html = next(t.path for t in targets if t.fmt == "html")
+        print(f"Open {html} in a browser to read the audit report.", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_merge_command(args: argparse.Namespace) -> int:
+    from smscan.cli.output import check_writable, plan_targets
+    from smscan.gate.merge import merge_results
+
+    targets = plan_targets(_formats(args, Config()), args.output_dir, args.output)
+    check_writable(targets)
+    result = merge_results([Path(p) for p in args.results])
+    return _report(result, args, targets, args.fail_on, args.allow_partial)

@@ -1,0 +1,244 @@
+"""Find the training jobs in a parsed request file, and separate what is known from what is not.
+
+`find_jobs` recognises three documents by their content (see docs/REQUEST_FILES.md):
+a CreateTrainingJob request, a SageMaker Pipeline definition (its Training steps,
+also inside Condition steps) and a Step Functions state machine (its createTrainingJob
+Task states, also inside Parallel branches and Map states).
+
+`clean` turns one job object into the plain CreateTrainingJob-shaped dict that
+scanner.normalize expects, plus the seed-schema key lines and the list of values that
+are only known at run time. Such a value is never guessed: its key is left out, so a
+policy sees it as missing (an EnableNetworkIsolation set at run time is not known to
+be true). A list with a run-time item is unknown as a whole, so list indexes and key
+lines keep matching the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from smscan.record.schema import FIELDS_BY_AWS_KEY
+from smscan.yamlpos import YList, YMap
+
+Dialect = Literal["literal", "pipeline", "jsonpath", "jsonata"]
+Kind = Literal["request", "pipeline", "stepfunctions"]
+
+_SFN_RESOURCE = re.compile(r"arn:aws(?:-[a-z]+)*:states:::sagemaker:createTrainingJob(?:\.sync)?")
+_JSONATA = re.compile(r"\s*\{%.*%\}\s*", re.DOTALL)
+_DESCRIBE_ONLY = ("TrainingJobArn", "TrainingJobStatus", "CreationTime")
+# How each dialect spells a run-time value, for the notes.
+_HOW = {
+    "jsonpath": "Step Functions JSONPath",
+    "jsonata": "Step Functions JSONata expression",
+}
+# Notes are for policy inputs; the job name is identity only (and nearly always dynamic).
+_UNNOTED = frozenset({"TrainingJobName"})
+
+
+@dataclass(frozen=True)
+class JobSite:
+    """One job object in a file: where it is and how run-time values are spelled there."""
+
+    kind: Kind
+    pointer: str  # RFC 6901 pointer of the job object inside the file
+    line: int  # line of the key holding the object (of the object itself at the root)
+    value: Any  # normally a YMap; None or an expression when the whole job is run-time
+    dialect: Dialect
+
+
+@dataclass
+class Cleaned:
+    doc: dict[str, Any] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+    unknown: list[tuple[str, int, str]] = field(default_factory=list)  # (AWS path, line, how)
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    how: str
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def find_jobs(doc: Any) -> list[JobSite]:
+    if not isinstance(doc, YMap):
+        return []
+    if isinstance(doc.get("States"), YMap):
+        return list(_states(doc, "", None))
+    if isinstance(doc.get("Steps"), YList):
+        return list(_steps(doc["Steps"], "/Steps"))
+    if (
+        "AlgorithmSpecification" in doc
+        and ("RoleArn" in doc or "OutputDataConfig" in doc)
+        and not any(k in doc for k in _DESCRIBE_ONLY)  # a describe response: use --input
+    ):
+        return [JobSite("request", "", doc.pos.line, doc, "literal")]
+    return []
+
+
+def _steps(steps: YList, at: str) -> Any:
+    for index, step in enumerate(steps):
+        if not isinstance(step, YMap) or "Arguments" not in step:
+            continue
+        pointer = f"{at}/{index}/Arguments"
+        args = step["Arguments"]
+        if step.get("Type") == "Training":
+            yield JobSite("pipeline", pointer, step.key_pos["Arguments"].line, args, "pipeline")
+        elif step.get("Type") == "Condition" and isinstance(args, YMap):
+            for branch in ("IfSteps", "ElseSteps"):
+                if isinstance(args.get(branch), YList):
+                    yield from _steps(args[branch], f"{pointer}/{branch}")
+
+
+def _states(machine: YMap, at: str, language: Any) -> Any:
+    language = machine.get("QueryLanguage", language)
+    states = machine["States"]
+    for name, state in states.items():
+        if not isinstance(state, YMap):
+            continue
+        pointer = f"{at}/States/{escape(name)}"
+        if state.get("Type") == "Task" and _is_training_task(state.get("Resource")):
+            jsonata = state.get("QueryLanguage", language) == "JSONata"
+            key = "Arguments" if jsonata else "Parameters"
+            dialect: Dialect = "jsonata" if jsonata else "jsonpath"
+            if key in state:
+                yield JobSite("stepfunctions", f"{pointer}/{key}", state.key_pos[key].line, state[key], dialect)
+            else:  # the state's whole input becomes the request
+                yield JobSite("stepfunctions", pointer, states.key_pos[name].line, None, dialect)
+        for nested in ("Iterator", "ItemProcessor"):  # Map states, old and new spelling
+            if _is_machine(state.get(nested)):
+                yield from _states(state[nested], f"{pointer}/{nested}", language)
+        branches = state.get("Branches")  # Parallel states
+        if isinstance(branches, YList):
+            for index, branch in enumerate(branches):
+                if _is_machine(branch):
+                    yield from _states(branch, f"{pointer}/Branches/{index}", language)
+
+
+def _is_machine(value: Any) -> bool:
+    return isinstance(value, YMap) and isinstance(value.get("States"), YMap)
+
+
+def _is_training_task(resource: Any) -> bool:
+    return isinstance(resource, str) and _SFN_RESOURCE.fullmatch(resource) is not None
+
+
+def clean(site: JobSite) -> Cleaned:
+    """The known part of the job as a plain dict, its key lines, and its run-time values."""
+    out = Cleaned(key_lines={"": site.line})
+    job = site.value
+    if not isinstance(job, YMap):
+        how = "the state input" if job is None else _Cleaner(site.dialect, out).dynamic(job)
+        if how is None:
+            raise ValueError("the training job is not an object")
+        out.unknown.append(("(all parameters)", site.line, how))
+        return out
+    _Cleaner(site.dialect, out).top(job)
+    return out
+
+
+class _Cleaner:
+    def __init__(self, dialect: Dialect, out: Cleaned) -> None:
+        self.dialect = dialect
+        self.out = out
+
+    def dynamic(self, value: Any) -> str | None:
+        """How `value` is computed at run time, or None if it is a literal."""
+        if self.dialect == "pipeline" and isinstance(value, YMap) and len(value) == 1:
+            (name,) = value
+            if name == "Get" or name.startswith("Std:"):
+                return f"pipeline expression {name}"
+        if self.dialect == "jsonata" and isinstance(value, str) and _JSONATA.fullmatch(value):
+            return _HOW["jsonata"]
+        return None
+
+    def split(self, key: str) -> tuple[str, bool]:
+        if self.dialect == "jsonpath" and key.endswith(".$"):
+            return key[:-2], True
+        return key, False
+
+    def top(self, job: YMap) -> None:
+        for key, value in job.items():
+            line = job.key_pos[key].line
+            name, dynamic = self.split(key)
+            seed = FIELDS_BY_AWS_KEY.get(name)
+            pointer = f"/{seed.name}" if seed else None
+            if pointer is not None:
+                self.out.key_lines[pointer] = line
+            if name == "Tags" and not dynamic and isinstance(value, YList):
+                self.out.doc[name] = self.tags(value)
+                continue
+            result = _Unknown(_HOW["jsonpath"]) if dynamic else self.value(value, name, pointer)
+            if isinstance(result, _Unknown):
+                self.unknown(name, line, result.how)
+            else:
+                self.out.doc[name] = result
+
+    def unknown(self, path: str, line: int, how: str) -> None:
+        if path not in _UNNOTED:
+            self.out.unknown.append((path, line, how))
+
+    def value(self, value: Any, path: str, pointer: str | None) -> Any:
+        how = self.dynamic(value)
+        if how is not None:
+            return _Unknown(how)
+        if isinstance(value, YMap):
+            return self.mapping(value, path, pointer)
+        if isinstance(value, YList):
+            items = []
+            unknown: _Unknown | None = None
+            for index, item in enumerate(value):
+                item_pointer = None if pointer is None else f"{pointer}/{index}"
+                if item_pointer is not None:
+                    self.out.key_lines[item_pointer] = value.item_pos[index].line
+                result = self.value(item, f"{path}[{index}]", item_pointer)
+                if isinstance(result, _Unknown):
+                    unknown = unknown or _Unknown(f"item {index} is a {result.how}")
+                items.append(result)
+            return unknown or items
+        return value
+
+    def mapping(self, node: YMap, path: str, pointer: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            line = node.key_pos[key].line
+            name, dynamic = self.split(key)
+            child = None if pointer is None else f"{pointer}/{escape(name)}"
+            if child is not None:
+                self.out.key_lines[child] = line
+            result = _Unknown(_HOW["jsonpath"]) if dynamic else self.value(value, f"{path}.{name}", child)
+            if isinstance(result, _Unknown):
+                self.unknown(f"{path}.{name}", line, result.how)
+            else:
+                out[name] = result
+        return out
+
+    def tags(self, tags: YList) -> list[Any]:
+        """AWS's [{"Key", "Value"}] list; the seed's tags are a map, so pointers use the key."""
+        kept = []
+        for index, item in enumerate(tags):
+            line = tags.item_pos[index].line
+            result = self.value(item, f"Tags[{index}]", None)
+            if isinstance(result, _Unknown):
+                self.unknown(f"Tags[{index}]", line, result.how)
+            elif isinstance(result, dict) and isinstance(result.get("Key"), str):
+                self.out.key_lines[f"/tags/{escape(result['Key'])}"] = line
+                kept.append(result)
+            elif not _key_dropped(item, result, self):
+                kept.append(result)  # malformed: normalize names the problem
+            # else its Key is set at run time (already noted): the whole tag is unknown
+        return kept
+
+
+def _key_dropped(item: Any, result: Any, cleaner: _Cleaner) -> bool:
+    """True when a tag's Key was left out because it is only known at run time."""
+    return (
+        isinstance(item, YMap)
+        and isinstance(result, dict)
+        and "Key" not in result
+        and any(cleaner.split(k)[0] == "Key" for k in item)
+    )
