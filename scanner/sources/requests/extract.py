@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from smscan.record.schema import FIELDS_BY_AWS_KEY
+from smscan.sources.requests.runtime import RunTime
 from smscan.yamlpos import YList, YMap
 
 Dialect = Literal["literal", "pipeline", "jsonpath", "jsonata"]
@@ -148,6 +149,8 @@ class _Cleaner:
 
     def dynamic(self, value: Any) -> str | None:
         """How `value` is computed at run time, or None if it is a literal."""
+        if isinstance(value, RunTime):
+            return value.how
         if self.dialect == "pipeline" and isinstance(value, YMap) and len(value) == 1:
             (name,) = value
             if name == "Get" or name.startswith("Std:"):
