@@ -59,7 +59,16 @@ def run_test(args: argparse.Namespace) -> int:
     for policy_id in missing:
         print(f"policy {policy_id}: needs at least one pass and one fail example")
     print(f"{total - len(failures)} of {total} examples agree across {len(policies)} policies")
-    return EXIT_FAIL if failures or missing else EXIT_OK
+    from smscan.guardrails.check import check_prevention
+
+    prevention = check_prevention(policies)
+    for line in prevention.failures:
+        print(line)
+    print(
+        f"guardrails: {prevention.examples - len(prevention.failures)} of {prevention.examples} examples "
+        f"denied or allowed as expected across {prevention.policies} preventable policies"
+    )
+    return EXIT_FAIL if failures or missing or prevention.failures else EXIT_OK
 
 
 def example_failures(policies: list[Policy]) -> list[str]:

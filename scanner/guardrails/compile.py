@@ -80,7 +80,8 @@ class Compiled:
     unmapped: tuple[str, ...]  # policies without a prevent: section
 
 
-def compile_guardrails(policies: Iterable[Policy], exemptions: Exemptions = Exemptions()) -> Compiled:
+def compile_guardrails(policies: Iterable[Policy], exemptions: Exemptions | None = None) -> Compiled:
+    exemptions = exemptions or Exemptions()
     statements: list[Statement] = []
     detect_only, skipped, unmapped, preventable = [], [], [], []
     for policy in sorted(policies, key=lambda p: p.id):

@@ -152,4 +152,4 @@ def _arn_like(text: str, wildcard: str) -> bool:
     have, want = text.split(":", 5), wildcard.split(":", 5)
     if len(have) != 6 or len(want) != 6:
         return False
-    return all(_like(h, w) for h, w in zip(have, want))
+    return all(_like(h, w) for h, w in zip(have, want, strict=True))
