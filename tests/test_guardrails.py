@@ -133,6 +133,14 @@ def test_break_glass_principals_are_not_denied() -> None:
     assert denying_statements(docs, CREATE, {**someone, "aws:PrincipalTag/break-glass": ("no",)})
 
 
+def test_remote_debug_is_denied_on_update_too() -> None:
+    # UpdateTrainingJob carries sagemaker:EnableRemoteDebug (Service Authorization Reference).
+    docs = scp_documents()
+    turn_on = {"sagemaker:EnableRemoteDebug": (True,)}
+    assert denying_statements(docs, "sagemaker:UpdateTrainingJob", turn_on) == ["RemoteDebugDisabled"]
+    assert denying_statements(docs, "sagemaker:UpdateTrainingJob", {"sagemaker:EnableRemoteDebug": (False,)}) == []
+
+
 @pytest.mark.parametrize(("arn", "tag"), [("bob", None), ("arn:aws:iam:111122223333:role/x", None), (None, "break-glass"), (None, "=x")])
 def test_a_bad_exemption_is_a_one_line_error(arn: str | None, tag: str | None) -> None:
     with pytest.raises(ConfigError, match="expected"):

@@ -2,8 +2,8 @@
 
 Beyond each policy's own examples, every preventable policy is run both ways over the demo
 fleet (50 jobs shaped like DescribeTrainingJob responses, scanned with the demo config's
-allowlists) and over the CreateTrainingJob request files in tests/fixtures/requests (written
-from the API reference's request syntax, see that folder). A FAIL must be denied by that
+allowlists) and over the CreateTrainingJob request files of tests/test_requests.py (as
+`aws sagemaker create-training-job --cli-input-json` takes them). A FAIL must be denied by that
 policy's statements and a PASS allowed; NOT_APPLICABLE is allowed unless the policy says its
 guardrail is stricter.
 """
