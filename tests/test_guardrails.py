@@ -141,7 +141,7 @@ def test_remote_debug_is_denied_on_update_too() -> None:
     assert denying_statements(docs, "sagemaker:UpdateTrainingJob", {"sagemaker:EnableRemoteDebug": (False,)}) == []
 
 
-@pytest.mark.parametrize(("arn", "tag"), [("bob", None), ("arn:aws:iam:111122223333:role/x", None), (None, "break-glass"), (None, "=x")])
+@pytest.mark.parametrize(("arn", "tag"), [("bob", None), ("arn:aws:iam:111122223333:role/x", None), (None, "break-glass"), (None, "=x"), (None, "team=${aws:username}")])
 def test_a_bad_exemption_is_a_one_line_error(arn: str | None, tag: str | None) -> None:
     with pytest.raises(ConfigError, match="expected"):
         Exemptions.parse([arn] if arn else [], [tag] if tag else [])
@@ -182,9 +182,9 @@ def test_the_terraform_file_parses_and_carries_the_same_documents() -> None:
 
 def test_terraform_escapes_template_sequences() -> None:
     policies = load_policies()
-    exemptions = Exemptions.parse([], ["team=${var.x}"])
+    exemptions = Exemptions.parse([], ["team=%{x}"])  # %{ starts an HCL template directive
     text = render(build(policies, "terraform", exemptions))[0][1]
-    assert "$${var.x}" in text and re.search(r"(?<!\$)\$\{var\.x\}", text) is None
+    assert "%%{x}" in text and re.search(r"(?<!%)%\{x\}", text) is None
 
 
 def test_cli_writes_the_documents_and_reports_what_it_left_out(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

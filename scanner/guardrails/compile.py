@@ -39,6 +39,8 @@ class Exemptions:
             key, sep, value = text.partition("=")
             if not sep or not _TAG_KEY.match(key) or not value:
                 raise ConfigError(f"--exempt-tag {text!r}: expected KEY=VALUE, e.g. break-glass=true")
+            if "${" in value:
+                raise ConfigError(f"--exempt-tag {text!r}: expected a value without ${{...}}, which IAM reads as a policy variable")
             pairs.append((key, value))
         return cls(tuple(sorted(set(arns))), tuple(sorted(set(pairs))))
 
