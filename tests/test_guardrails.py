@@ -217,3 +217,16 @@ def test_cli_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], 
     code, out, err = run_cli(capsys, "guardrails", *argv)
     assert code == 2 and out == ""
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_the_docs_quote_the_builtin_figures_as_they_are() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "GUARDRAILS.md").read_text()
+    found = re.search(r"(\d+) Deny statements from (\d+) policies in \*\*one SCP of ([\d,]+)\s+characters\*\*", text)
+    assert found, "docs/GUARDRAILS.md no longer states the built-in figures"
+    guardrails = build(load_policies(), "scp")
+    assert len(guardrails.documents) == 1
+    assert (int(found[1]), int(found[2]), int(found[3].replace(",", ""))) == (
+        len(guardrails.compiled.statements), len(guardrails.compiled.preventable), size(guardrails.documents[0])
+    )
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert f"{found[1]} statements from {found[2]} policies in one {found[3]}-character SCP" in readme
