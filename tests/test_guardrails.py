@@ -230,3 +230,14 @@ def test_the_docs_quote_the_builtin_figures_as_they_are() -> None:
     )
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert f"{found[1]} statements from {found[2]} policies in one {found[3]}-character SCP" in readme
+
+
+def test_volume_kms_guardrail_exempts_exactly_the_instance_families_its_check_does() -> None:
+    # The detective `when` and the guardrail each list the instance families with local NVMe
+    # storage (where AWS refuses a volume key); the two lists must not drift apart.
+    [policy] = [p for p in load_policies() if p.id == "volume-kms-encryption"]
+    text = Path(policy.info.source_path).read_text()
+    families = set(re.findall(r"\^ml\\\.\(([a-z0-9|]+)\)\\\.", text)[0].split("|"))
+    [rule] = policy.prevent.rules if policy.prevent else []
+    [types] = [c.values for c in rule.conditions if c.key == "sagemaker:InstanceTypes"]
+    assert {t.removeprefix("ml.").removesuffix(".*") for t in types} == families
