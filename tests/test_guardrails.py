@@ -68,6 +68,13 @@ def test_a_stricter_guardrail_must_say_so(tmp_path: Path) -> None:
     assert failures and all("not_applicable example is denied by InterContainerEncryption" in f for f in failures)
 
 
+def test_policy_list_says_which_policies_have_a_guardrail(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "policy", "list")
+    assert code == 0
+    assert re.search(r"^network-isolation +high +guardrail +Training containers run with network isolation$", out, re.M)
+    assert re.search(r"^retry-limit +low +detect-only +", out, re.M)
+
+
 def test_policy_test_runs_the_guardrail_check_too(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "policy", "test")
     assert code == 0
