@@ -82,6 +82,15 @@ def test_a_bad_prevent_section_is_reported_where_it_is(tmp_path: Path, body: str
     assert expected in problems(tmp_path, body)
 
 
+def test_a_for_each_entry_is_reported_once_and_must_use_the_item(tmp_path: Path) -> None:
+    body = "params: {tags: [a, b, c]}\nprevent:\n  deny_when:\n    - for_each: {param: tags}\n      StringNotLike:\n        aws:RequestTag/${TagKey}: 3\n"
+    assert problems(tmp_path, body) == [
+        "P:11:9: policy test-policy: prevent.deny_when[0].StringNotLike.aws:RequestTag/${TagKey}: expected a string, got 3"
+    ]
+    body = "params: {tags: [a]}\nprevent:\n  deny_when:\n    - for_each: {param: tags}\n      StringNotLike:\n        aws:RequestTag/owner: '?*'\n"
+    assert problems(tmp_path, body) == ["P:9:7: policy test-policy: prevent.deny_when[0].for_each: no condition key uses ${TagKey}"]
+
+
 def test_yaml_reads_a_bare_null_key_as_null(tmp_path: Path) -> None:
     # `Null:` unquoted is YAML's null, not the IAM operator: the loader says so instead of guessing.
     found = problems(tmp_path, "prevent:\n  deny_when:\n    - Null:\n        sagemaker:VpcSubnets: true\n")

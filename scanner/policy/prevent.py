@@ -131,13 +131,17 @@ def _rules(
         if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
             scope.add(entry.key_pos[FOR_EACH], f"{where}.{FOR_EACH}", "expected a list of non-empty strings")
             return []
+        if not any(TAG_PLACEHOLDER in key for block in entry.values() if isinstance(block, dict) for key in block):
+            scope.add(entry.key_pos[FOR_EACH], f"{where}.{FOR_EACH}", f"no condition key uses {TAG_PLACEHOLDER}")
+            return []
         if not items:
             return [DenyRule((), (), "", pos.line, empty_param=_param_name(entry[FOR_EACH]) or FOR_EACH)]
     rules = []
     for item in items:
         rule = _rule(entry, where, pos, item, narrow, params, scope)
-        if rule is not None:
-            rules.append(rule)
+        if rule is None:
+            break  # the entry's problems are the same for every item: report them once
+        rules.append(rule)
     return rules
 
 
