@@ -99,6 +99,9 @@ def test_arn_operators_match_each_of_the_six_parts() -> None:
     assert condition_holds("ArnLike", key, pattern, {key: ("arn:aws:iam::111122223333:role/BreakGlassX",)}) is False
     assert condition_holds("ArnNotLike", key, pattern, {key: ("arn:aws:iam::111122223333:role/Dev",)}) is True
     assert condition_holds("ArnEquals", key, pattern, {key: ("not-an-arn",)}) is False
+    sso = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_BreakGlass_*"
+    session_role = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BreakGlass_0a1b2c3d4e5f6071"
+    assert condition_holds("ArnLike", key, sso, {key: (session_role,)}) is True
 
 
 def test_what_it_cannot_decide_is_an_error_never_an_allow() -> None:
