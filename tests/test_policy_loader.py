@@ -38,7 +38,7 @@ check:
 """,
     )
     assert found == [
-        "P:5:1: policy test-policy: colour: unknown key (expected one of id, title, severity, description, check, rationale, remediation, references, frameworks, params, when, message, examples)",
+        "P:5:1: policy test-policy: colour: unknown key (expected one of id, title, severity, description, check, rationale, remediation, references, frameworks, params, when, message, examples, prevent)",
         "P:9:7: policy test-policy: check.all[0].equalz: unknown operator 'equalz' (expected one of exists, absent, empty, not_empty, no_secrets, equals, not_equals, in, not_in, matches, not_matches, contains, starts_with, has_keys, gt, ge, lt, le, length_ge, length_le)",
         "P:10:7: policy test-policy: check.all[1].path: invalid JSONPath '$.vpc_config.Subnets[': Parse error near the end of string!",
         "P:12:7: policy test-policy: check.all[2].path: unknown record field 'no_such_field' (expected a seed-schema field such as enable_network_isolation)",

@@ -34,6 +34,7 @@ COMMANDS = {
     "policy": ("smscan.cli.policy", "add_policy_commands", "validate, list or test policy packs"),
     "demo": ("smscan.cli.scan", "add_demo_command", "scan the bundled demo fleet offline and write every report format"),
     "merge": ("smscan.cli.scan", "add_merge_command", "combine shard JSON results into one result and render it"),
+    "guardrails": ("smscan.cli.guardrails", "add_guardrails_command", "write SCP / IAM guardrails that deny non-compliant CreateTrainingJob calls"),
 }
 
 

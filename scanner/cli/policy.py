@@ -17,7 +17,7 @@ def add_policy_commands(sub: Any) -> None:
     actions = policy.add_subparsers(dest="policy_command", metavar="ACTION", parser_class=type(policy))
     for name, handler, text in (
         ("validate", run_validate, "load and check every policy; report every problem with FILE:LINE:COL"),
-        ("list", run_list, "list policies: id, severity, title"),
+        ("list", run_list, "list policies: id, severity, guardrail or detect-only, title"),
         ("test", run_test, "run every policy's pass/fail examples and report disagreements"),
     ):
         p = actions.add_parser(name, help=text)
@@ -45,7 +45,9 @@ def run_list(args: argparse.Namespace) -> int:
     policies = _load(args)
     width = max((len(p.id) for p in policies), default=2)
     for p in policies:
-        print(f"{p.id:<{width}}  {p.severity.value:<8}  {p.info.title}")
+        # Whether `smscan guardrails` can enforce the policy, too.
+        prevent = "-" if p.prevent is None else "guardrail" if p.prevent.preventable else "detect-only"
+        print(f"{p.id:<{width}}  {p.severity.value:<8}  {prevent:<11}  {p.info.title}")
     return EXIT_OK
 
 
@@ -59,7 +61,16 @@ def run_test(args: argparse.Namespace) -> int:
     for policy_id in missing:
         print(f"policy {policy_id}: needs at least one pass and one fail example")
     print(f"{total - len(failures)} of {total} examples agree across {len(policies)} policies")
-    return EXIT_FAIL if failures or missing else EXIT_OK
+    from smscan.guardrails.check import check_prevention
+
+    prevention = check_prevention(policies)
+    for line in prevention.failures:
+        print(line)
+    print(
+        f"guardrails: {prevention.examples - len(prevention.failures)} of {prevention.examples} examples "
+        f"denied or allowed as expected across {prevention.policies} preventable policies"
+    )
+    return EXIT_FAIL if failures or missing or prevention.failures else EXIT_OK
 
 
 def example_failures(policies: list[Policy]) -> list[str]:

@@ -29,6 +29,7 @@ from smscan.policy.fields import (
     text_of,
 )
 from smscan.policy.model import Policy
+from smscan.policy.prevent import prevent_of
 from smscan.policy.problems import Problems, Scope
 from smscan.yamlpos import YamlProblem, YMap, load_file
 
@@ -43,6 +44,7 @@ OPTIONAL = (
     "when",
     "message",
     "examples",
+    "prevent",
 )
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -145,6 +147,7 @@ def _load_one(
     message = message_of(doc, scope)
     examples = examples_of(doc, scope)
     example_params = example_params_of(doc, scope, params)
+    prevent = prevent_of(doc, scope, params)
     # Checked before giving up on the file, so every problem in it is reported at once.
     title, description, rationale = (text_of(doc, key, scope) for key in ("title", "description", "rationale"))
     remediation = remediation_of(doc, scope)
@@ -170,7 +173,8 @@ def _load_one(
     if len(problems.items) > before:
         return None
     return Policy(
-        info=info, check=check, when=when, message=message, examples=examples, example_params=example_params
+        info=info, check=check, when=when, message=message, examples=examples, example_params=example_params,
+        prevent=prevent,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from smscan.models import PolicyInfo, Severity, Status
 from smscan.policy.conditions import Condition
 from smscan.policy.messages import MessageTemplate
+from smscan.policy.prevent import Prevention
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Policy:
     message: MessageTemplate | None = None
     examples: tuple[Example, ...] = ()
     example_params: Mapping[str, Any] = field(default_factory=dict)
+    prevent: Prevention | None = None  # the guardrail mapping (smscan guardrails); None: not stated
 
     @property
     def id(self) -> str:

@@ -1,0 +1,1 @@
+"""Guardrails: compile policies into IAM / SCP Deny statements, and prove them on the examples."""
