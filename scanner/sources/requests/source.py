@@ -37,19 +37,26 @@ from smscan.errors import RecordError
 from smscan.models import Origin, Problem, Record
 from smscan.record.normalize import from_describe
 from smscan.sources.interface import SourceItem
+from smscan.sources.requests.code import CODE_SUFFIXES, CodeReaders
 from smscan.sources.requests.extract import JobSite, clean, find_jobs
+from smscan.sources.requests.found import ReadResult
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.yamlpos import YamlProblem, parse_text
 
 MiB = 1024 * 1024
-SUFFIXES = (".json", ".yaml", ".yml")
-MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob")
+SUFFIXES = (".json", ".yaml", ".yml", *CODE_SUFFIXES)
+MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob", b"aws_sagemaker_training_job")
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
 
 
 class RequestFileSource:
     def __init__(
-        self, paths: Sequence[str], *, max_file_bytes: int = 8 * MiB, max_depth: int = 100
+        self,
+        paths: Sequence[str],
+        *,
+        max_file_bytes: int = 8 * MiB,
+        max_depth: int = 100,
+        sdk_config: str | None = None,
     ) -> None:
         self.paths = list(paths)
         self.max_file_bytes = max_file_bytes
@@ -57,6 +64,7 @@ class RequestFileSource:
         self.files_read = 0
         self.request_files = 0
         self.jobs = 0
+        self.code = CodeReaders(sdk_config)
 
     def describe(self) -> str:
         where = ", ".join(self.paths)
@@ -74,6 +82,7 @@ class RequestFileSource:
             if isinstance(files, Problem):
                 yield files
                 continue
+            yield from self.code.prepare(files)
             for file in files:
                 for item in self._file(file):
                     problems += isinstance(item, Problem) and item.kind != "note"
@@ -81,6 +90,7 @@ class RequestFileSource:
             if self.jobs == before and not problems:
                 message = f"no training-job request found in {len(files)} JSON/YAML file(s)"
                 yield Problem(path, message, kind="note")
+            yield from self.code.finish(path)
 
     def _file(self, file: str) -> Iterator[SourceItem]:
         try:
@@ -91,6 +101,10 @@ class RequestFileSource:
             yield Problem(file, f"cannot read file: {err.strerror or 'I/O error'}")
             return
         self.files_read += 1
+        if self.code.handles(file):
+            if self.code.wants(file, raw):
+                yield from self._found(file, self.code.read(file, raw, self.max_file_bytes))
+            return
         if not any(marker in raw for marker in MARKERS):
             return
         if len(raw) > self.max_file_bytes:
@@ -101,6 +115,11 @@ class RequestFileSource:
             yield parsed
             return
         doc, notes = parsed
+        plan = self.code.plan(doc)
+        if plan is not None:
+            yield from notes
+            yield from self._found(file, plan)
+            return
         sites = find_jobs(doc)
         if not sites:
             return
@@ -146,6 +165,25 @@ class RequestFileSource:
             if mark is None:
                 return Problem(file, f"invalid YAML: {problem}")
             return Problem(file, f"invalid YAML at line {mark.line + 1}: {problem}", line=mark.line + 1)
+
+    def _found(self, file: str, result: ReadResult | Problem) -> Iterator[SourceItem]:
+        """Jobs a code reader (Terraform, SDK, notebook) found, with its notes and problems."""
+        if isinstance(result, Problem):
+            yield result
+            return
+        for problem in result.problems:
+            yield Problem(file, problem.message, line=problem.line)
+        for note in result.notes:
+            yield Problem(file, note.message, line=note.line, kind="note")
+        if result.jobs:
+            self.request_files += 1
+        for job in result.jobs:
+            where = job.file or file
+            items = list(self._job(where, job.site))
+            yield from items
+            resource = next((i.key for i in items if isinstance(i, Record)), None)
+            for note in job.notes:
+                yield Problem(where, note.message, line=note.line, resource=resource, kind="note")
 
     def _job(self, file: str, site: JobSite) -> Iterator[SourceItem]:
         origin = Origin(file, line=site.line, pointer=site.pointer)

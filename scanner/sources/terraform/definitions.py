@@ -1,0 +1,162 @@
+"""State machine and pipeline definitions written in Terraform, as document trees.
+
+`aws_sfn_state_machine.definition` and `aws_sagemaker_pipeline.pipeline_definition`
+hold JSON, written as `jsonencode({...})` (an HCL object), as a heredoc or string
+(JSON text, often mixing Terraform's `${...}` with ASL's `$$.Execution` and `"Key.$"`
+paths), or as `file(...)` / `templatefile(...)` of a file beside the module. Each is
+turned into the same YMap tree a JSON file gives, with the `.tf` lines, so
+`find_jobs` and `clean` treat it like any other definition. A Terraform
+interpolation becomes a RunTime leaf: its value is only known at plan time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from smscan.sources.requests.jsonpos import JsonProblem, parse_json
+from smscan.sources.requests.runtime import RunTime
+from smscan.sources.terraform.hcl import Call, Expr, Lit, Node, Obj, Template
+from smscan.sources.terraform.values import Resolver
+from smscan.yamlpos import Pos, YList, YMap
+
+DEFINITIONS = {"aws_sfn_state_machine": "definition", "aws_sagemaker_pipeline": "pipeline_definition"}
+_SENTINEL = "\u2063tf{}\u2063"  # an invisible separator: valid in JSON strings, absent from real ASL
+_FOUND = re.compile("\u2063tf(\\d+)\u2063")
+_PATH_MODULE = re.compile(r'"\$\{path\.module\}/([^"$]+)"')
+
+
+@dataclass(frozen=True)
+class Definition:
+    tree: Any  # YMap / YList / RunTime
+    file: str  # the file the tree's lines belong to
+    note: str = ""
+
+
+class DefinitionProblem(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        self.line = line
+        super().__init__(message)
+
+
+def read_definition(value: Node, resolver: Resolver, tf_file: str) -> Definition | None:
+    """The definition as a tree; None when it is written elsewhere (a note says where)."""
+    if isinstance(value, Call) and value.name == "jsonencode" and len(value.args) == 1:
+        return Definition(resolver.tree(value.args[0]), tf_file)
+    if isinstance(value, Lit) and isinstance(value.value, str):
+        return Definition(_json(value.value, value.line, {}), tf_file)
+    if isinstance(value, Template):
+        return Definition(_template(value.text, value.line), tf_file)
+    if isinstance(value, Call) and value.name in ("file", "templatefile") and value.args:
+        return _from_file(value, tf_file)
+    if isinstance(value, Obj):  # written as a bare HCL object: Terraform refuses it, but the intent is clear
+        return Definition(resolver.tree(value), tf_file)
+    return Definition(resolver.tree(value), tf_file)  # var.x, a data source ...: run time
+
+
+def _from_file(call: Call, tf_file: str) -> Definition | None:
+    target = call.args[0]
+    relative = None
+    if isinstance(target, Lit) and isinstance(target.value, str):
+        relative = target.value
+    elif isinstance(target, Expr) and (match := _PATH_MODULE.fullmatch(target.text)):
+        relative = match[1]
+    if relative is None:
+        return Definition(RunTime(f"Terraform {call.name}() of a computed path", call.text), tf_file)
+    folder = os.path.dirname(tf_file)
+    path = os.path.normpath(os.path.join(folder, relative))
+    if os.path.isabs(relative) or not path.startswith(os.path.normpath(folder) + os.sep):
+        return Definition(RunTime(f"Terraform {call.name}() of a file outside the module", call.text), tf_file)
+    if path.lower().endswith((".json", ".yaml", ".yml")):
+        note = f"definition is the file {path}, which is scanned on its own"
+        return Definition(None, tf_file, note)
+    try:
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read(8 * 1024 * 1024)
+    except (OSError, UnicodeDecodeError) as err:
+        raise DefinitionProblem(f"cannot read {path} named by {call.name}(): {err}", call.line) from None
+    return Definition(_template(text, 1), path)
+
+
+def _json(text: str, first_line: int, found: dict[int, str]) -> Any:
+    try:
+        tree, _ = parse_json(text)
+    except JsonProblem as err:
+        line = first_line + err.pos.line - 1
+        raise DefinitionProblem(f"definition is not valid JSON at line {line}: {err}", line) from None
+    return _restore(tree, first_line - 1, found)
+
+
+def _template(text: str, first_line: int) -> Any:
+    """JSON text with `${...}`: each interpolation becomes a placeholder, then a RunTime leaf."""
+    found: dict[int, str] = {}
+    out, index, in_string = [], 0, False
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and in_string:
+            out.append(text[index : index + 2])
+            index += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+        if text.startswith("${", index) or text.startswith("%{", index):
+            end = _closing(text, index + 2)
+            expression = text[index + 2 : end].strip()
+            found[len(found)] = expression
+            placeholder = _SENTINEL.format(len(found) - 1)
+            out.append(placeholder if in_string else f'"{placeholder}"')
+            out.append("\n" * text.count("\n", index, end))  # keep the lines of what follows
+            index = end + 1
+            continue
+        out.append(char)
+        index += 1
+    return _json("".join(out), first_line, found)
+
+
+def _closing(text: str, at: int) -> int:
+    depth = 1
+    while at < len(text):
+        depth += {"{": 1, "}": -1}.get(text[at], 0)
+        if depth == 0:
+            return at
+        at += 1
+    return len(text) - 1
+
+
+def _restore(value: Any, offset: int, found: dict[int, str]) -> Any:
+    """Shift lines to the .tf file's, and turn placeholders back into RunTime leaves."""
+    if isinstance(value, YMap):
+        out = YMap()
+        out.pos, out.key_pos = _shift(value.pos, offset), {}
+        for key, item in value.items():
+            out[key] = _restore(item, offset, found)
+            out.key_pos[key] = _shift(value.key_pos[key], offset)
+        return out
+    if isinstance(value, YList):
+        items = YList(_restore(item, offset, found) for item in value)
+        items.pos, items.item_pos = _shift(value.pos, offset), [_shift(p, offset) for p in value.item_pos]
+        return items
+    if isinstance(value, str) and "\u2063tf" in value:
+        expressions = [found[int(n)] for n in _FOUND.findall(value)]
+        shown = ", ".join("${" + e + "}" for e in expressions)
+        return RunTime(f"Terraform interpolation {shown}", shown)
+    return value
+
+
+def _shift(pos: Pos, offset: int) -> Pos:
+    return Pos(pos.line + offset, pos.col)
+
+
+def flatten_lines(value: Any, line: int) -> Any:
+    """Every position of a tree set to `line`: JSON text held in one string of another file."""
+    if isinstance(value, YMap):
+        value.pos, value.key_pos = Pos(line, 1), {k: Pos(line, 1) for k in value}
+        for item in value.values():
+            flatten_lines(item, line)
+    elif isinstance(value, YList):
+        value.pos, value.item_pos = Pos(line, 1), [Pos(line, 1)] * len(value)
+        for item in value:
+            flatten_lines(item, line)
+    return value

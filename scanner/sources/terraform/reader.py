@@ -1,0 +1,146 @@
+"""Training jobs declared in a Terraform `.tf` file.
+
+Read per file, with the module (the file's directory) as context: variables and
+their defaults, literal locals, `terraform.tfvars` / `*.auto.tfvars` beside it.
+
+- `aws_sagemaker_training_job`: one job per resource block, at its own file and line
+  (a resource inside a module is found where the module's file declares it);
+  `count` / `for_each` make one record stand for every instance, and a note says so.
+- `aws_sfn_state_machine.definition`, `aws_sagemaker_pipeline.pipeline_definition`:
+  every training step of the definition (see definitions.py).
+- `module "x" { source = "./modules/sfn", definition = jsonencode({...}) }`: a
+  definition passed as a module input is read where it is written, in the caller,
+  when the local module uses that input as a definition.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+
+from smscan.sources.requests.extract import JobSite, find_jobs
+from smscan.sources.requests.found import FoundJob, Note, ReadResult
+from smscan.sources.terraform.definitions import DEFINITIONS, DefinitionProblem, read_definition
+from smscan.sources.terraform.hcl import Block, Expr, HclProblem, Lit, Node, parse_tf
+from smscan.sources.terraform.mapping import RESOURCE, training_job
+from smscan.sources.terraform.values import Module, Resolver, block_to_obj
+
+MARKERS = (b"aws_sagemaker_training_job", b"aws_sfn_state_machine", b"aws_sagemaker_pipeline", b"module")
+_MAX_BYTES = 8 * 1024 * 1024
+
+
+class TerraformReader:
+    def __init__(self) -> None:
+        self._parsed: dict[str, Block | HclProblem] = {}
+        self._modules: dict[str, Module] = {}
+
+    def read(self, file: str, text: str) -> ReadResult:
+        result = ReadResult()
+        try:
+            body = parse_tf(text)
+        except HclProblem as err:
+            result.problems.append(Note(err.line, str(err)))
+            return result
+        self._parsed[os.path.abspath(file)] = body
+        module = self.module(os.path.dirname(file))
+        for block in body.children("resource"):
+            if len(block.labels) != 2:
+                continue
+            type_, name = block.labels
+            address = f"{type_}.{name}"
+            if type_ == RESOURCE:
+                result.jobs.append(self._job(file, block, address, Resolver(module)))
+            elif type_ in DEFINITIONS and DEFINITIONS[type_] in block.attrs:
+                self._definition(file, block, address, block.attrs[DEFINITIONS[type_]].value, module, result)
+        for block in body.children("module"):
+            self._module_inputs(file, block, module, result)
+        return result
+
+    def _job(self, file: str, block: Block, address: str, resolver: Resolver) -> FoundJob:
+        mapped = training_job(block_to_obj(block), resolver)
+        notes = [Note(line, message) for line, message in mapped.notes]
+        for meta in ("count", "for_each"):
+            if meta in block.attrs:
+                attr = block.attrs[meta]
+                if isinstance(attr.value, Lit) and attr.value.value == 0:
+                    notes.append(Note(attr.line, f"{meta} = 0: this resource creates no job"))
+                shown = attr.value.text if isinstance(attr.value, Expr) else _show(attr.value)
+                notes.append(
+                    Note(attr.line, f"{address} has {meta} = {shown}: one record stands for every instance")
+                )
+        site = JobSite("terraform", address, block.line, mapped.request, "literal")
+        return FoundJob(file, site, tuple(notes))
+
+    def _definition(
+        self, file: str, block: Block, address: str, value: Node, module: Module, result: ReadResult
+    ) -> None:
+        if isinstance(value, Expr) and value.text.startswith("var."):
+            message = f"{address}: the definition is the module input {value.text}; read where the module is called"
+            result.notes.append(Note(block.line, message))
+            return
+        try:
+            definition = read_definition(value, Resolver(module), file)
+        except DefinitionProblem as err:
+            result.problems.append(Note(err.line, f"{address}: {err}"))
+            return
+        if definition is None or definition.tree is None:
+            if definition is not None and definition.note:
+                result.notes.append(Note(block.line, f"{address}: {definition.note}"))
+            return
+        for site in find_jobs(definition.tree):
+            job = JobSite(site.kind, f"{address}{site.pointer}", site.line, site.value, site.dialect)
+            result.jobs.append(FoundJob(definition.file, job))
+
+    def _module_inputs(self, file: str, call: Block, caller: Module, result: ReadResult) -> None:
+        source = call.attrs.get("source")
+        if source is None or not isinstance(source.value, Lit) or not str(source.value.value).startswith("."):
+            return
+        folder = os.path.normpath(os.path.join(os.path.dirname(file), str(source.value.value)))
+        for child_file in sorted(glob.glob(os.path.join(glob.escape(folder), "*.tf"))):
+            body = self._parse(child_file)
+            if not isinstance(body, Block):
+                continue
+            for block in body.children("resource"):
+                if len(block.labels) != 2 or block.labels[0] not in DEFINITIONS:
+                    continue
+                attr = block.attrs.get(DEFINITIONS[block.labels[0]])
+                if attr is None or not isinstance(attr.value, Expr) or not attr.value.text.startswith("var."):
+                    continue
+                given = call.attrs.get(attr.value.text.removeprefix("var."))
+                if given is not None:
+                    address = f"module.{call.labels[0] if call.labels else '?'}.{block.labels[0]}.{block.labels[1]}"
+                    self._definition(file, call, address, given.value, caller, result)
+
+    def module(self, folder: str) -> Module:
+        key = os.path.abspath(folder or ".")
+        if key not in self._modules:
+            module = Module()
+            for tf in sorted(glob.glob(os.path.join(glob.escape(key), "*.tf"))):
+                body = self._parse(tf)
+                if isinstance(body, Block):
+                    module.add(body)
+            names = ["terraform.tfvars", *sorted(glob.glob(os.path.join(glob.escape(key), "*.auto.tfvars")))]
+            for name in names:
+                path = os.path.join(key, name)
+                body = self._parse(path) if os.path.isfile(path) else None
+                if isinstance(body, Block):
+                    for attr in body.attrs.values():
+                        module.tfvars[attr.name] = (os.path.basename(path), attr.value)
+            self._modules[key] = module
+        return self._modules[key]
+
+    def _parse(self, path: str) -> Block | HclProblem:
+        key = os.path.abspath(path)
+        if key not in self._parsed:
+            try:
+                with open(key, encoding="utf-8") as stream:
+                    self._parsed[key] = parse_tf(stream.read(_MAX_BYTES))
+            except (OSError, UnicodeDecodeError) as err:
+                self._parsed[key] = HclProblem(f"cannot read: {err}", None)
+            except HclProblem as err:
+                self._parsed[key] = err
+        return self._parsed[key]
+
+
+def _show(value: Node) -> str:
+    return repr(value.value) if isinstance(value, Lit) else getattr(value, "text", "?")
