@@ -1,10 +1,191 @@
+"""Training jobs defined with the SageMaker Python SDK in a `.py` file or a notebook, read with `ast`.
+
+The code is parsed, never imported or executed: a pull request's code is untrusted.
+Every call of an SDK estimator or `ModelTrainer` whose import resolves to the SDK
+is one job, at the constructor's line (`.fit()` / `.train()` is not required: the
+constructor defines the job, and a Pipelines or Step Functions `TrainingStep` only
+wraps it). A call under `if False:` never runs and is skipped; so is one in local
+mode, with a note. Values follow values.py; the SDK config file (config.py) and the
+SDK's defaults fill what the code leaves out, in the SDK's order (request.py).
+"""
+
 from __future__ import annotations
-from smscan.sources.requests.found import ReadResult
+
+import ast
+
+from smscan.sources.requests.extract import JobSite
+from smscan.sources.requests.found import FoundJob, Note, ReadResult
+from smscan.sources.requests.runtime import RunTime
+from smscan.sources.sdk import estimator, trainer
+from smscan.sources.sdk.classes import JobClass, job_class
+from smscan.sources.sdk.config import SdkConfig, SdkConfigs
+from smscan.sources.sdk.notebook import NotebookProblem, notebook_source
+from smscan.sources.sdk.request import RequestBuilder
+from smscan.sources.sdk.scopes import ScopeBuilder, defined_names, imports_of
+from smscan.sources.sdk.values import Evaluator, Known, SdkObject, text_of
+from smscan.sources.terraform.mapping import pascal
+from smscan.yamlpos import YList, YMap
+
 MARKERS = (b"sagemaker",)
+_TRAINER = job_class("sagemaker.train.ModelTrainer")
+
+
 class SdkReader:
-    def __init__(self, configs) -> None:
+    def __init__(self, configs: SdkConfigs) -> None:
         self.configs = configs
-    def read(self, file, text, notebook=False):
-        return ReadResult()
-    def summary_note(self):
-        return ""
+
+    def read(self, file: str, text: str, notebook: bool = False) -> ReadResult:
+        result = ReadResult()
+        line_of = _identity
+        if notebook:
+            try:
+                source = notebook_source(text)
+            except NotebookProblem as err:
+                result.problems.append(Note(err.line, str(err)))
+                return result
+            result.notes.extend(Note(line, message) for line, message in source.skipped)
+            text, line_of = source.text, source.line
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as err:
+            line = line_of(err.lineno or 1)
+            result.problems.append(Note(line, f"not valid Python ({err.msg}): the file is not read"))
+            return result
+        except (ValueError, RecursionError) as err:  # NUL bytes; absurd nesting
+            result.problems.append(Note(None, f"cannot be parsed as Python: {err}"))
+            return result
+        scopes = ScopeBuilder()
+        scopes.build(tree)
+        ev = Evaluator(imports_of(tree), defined_names(tree), scopes, line_of)
+        config = self.configs.for_code(file)
+        names: dict[str, int] = {}
+        for call, found, chained, target in _job_calls(tree, ev):
+            job = self._job(call, found, chained, ev, config)
+            if isinstance(job, str):
+                result.notes.append(Note(line_of(call.lineno), job))
+                continue
+            builder = job
+            pointer = target or f"{found.name}@{line_of(call.lineno)}"
+            names[pointer] = names.get(pointer, 0) + 1
+            if names[pointer] > 1:
+                pointer = f"{pointer}@{line_of(call.lineno)}"
+            if config is None:
+                self.configs.unconfigured = True
+            site = JobSite("sdk", pointer, builder.line, _materialize(builder.request, ev), "literal")
+            notes = tuple(Note(line, message) for line, message in builder.notes)
+            result.jobs.append(FoundJob(file, site, notes))
+        return result
+
+    def _job(self, call: ast.Call, found: JobClass, chained: list[ast.Call], ev: Evaluator, config: SdkConfig | None) -> RequestBuilder | str:
+        builder = RequestBuilder(ev.line(call.lineno))
+        keywords: dict[str, tuple[ast.expr | Known, int]] = {}
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                keywords[keyword.arg] = (keyword.value, ev.line(keyword.value.lineno))
+                continue
+            spread = ev.value(keyword.value)
+            if isinstance(spread, YMap):
+                for key, value in spread.items():
+                    keywords[key] = (Known(value, spread.key_pos[key].line), spread.key_pos[key].line)
+            else:
+                how = spread.how if isinstance(spread, RunTime) else "a value that is not a dict"
+                builder.unknown_kwargs = text_of(keyword.value)
+                builder.notes.append((ev.line(keyword.lineno), f"**{text_of(keyword.value)} is {how}: the settings it holds are unknown"))
+        jumpstart = isinstance(call.func, ast.Attribute) and call.func.attr == "from_jumpstart_config"
+        if found.family == "trainer":
+            local = trainer.build(keywords, chained, ev, builder, jumpstart)
+        else:
+            local = estimator.build(found, call, keywords, ev, builder)
+        if local:
+            return local
+        if config is not None:
+            builder.notes.extend(config.apply(builder))
+        if found.family == "trainer":
+            trainer.apply_defaults(builder)
+        else:
+            estimator.apply_defaults(found, builder)
+        return builder
+
+    def summary_note(self) -> str:
+        if not self.configs.unconfigured:
+            return ""
+        self.configs.unconfigured = False
+        return (
+            "SageMaker SDK code was read without an SDK config file (config.yaml with SageMaker: TrainingJob:, "
+            "or --sdk-config): admin or user defaults on the machine that runs the code may change the values read"
+        )
+
+
+def _identity(line: int) -> int:
+    return line
+
+
+def _job_calls(tree: ast.Module, ev: Evaluator) -> list[tuple[ast.Call, JobClass, list[ast.Call], str]]:
+    """(constructor call, its class, `with_*` calls chained on it, the name it is bound to)."""
+    chains: dict[int, list[ast.Call]] = {}
+    targets: dict[int, str] = {}
+    found: list[tuple[ast.Call, JobClass]] = []
+    for node in _live_nodes(tree):
+        if isinstance(node, ast.Call):
+            job = _class_of(node, ev)
+            if job is not None:
+                found.append((node, job))
+            inner = _chain_root(node)
+            if inner is not node:
+                chains.setdefault(id(inner), []).insert(0, node)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            scope = ev.scope(node).name
+            name = node.targets[0].id
+            if isinstance(node.value, ast.Call):
+                targets[id(_chain_root(node.value))] = f"{scope}.{name}" if scope else name
+    return [(call, job, chains.get(id(call), []), targets.get(id(call), "")) for call, job in found]
+
+
+def _class_of(call: ast.Call, ev: Evaluator) -> JobClass | None:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("from_jumpstart_config", "from_recipe"):
+        return _TRAINER if job_class(ev.qualified(func.value)) == _TRAINER else None
+    return job_class(ev.qualified(func))
+
+
+def _chain_root(call: ast.Call) -> ast.Call:
+    """`ModelTrainer(...).with_a(...).with_b(...)` -> the ModelTrainer(...) call."""
+    node = call
+    while isinstance(node.func, ast.Attribute) and node.func.attr.startswith("with_") and isinstance(node.func.value, ast.Call):
+        node = node.func.value
+    return node
+
+
+def _live_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node, except the bodies of `if False:` (and `if 0:`), which never run."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Constant) and not node.test.value:
+            stack.extend(reversed(node.orelse))
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+def _materialize(value: object, ev: Evaluator) -> object:
+    """SDK config objects left inside values (`InstanceGroup(...)` in a list) as PascalCase maps."""
+    if isinstance(value, SdkObject):
+        out = YMap()
+        out.pos, out.key_pos = ev.pos(value.call), {}
+        for name, keyword in value.keywords().items():
+            out[pascal(name)] = _materialize(ev.value(keyword.value), ev)
+            out.key_pos[pascal(name)] = ev.pos(keyword.value)
+        return out
+    if isinstance(value, YMap):
+        for key in list(value):
+            value[key] = _materialize(value[key], ev)
+        return value
+    if isinstance(value, YList):
+        for index, item in enumerate(value):
+            value[index] = _materialize(item, ev)
+        return value
+    return value
+
