@@ -29,22 +29,24 @@ class CodeReaders:
         self.terraform = TerraformReader()
         self.configs = SdkConfigs(sdk_config)
         self.sdk = SdkReader(self.configs)
+        self.templates: set[str] = set()  # JSON read by a .tf's templatefile(): not read alone
 
     def prepare(self, files: Sequence[str]) -> Iterator[Problem]:
         """Before a tree is read: find the SDK config files in it (they apply to code below them)."""
         yield from self.configs.discover(files)
+        self.templates |= self.terraform.templates(list(files))
 
     def finish(self, path: str) -> Iterator[Problem]:
         note = self.sdk.summary_note()
         if note:
             yield Problem(path, note, kind="note")
 
-    @staticmethod
-    def handles(file: str) -> bool:
-        return file.lower().endswith(CODE_SUFFIXES)
+    def handles(self, file: str) -> bool:
+        return file.lower().endswith(CODE_SUFFIXES) or os.path.realpath(file) in self.templates
 
-    @staticmethod
-    def wants(file: str, raw: bytes) -> bool:
+    def wants(self, file: str, raw: bytes) -> bool:
+        if os.path.realpath(file) in self.templates:
+            return False  # read with the .tf file that names it
         markers = TF_MARKERS if file.lower().endswith(".tf") else SDK_MARKERS
         return any(marker in raw for marker in markers)
 
@@ -64,6 +66,3 @@ class CodeReaders:
     def plan(doc: Any) -> ReadResult | None:
         return read_plan(doc) if is_plan(doc) else None
 
-
-def folder_of(file: str) -> str:
-    return os.path.dirname(os.path.abspath(file))

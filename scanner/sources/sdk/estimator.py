@@ -94,12 +94,16 @@ _NOT_REQUEST = frozenset({
     "hub_name", "toolkit", "toolkit_version", "framework", "image_scope", "checkpoint_config",
     "environment_variables", "disable_output_compression", "pytorch_version", "tensorflow_version",
     "transformers_version", "modules", "estimator_cls", "config_name", "model_type",
+    "training_recipe", "recipe_overrides",
 })  # fmt: skip
 _POSITIONAL = {"Estimator": ("image_uri", "role", "instance_count", "instance_type")}
 
 
-def build(job: JobClass, call: ast.Call, keywords: Keywords, ev: Evaluator, b: RequestBuilder) -> str | None:
-    """Fill `b` from the estimator's keywords. Returns why it is local mode, or None."""
+def build(job: JobClass, call: ast.Call, keywords: Keywords, later: list[ast.Call], ev: Evaluator, b: RequestBuilder) -> str | None:
+    """Fill `b` from the estimator's keywords and its `set_hyperparameters(...)` calls.
+
+    Returns why it is local mode, or None.
+    """
     for index, arg in enumerate(call.args):
         names = _POSITIONAL.get(job.name, ())
         if index < len(names) and names[index] not in keywords:
@@ -127,6 +131,12 @@ def build(job: JobClass, call: ast.Call, keywords: Keywords, ev: Evaluator, b: R
     if "disable_output_compression" in keywords and ev.value(keywords["disable_output_compression"][0]) is True:
         b.set(("OutputDataConfig", "CompressionType"), "NONE", keywords["disable_output_compression"][1])
     _class_rules(job, keywords, ev, b)
+    for added in later:  # estimator.set_hyperparameters(epochs=3, ...) after the constructor
+        for keyword in added.keywords:
+            if keyword.arg is None:
+                b.set(("HyperParameters",), RunTime(f"hyperparameters set from **{text_of(keyword.value)}", text_of(keyword.value)), ev.line(added.lineno))
+            elif not isinstance(b.request.get("HyperParameters"), RunTime):
+                b.set(("HyperParameters", keyword.arg), _as_hyperparameter(ev.value(keyword.value)), ev.line(keyword.value.lineno))
     return local
 
 

@@ -95,7 +95,7 @@ class SdkReader:
         if found.family == "trainer":
             local = trainer.build(keywords, chained, ev, builder, jumpstart)
         else:
-            local = estimator.build(found, call, keywords, ev, builder)
+            local = estimator.build(found, call, keywords, chained, ev, builder)
         if local:
             return local
         if config is not None:
@@ -121,9 +121,14 @@ def _identity(line: int) -> int:
 
 
 def _job_calls(tree: ast.Module, ev: Evaluator) -> list[tuple[ast.Call, JobClass, list[ast.Call], str]]:
-    """(constructor call, its class, `with_*` calls chained on it, the name it is bound to)."""
+    """(constructor call, its class, calls that add to it, the name it is bound to).
+
+    The calls that add to it: `with_*` chained on a ModelTrainer, and
+    `name.set_hyperparameters(...)` on the name an estimator is bound to.
+    """
     chains: dict[int, list[ast.Call]] = {}
     targets: dict[int, str] = {}
+    later: dict[str, list[ast.Call]] = {}
     found: list[tuple[ast.Call, JobClass]] = []
     for node in _live_nodes(tree):
         if isinstance(node, ast.Call):
@@ -133,12 +138,21 @@ def _job_calls(tree: ast.Module, ev: Evaluator) -> list[tuple[ast.Call, JobClass
             inner = _chain_root(node)
             if inner is not node:
                 chains.setdefault(id(inner), []).insert(0, node)
+            func = node.func
+            adds = isinstance(func, ast.Attribute) and (func.attr == "set_hyperparameters" or func.attr.startswith("with_"))
+            if adds and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                scope = ev.scope(node).name
+                later.setdefault(f"{scope}.{func.value.id}" if scope else func.value.id, []).append(node)
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             scope = ev.scope(node).name
             name = node.targets[0].id
             if isinstance(node.value, ast.Call):
                 targets[id(_chain_root(node.value))] = f"{scope}.{name}" if scope else name
-    return [(call, job, chains.get(id(call), []), targets.get(id(call), "")) for call, job in found]
+    out = []
+    for call, job in found:
+        target = targets.get(id(call), "")
+        out.append((call, job, chains.get(id(call), []) + later.get(target, []), target))
+    return out
 
 
 def _class_of(call: ast.Call, ev: Evaluator) -> JobClass | None:

@@ -43,6 +43,8 @@ class RequestBuilder:
         node = self.request
         for key in path[:-1]:
             child = node.get(key)
+            if isinstance(child, RunTime):
+                return  # the whole object is known only at run time: so is what is added to it
             if not isinstance(child, YMap):
                 child = YMap()
                 child.pos, child.key_pos = Pos(line, 1), {}

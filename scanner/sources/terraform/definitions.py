@@ -11,9 +11,11 @@ interpolation becomes a RunTime leaf: its value is only known at plan time.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
@@ -25,6 +27,7 @@ from smscan.yamlpos import Pos, YList, YMap
 DEFINITIONS = {"aws_sfn_state_machine": "definition", "aws_sagemaker_pipeline": "pipeline_definition"}
 _SENTINEL = "\u2063tf{}\u2063"  # an invisible separator: valid in JSON strings, absent from real ASL
 _FOUND = re.compile("\u2063tf(\\d+)\u2063")
+_MAX_BYTES = 8 * 1024 * 1024
 _PATH_MODULE = re.compile(r'"\$\{path\.module\}/([^"$]+)"')
 
 
@@ -48,36 +51,54 @@ def read_definition(value: Node, resolver: Resolver, tf_file: str) -> Definition
     if isinstance(value, Lit) and isinstance(value.value, str):
         return Definition(_json(value.value, value.line, {}), tf_file)
     if isinstance(value, Template):
-        return Definition(_template(value.text, value.line), tf_file)
+        return Definition(_template(value.text, value.line, resolver.literal), tf_file)
     if isinstance(value, Call) and value.name in ("file", "templatefile") and value.args:
-        return _from_file(value, tf_file)
+        return _from_file(value, tf_file, resolver)
     if isinstance(value, Obj):  # written as a bare HCL object: Terraform refuses it, but the intent is clear
         return Definition(resolver.tree(value), tf_file)
     return Definition(resolver.tree(value), tf_file)  # var.x, a data source ...: run time
 
 
-def _from_file(call: Call, tf_file: str) -> Definition | None:
-    target = call.args[0]
+def template_target(call: Call, tf_file: str) -> str | RunTime:
+    """The file a `file()` / `templatefile()` reads, when it is a literal path inside the module."""
+    target = call.args[0] if call.args else None
     relative = None
     if isinstance(target, Lit) and isinstance(target.value, str):
         relative = target.value
     elif isinstance(target, Expr) and (match := _PATH_MODULE.fullmatch(target.text)):
         relative = match[1]
     if relative is None:
-        return Definition(RunTime(f"Terraform {call.name}() of a computed path", call.text), tf_file)
-    folder = os.path.dirname(tf_file)
-    path = os.path.normpath(os.path.join(folder, relative))
-    if os.path.isabs(relative) or not path.startswith(os.path.normpath(folder) + os.sep):
-        return Definition(RunTime(f"Terraform {call.name}() of a file outside the module", call.text), tf_file)
-    if path.lower().endswith((".json", ".yaml", ".yml")):
-        note = f"definition is the file {path}, which is scanned on its own"
-        return Definition(None, tf_file, note)
+        return RunTime(f"Terraform {call.name}() of a computed path", call.text)
+    folder = os.path.realpath(os.path.dirname(tf_file) or ".")
+    path = os.path.normpath(os.path.join(os.path.dirname(tf_file), relative))
+    if os.path.isabs(relative) or not os.path.realpath(path).startswith(folder + os.sep):
+        return RunTime(f"Terraform {call.name}() of a file outside the module", call.text)
+    return path
+
+
+def _from_file(call: Call, tf_file: str, resolver: Resolver) -> Definition | None:
+    target = template_target(call, tf_file)
+    if isinstance(target, RunTime):
+        return Definition(target, tf_file)
+    if target.lower().endswith((".yaml", ".yml")):
+        return Definition(None, tf_file, f"definition is the file {target}, which is scanned on its own")
     try:
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read(8 * 1024 * 1024)
+        with open(target, encoding="utf-8") as stream:
+            text = stream.read(_MAX_BYTES)
     except (OSError, UnicodeDecodeError) as err:
-        raise DefinitionProblem(f"cannot read {path} named by {call.name}(): {err}", call.line) from None
-    return Definition(_template(text, 1), path)
+        raise DefinitionProblem(f"cannot read {target} named by {call.name}(): {err}", call.line) from None
+    if call.name == "file":  # read as is: a `${` in it is text, not an interpolation
+        return Definition(_json(text, 1, {}), target)
+    values = call.args[1] if len(call.args) > 1 else None
+    given = {k: v for k, v, _ in values.items} if isinstance(values, Obj) else {}
+
+    def lookup(name: str) -> Node | None:
+        bound = given.get(name)
+        if isinstance(bound, Expr):
+            return resolver.literal(bound.text) or bound
+        return bound
+
+    return Definition(_template(text, 1, lookup), target)
 
 
 def _json(text: str, first_line: int, found: dict[int, str]) -> Any:
@@ -89,8 +110,13 @@ def _json(text: str, first_line: int, found: dict[int, str]) -> Any:
     return _restore(tree, first_line - 1, found)
 
 
-def _template(text: str, first_line: int) -> Any:
-    """JSON text with `${...}`: each interpolation becomes a placeholder, then a RunTime leaf."""
+def _template(text: str, first_line: int, lookup: Callable[[str], Node | None]) -> Any:
+    """JSON text with `${...}`: each interpolation becomes a placeholder, then a RunTime leaf.
+
+    `lookup` gives what an interpolation stands for: a literal (a templatefile()
+    variable bound to one, a literal `local`) is substituted, as a JSON string's text
+    inside quotes and as JSON outside them; anything else stays run time.
+    """
     found: dict[int, str] = {}
     out, index, in_string = [], 0, False
     while index < len(text):
@@ -104,6 +130,14 @@ def _template(text: str, first_line: int) -> Any:
         if text.startswith("${", index) or text.startswith("%{", index):
             end = _closing(text, index + 2)
             expression = text[index + 2 : end].strip()
+            bound = lookup(expression) if text[index] == "$" else None
+            if isinstance(bound, Lit) and bound.value is not None:
+                as_json = json.dumps(bound.value)
+                out.append(as_json[1:-1] if in_string and isinstance(bound.value, str) else as_json)
+                index = end + 1
+                continue
+            if isinstance(bound, (Expr, Call)):
+                expression = f"{expression} (= {bound.text})"
             found[len(found)] = expression
             placeholder = _SENTINEL.format(len(found) - 1)
             out.append(placeholder if in_string else f'"{placeholder}"')

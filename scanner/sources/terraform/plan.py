@@ -27,7 +27,7 @@ _AFTER_APPLY = "Terraform plan: known after apply"
 
 
 def is_plan(doc: Any) -> bool:
-    return isinstance(doc, YMap) and "terraform_version" in doc and (
+    return isinstance(doc, YMap) and ("terraform_version" in doc or "format_version" in doc) and (
         "resource_changes" in doc or "planned_values" in doc
     )
 

@@ -20,8 +20,8 @@ import os
 
 from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
-from smscan.sources.terraform.definitions import DEFINITIONS, DefinitionProblem, read_definition
-from smscan.sources.terraform.hcl import Block, Expr, HclProblem, Lit, Node, parse_tf
+from smscan.sources.terraform.definitions import DEFINITIONS, DefinitionProblem, read_definition, template_target
+from smscan.sources.terraform.hcl import Block, Call, Expr, HclProblem, Lit, Node, parse_tf
 from smscan.sources.terraform.mapping import RESOURCE, training_job
 from smscan.sources.terraform.values import Module, Resolver, block_to_obj
 
@@ -36,8 +36,9 @@ class TerraformReader:
 
     def read(self, file: str, text: str) -> ReadResult:
         result = ReadResult()
+        cached = self._parsed.get(os.path.abspath(file))
         try:
-            body = parse_tf(text)
+            body = cached if isinstance(cached, Block) else parse_tf(text)
         except HclProblem as err:
             result.problems.append(Note(err.line, str(err)))
             return result
@@ -55,6 +56,27 @@ class TerraformReader:
         for block in body.children("module"):
             self._module_inputs(file, block, module, result)
         return result
+
+    def templates(self, files: list[str]) -> set[str]:
+        """Files read through `file()` / `templatefile()` by definitions in these .tf files.
+
+        They are read with the .tf that names them (a template's `${...}` is Terraform's,
+        not text), so the walker must not read them again as plain JSON.
+        """
+        claimed: set[str] = set()
+        for tf in files:
+            if not tf.lower().endswith(".tf"):
+                continue
+            body = self._parse(tf)
+            if not isinstance(body, Block):
+                continue
+            for block in body.children("resource"):
+                attr = block.attrs.get(DEFINITIONS.get(block.labels[0], "")) if block.labels else None
+                if attr is not None and isinstance(attr.value, Call) and attr.value.name in ("file", "templatefile"):
+                    target = template_target(attr.value, tf)
+                    if isinstance(target, str) and target.lower().endswith(".json") and os.path.isfile(target):
+                        claimed.add(os.path.realpath(target))
+        return claimed
 
     def _job(self, file: str, block: Block, address: str, resolver: Resolver) -> FoundJob:
         mapped = training_job(block_to_obj(block), resolver)

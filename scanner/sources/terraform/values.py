@@ -122,6 +122,12 @@ class Resolver:
             return RunTime(f"Terraform {text}", text)
         return RunTime(f"Terraform expression {text}", text)
 
+    def literal(self, text: str) -> Lit | None:
+        """`local.x` bound to a literal scalar, for `${local.x}` inside a template."""
+        local = _LOCAL.fullmatch(text.strip())
+        bound = self.module.locals.get(local[1]) if local else None
+        return bound if isinstance(bound, Lit) else None
+
     def _variable(self, name: str) -> str:
         how = f"Terraform variable var.{name}"
         default = self.module.defaults.get(name)
