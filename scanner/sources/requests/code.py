@@ -31,8 +31,15 @@ class CodeReaders:
         self.sdk = SdkReader(self.configs)
         self.templates: set[str] = set()  # JSON read by a .tf's templatefile(): not read alone
 
-    def prepare(self, files: Sequence[str]) -> Iterator[Problem]:
-        """Before a tree is read: find the SDK config files in it (they apply to code below them)."""
+    def prepare(self, path: str, files: Sequence[str]) -> Iterator[Problem]:
+        """Before a tree is read: find the SDK config files in it (they apply to code below them).
+
+        A file named on its own is governed by the SDK config files in its directory.
+        """
+        if os.path.isfile(path):
+            folder = os.path.dirname(path) or "."
+            beside = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.lower().endswith((".yaml", ".yml")))
+            yield from self.configs.discover([f for f in beside if os.path.isfile(f)])
         yield from self.configs.discover(files)
         self.templates |= self.terraform.templates(list(files))
 

@@ -82,7 +82,7 @@ class RequestFileSource:
             if isinstance(files, Problem):
                 yield files
                 continue
-            yield from self.code.prepare(files)
+            yield from self.code.prepare(path, files)
             for file in files:
                 for item in self._file(file):
                     problems += isinstance(item, Problem) and item.kind != "note"

@@ -70,7 +70,7 @@ def template_target(call: Call, tf_file: str) -> str | RunTime:
     if relative is None:
         return RunTime(f"Terraform {call.name}() of a computed path", call.text)
     folder = os.path.realpath(os.path.dirname(tf_file) or ".")
-    path = os.path.normpath(os.path.join(os.path.dirname(tf_file), relative))
+    path = os.path.join(os.path.dirname(tf_file), os.path.normpath(relative))  # keeps the .tf's "./" prefix
     if os.path.isabs(relative) or not os.path.realpath(path).startswith(folder + os.sep):
         return RunTime(f"Terraform {call.name}() of a file outside the module", call.text)
     return path

@@ -22,7 +22,7 @@ from hcl2.rules.functions import FunctionCallRule
 from hcl2.rules.literal_rules import FloatLitRule, IntLitRule, LiteralValueRule
 from hcl2.rules.strings import HeredocTemplateRule, InterpolationRule, StringRule
 from hcl2.utils import SerializationOptions
-from lark.exceptions import LarkError
+from lark.exceptions import LarkError, UnexpectedInput
 
 _AS_VALUE = SerializationOptions(with_comments=False, strip_string_quotes=True)
 _AS_SOURCE = SerializationOptions(with_comments=False)
@@ -111,10 +111,12 @@ def parse_tf(text: str) -> Block:
     """The file as one body block (type ""). Raises HclProblem."""
     try:
         tree = hcl2.parses(text, discard_comments=True)
+    except UnexpectedInput as err:
+        token = getattr(err, "token", None) or getattr(err, "char", None) or ""
+        shown = repr(str(token).rstrip()[:20]) if str(token).strip() else "end of file"
+        raise HclProblem(f"invalid HCL at line {err.line} column {err.column}: unexpected {shown}", err.line) from None
     except LarkError as err:
-        line = getattr(err, "line", None)
-        message = str(err).strip().splitlines()[0] if str(err).strip() else "cannot be parsed"
-        raise HclProblem(f"invalid HCL: {message}", line if isinstance(line, int) else None) from None
+        raise HclProblem(f"invalid HCL: {str(err).strip().splitlines()[0] if str(err).strip() else 'cannot be parsed'}", None) from None
     except RuntimeError as err:  # python-hcl2 refuses an argument defined twice this way
         raise HclProblem(f"invalid HCL: {err}", None) from None
     root = Block("", (), 1)

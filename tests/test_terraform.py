@@ -1,0 +1,233 @@
+"""Terraform: aws_sagemaker_training_job, state machines and pipelines in .tf files, and plan JSON.
+
+Fixtures (tests/fixtures/shiftleft/repo/terraform, infra-plan) cite the public examples
+they follow in their own comments / README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smscan.models import Problem, Record, Status
+from smscan.sources.requests.source import RequestFileSource
+
+REPO = Path(__file__).parent / "fixtures" / "shiftleft" / "repo"
+TF = REPO / "terraform"
+MAIN = TF / "main.tf"
+SFN = TF / "stepfunctions.tf"
+TEMPLATE = TF / "asl" / "pipeline.asl.json"
+MODULE = TF / "modules" / "training" / "main.tf"
+PLAN = REPO / "infra-plan" / "plan.json"
+
+
+def scan(*paths: Path | str, **options: object) -> tuple[list[Record], list[Problem]]:
+    items = list(RequestFileSource([str(p) for p in paths], **options).items())  # type: ignore[arg-type]
+    return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
+
+
+def line_of(path: Path, needle: str, after: int = 0) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if number > after and needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def by_pointer(records: list[Record]) -> dict[str, Record]:
+    return {str(r.origin.pointer): r for r in records}
+
+
+def notes_at(problems: list[Problem], path: Path) -> dict[int | None, list[str]]:
+    out: dict[int | None, list[str]] = {}
+    for p in problems:
+        if Path(p.source) == path:
+            out.setdefault(p.line, []).append(p.message)
+    return out
+
+
+def test_training_job_blocks_map_to_request_keys_at_their_lines() -> None:
+    records, _ = scan(TF)
+    job = by_pointer(records)["aws_sagemaker_training_job.churn"]
+    data, lines = job.data, job.key_lines
+    assert (Path(job.origin.source), job.origin.line) == (MAIN, line_of(MAIN, 'resource "aws_sagemaker_training_job" "churn"'))
+    assert data["algorithm_specification"]["TrainingImage"].endswith("pytorch-training:2.2.0-gpu-py310")  # literal local
+    assert data["enable_inter_container_traffic_encryption"] is True
+    assert data["resource_config"] == {
+        "InstanceType": "ml.g5.xlarge",
+        "InstanceCount": 1,
+        "VolumeSizeInGB": 50,
+        "VolumeKmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    }
+    assert data["stopping_condition"] == {"MaxRuntimeInSeconds": 7200}
+    assert data["hyper_parameters"] == {"epochs": "10", "batch_size": "128"}
+    assert data["tags"] == {"team": "ml-platform", "owner": "churn"}
+    assert lines["/resource_config/VolumeKmsKeyId"] == line_of(MAIN, "volume_kms_key_id")
+    assert lines["/stopping_condition/MaxRuntimeInSeconds"] == line_of(MAIN, "max_runtime_in_seconds = 7200")
+    assert lines["/environment/MODEL_DIR"] == line_of(MAIN, "MODEL_DIR")
+    assert lines["/tags"] == line_of(MAIN, "tags = local.common_tags")
+
+
+def test_variables_lookup_dynamic_blocks_and_references_are_run_time() -> None:
+    records, problems = scan(TF)
+    job = by_pointer(records)["aws_sagemaker_training_job.churn"]
+    assert job.data["enable_network_isolation"] is None  # var with default true, tfvars false: unknown
+    assert job.data["vpc_config"] is None  # only a conditional dynamic block renders it
+    assert job.data["role_arn"] is None
+    assert "KmsKeyId" not in job.data["output_data_config"]
+    notes = notes_at(problems, MAIN)
+    isolation = line_of(MAIN, "enable_network_isolation                  = var.isolate_training")
+    (message,) = notes[isolation]
+    assert "Terraform variable var.isolate_training" in message
+    assert "default True" in message and "terraform.tfvars sets False" in message
+    assert any("dynamic \"vpc_config\"" in m for m in notes[line_of(MAIN, 'dynamic "vpc_config"')])
+    assert any("lookup()" in m for m in notes[line_of(MAIN, "kms_key_id     = lookup")])
+    count = line_of(MAIN, "count = var.enable_training")
+    assert notes[count] == [
+        "aws_sagemaker_training_job.churn has count = var.enable_training ? 1 : 0: one record stands for every instance"
+    ]
+
+
+def test_for_each_instances_and_try_are_unknown_but_literals_are_read() -> None:
+    records, problems = scan(TF)
+    job = by_pointer(records)["aws_sagemaker_training_job.per_model"]
+    assert job.data["resource_config"] == {"InstanceCount": 1, "VolumeSizeInGB": 30}  # instance_type is each.value...
+    assert "TrainingImage" not in job.data["algorithm_specification"]  # try(each.value.image, ...)
+    notes = notes_at(problems, MAIN)
+    assert any("each instance value each.value.instance_type" in m for m in notes[line_of(MAIN, "each.value.instance_type")])
+    assert any("for_each = var.models" in m for m in notes[line_of(MAIN, "for_each = var.models")])
+
+
+def test_arguments_outside_the_schema_are_noted_and_the_rest_is_read() -> None:
+    records, problems = scan(TF)
+    legacy = by_pointer(records)["aws_sagemaker_training_job.legacy"]
+    assert legacy.data["role_arn"] == "arn:aws:iam::123456789012:role/legacy-training"
+    assert legacy.data["hyper_parameters"] is None and legacy.data["tags"] is None
+    notes = notes_at(problems, MAIN)
+    start = line_of(MAIN, '"legacy"')
+    assert notes[line_of(MAIN, "name     =", start)] == [
+        "argument 'name' is not in the aws_sagemaker_training_job schema: not read"
+    ]
+    assert notes[line_of(MAIN, "hyperparameters = {", start)] == [
+        "argument 'hyperparameters' is not in the aws_sagemaker_training_job schema: not read"
+    ]
+    assert notes[line_of(MAIN, 'tags = ["legacy"]')] == ["tags is a list; the provider expects a map: not read"]
+
+
+def test_a_resource_in_a_module_is_found_at_its_own_file_and_line() -> None:
+    records, problems = scan(TF)
+    (job,) = [r for r in records if Path(r.origin.source) == MODULE]
+    assert job.origin.line == line_of(MODULE, 'resource "aws_sagemaker_training_job" "this"')
+    assert job.data["vpc_config"] == {"SecurityGroupIds": ["sg-0a1b2c3d4e5f67890"]}  # subnets: a module input
+    assert job.data["output_data_config"]["KmsKeyId"] == "alias/churn-output"
+    assert any("var.subnets" in m for m in notes_at(problems, MODULE)[line_of(MODULE, "subnets            = var.subnets")])
+
+
+def test_a_definition_passed_as_module_input_is_read_where_it_is_written() -> None:
+    records, problems = scan(TF)
+    job = by_pointer(records)["module.nightly_sfn.aws_sfn_state_machine.this/States/Train/Parameters"]
+    assert Path(job.origin.source) == MAIN
+    assert job.origin.line == line_of(MAIN, "Parameters = {")
+    assert job.data["enable_network_isolation"] is True
+    assert job.key_lines["/enable_network_isolation"] == line_of(MAIN, "EnableNetworkIsolation = true")
+    module_file = TF / "modules" / "sfn" / "main.tf"
+    assert [p.message for p in problems if Path(p.source) == module_file] == [
+        "aws_sfn_state_machine.this: the definition is the module input var.definition; read where the module is called"
+    ]
+
+
+def test_heredoc_definition_mixes_terraform_interpolation_and_asl_paths() -> None:
+    records, problems = scan(SFN)
+    job = by_pointer(records)["aws_sfn_state_machine.weekly/States/Train/Parameters"]
+    assert job.origin.line == line_of(SFN, '"Parameters": {')
+    # ${local.training_image} is a literal local: read; ${var...} is not
+    assert job.data["algorithm_specification"]["TrainingImage"].endswith("pytorch-training:2.2.0-gpu-py310")
+    assert job.data["enable_network_isolation"] is None
+    assert job.data["resource_config"]["InstanceType"] == "ml.m5.xlarge"
+    notes = notes_at(problems, SFN)
+    line = line_of(SFN, '"EnableNetworkIsolation": ${var.isolate_training}')
+    assert notes[line] == [
+        "EnableNetworkIsolation is set at run time (Terraform interpolation ${var.isolate_training}); treated as unknown (missing)"
+    ]
+    assert job.key_lines["/enable_network_isolation"] == line
+    assert not any("TrainingJobName" in m for ms in notes.values() for m in ms)  # "$$.Execution.Name": identity
+
+
+def test_templatefile_reads_the_template_once_with_its_literal_variables() -> None:
+    records, problems = scan(TF)
+    from_template = [r for r in records if Path(r.origin.source) == TEMPLATE]
+    (job,) = from_template  # read with the .tf that names it, not again as a plain JSON file
+    assert job.origin.pointer == "aws_sfn_state_machine.pipeline/States/Train/Parameters"
+    assert job.data["resource_config"]["InstanceType"] == "ml.g5.2xlarge"  # training_instance = "ml.g5.2xlarge"
+    assert job.data["role_arn"] is None  # sagemaker_role_arn = var.sagemaker_role_arn
+    notes = notes_at(problems, TEMPLATE)
+    assert notes[line_of(TEMPLATE, '"RoleArn"')] == [
+        "RoleArn is set at run time (Terraform interpolation ${sagemaker_role_arn (= var.sagemaker_role_arn)}); "
+        "treated as unknown (missing)"
+    ]
+    # the template alone (named on its own) is read as the JSON it is
+    alone, _ = scan(TEMPLATE)
+    assert [r.origin.pointer for r in alone] == ["/States/Train/Parameters"]
+
+
+def test_plan_json_after_unknown_child_modules_and_deletions() -> None:
+    records, problems = scan(PLAN)
+    jobs = by_pointer(records)
+    assert set(jobs) == {
+        "module.train.aws_sagemaker_training_job.this[0]",
+        "aws_sfn_state_machine.retrain/States/Train/Parameters",
+    }  # the resource being deleted creates no job
+    job = jobs["module.train.aws_sagemaker_training_job.this[0]"]
+    assert job.data["training_job_name"] == "churn-plan-training"
+    assert job.data["enable_network_isolation"] is True
+    assert job.data["vpc_config"] == {"SecurityGroupIds": ["sg-0a1b2c3d4e5f67890"]}
+    assert job.data["role_arn"] is None
+    changes = line_of(PLAN, '"resource_changes"')
+    assert job.key_lines["/enable_network_isolation"] == line_of(PLAN, '"enable_network_isolation": true', changes)
+    messages = {p.message for p in problems}
+    assert "VpcConfig.Subnets is set at run time (Terraform plan: known after apply); treated as unknown (missing)" in messages
+    assert "RoleArn is set at run time (Terraform plan: known after apply); treated as unknown (missing)" in messages
+    machine = jobs["aws_sfn_state_machine.retrain/States/Train/Parameters"]
+    assert machine.data["enable_network_isolation"] is False
+    assert machine.origin.line == line_of(PLAN, '"definition":')
+
+
+def test_run_time_isolation_never_passes_and_points_at_the_variable() -> None:
+    from smscan.engine import Engine
+    from smscan.policy.loader import load_policies
+
+    (policy,) = [p for p in load_policies() if p.id == "network-isolation"]
+    records, _ = scan(TF)
+    verdict = next(Engine([policy]).evaluate(by_pointer(records)["aws_sagemaker_training_job.churn"]))
+    assert verdict.status is not Status.PASS
+    assert verdict.finding is not None and verdict.finding.location is not None
+    location = verdict.finding.location
+    assert (Path(location.path), location.line) == (MAIN, line_of(MAIN, "= var.isolate_training"))
+
+
+def test_bad_terraform_is_a_problem_with_its_line_and_the_rest_is_read(tmp_path: Path) -> None:
+    (tmp_path / "broken.tf").write_text('resource "aws_sagemaker_training_job" "x" {\n  role_arn = \n}\n')
+    (tmp_path / "fine.tf").write_text(
+        'resource "aws_sagemaker_training_job" "ok" {\n  role_arn = "arn:aws:iam::1:role/r"\n}\n'
+    )
+    (tmp_path / "unrelated.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    records, problems = scan(tmp_path)
+    assert [r.origin.pointer for r in records] == ["aws_sagemaker_training_job.ok"]
+    (problem,) = [p for p in problems if p.kind != "note"]
+    assert Path(problem.source).name == "broken.tf" and problem.line == 2
+    assert problem.message == "invalid HCL at line 2 column 14: unexpected '\\n}'"
+
+
+def test_definition_that_is_not_json_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    tf = tmp_path / "sfn.tf"
+    tf.write_text(
+        'resource "aws_sfn_state_machine" "m" {\n'
+        "  definition = <<EOF\n"
+        '{"States": {"T": {"Type": "Task",\n'
+        '  "Resource": "arn:aws:states:::sagemaker:createTrainingJob"\n'
+        "EOF\n"
+        "}\n"
+    )
+    records, problems = scan(tf)
+    assert records == []
+    (problem,) = problems
+    assert problem.kind != "note" and problem.line is not None and problem.line >= 3
+    assert "aws_sfn_state_machine.m: definition is not valid JSON" in problem.message
