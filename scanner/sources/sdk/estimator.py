@@ -124,7 +124,7 @@ def build(job: JobClass, call: ast.Call, keywords: Keywords, later: list[ast.Cal
             continue
         value = ev.value(expr)
         if name == "tags":
-            value = as_tags(value, ev.pos(expr))
+            value = as_tags(value)
         elif name == "instance_groups":
             value = _instance_groups(value, ev)
         b.set(path, value, line)
@@ -177,7 +177,8 @@ def _local_mode(keywords: Keywords, ev: Evaluator) -> str | None:
             return f"instance_type={ev.value(keywords[name][0])!r} runs in local mode: no SageMaker job is created"
     session = keywords.get("sagemaker_session")
     if session is not None:
-        expr: ast.expr | None = session[0]
+        given = session[0]
+        expr: ast.expr | None = given if isinstance(given, ast.expr) else None
         if isinstance(expr, ast.Name):
             how, bound = ev.scope(expr).lookup(expr.id)
             expr = bound if how == "value" else None
@@ -197,7 +198,7 @@ def _instance_groups(value: Any, ev: Evaluator) -> Any:
         group = YMap()
         group.pos, group.key_pos = ev.pos(item.call), {}
         names = ("instance_group_name", "instance_type", "instance_count")
-        given = dict(zip(names, item.call.args))
+        given = dict(zip(names, item.call.args, strict=False))  # fewer positionals than names is fine
         given.update({k: kw.value for k, kw in item.keywords().items()})
         for key in names:
             if key in given:

@@ -12,6 +12,7 @@ SDK's defaults fill what the code leaves out, in the SDK's order (request.py).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from smscan.sources.requests.extract import JobSite
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
@@ -36,7 +37,7 @@ class SdkReader:
 
     def read(self, file: str, text: str, notebook: bool = False) -> ReadResult:
         result = ReadResult()
-        line_of = _identity
+        line_of: Callable[[int], int] = _identity
         if notebook:
             try:
                 source = notebook_source(text)
@@ -81,7 +82,7 @@ class SdkReader:
         keywords: dict[str, tuple[ast.expr | Known, int]] = {}
         for keyword in call.keywords:
             if keyword.arg is not None:
-                keywords[keyword.arg] = (keyword.value, ev.line(keyword.value.lineno))
+                keywords[keyword.arg] = (keyword.value, ev.line(keyword.lineno))
                 continue
             spread = ev.value(keyword.value)
             if isinstance(spread, YMap):

@@ -113,7 +113,7 @@ def _prefix_set(builder: RequestBuilder, path: Path) -> bool:
     return False
 
 
-def as_tags(value: Any, pos: Pos) -> Any:
+def as_tags(value: Any) -> Any:
     """`tags=` as the API's [{Key, Value}] list: the SDK's format_tags accepts a dict too."""
     if isinstance(value, YMap) and not {"Key", "Value"} & set(value):
         tags = YList()

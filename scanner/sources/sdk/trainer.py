@@ -77,13 +77,13 @@ _NOT_REQUEST = frozenset({
 def build(keywords: Keywords, chained: list[ast.Call], ev: Evaluator, b: RequestBuilder, jumpstart: bool) -> str | None:
     """Fill `b` from ModelTrainer's keywords. Returns why it is local mode, or None."""
     mode = keywords.get("training_mode")
-    if mode is not None and is_mode(ev.qualified(mode[0]), "LOCAL_CONTAINER"):
+    if mode is not None and isinstance(mode[0], ast.expr) and is_mode(ev.qualified(mode[0]), "LOCAL_CONTAINER"):
         return "training_mode=Mode.LOCAL_CONTAINER runs in a local container: no SageMaker job is created"
     for name, (expr, line) in keywords.items():
         if name in _TOP:
             value = ev.value(expr)
             if name == "tags":
-                value = as_tags(_tag_objects(value, ev), ev.pos(expr))
+                value = as_tags(_tag_objects(value, ev))
             elif name == "hyperparameters" and isinstance(value, str):
                 value = RunTime("hyperparameters read from a file at run time", text_of(expr))
             b.set(_TOP[name], value, line)

@@ -72,7 +72,9 @@ class Evaluator:
     def scope(self, node: ast.AST) -> Scope:
         return self.scopes.scope_of.get(id(node), self.scopes.module)
 
-    def pos(self, node: ast.AST) -> Pos:
+    def pos(self, node: ast.AST | Known) -> Pos:
+        if isinstance(node, Known):  # its line is already the file's
+            return Pos(node.lineno, 1)
         return Pos(self.line(getattr(node, "lineno", 1)), getattr(node, "col_offset", 0) + 1)
 
     def value(self, node: ast.expr | Known, depth: int = 0) -> Any:
@@ -113,7 +115,7 @@ class Evaluator:
     def _dict(self, node: ast.Dict, depth: int) -> Any:
         out = YMap()
         out.pos, out.key_pos = self.pos(node), {}
-        for key, item in zip(node.keys, node.values):
+        for key, item in zip(node.keys, node.values, strict=True):
             if key is None:  # {**other, ...}
                 merged = self.value(item, depth + 1)
                 if not isinstance(merged, YMap):

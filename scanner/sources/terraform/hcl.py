@@ -184,7 +184,7 @@ def _is_dynamic_part(part: Any) -> bool:
     content = getattr(part, "content", None)
     if isinstance(content, InterpolationRule):
         return True
-    name = content.lark_name() if hasattr(content, "lark_name") else ""
+    name = content.lark_name() if content is not None and hasattr(content, "lark_name") else ""
     return name not in ("STRING_CHARS", "ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE")
 
 

@@ -20,7 +20,12 @@ import os
 
 from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
-from smscan.sources.terraform.definitions import DEFINITIONS, DefinitionProblem, read_definition, template_target
+from smscan.sources.terraform.definitions import (
+    DEFINITIONS,
+    DefinitionProblem,
+    read_definition,
+    template_target,
+)
 from smscan.sources.terraform.hcl import Block, Call, Expr, HclProblem, Lit, Node, parse_tf
 from smscan.sources.terraform.mapping import RESOURCE, training_job
 from smscan.sources.terraform.values import Module, Resolver, block_to_obj
@@ -144,9 +149,9 @@ class TerraformReader:
             names = ["terraform.tfvars", *sorted(glob.glob(os.path.join(glob.escape(key), "*.auto.tfvars")))]
             for name in names:
                 path = os.path.join(key, name)
-                body = self._parse(path) if os.path.isfile(path) else None
-                if isinstance(body, Block):
-                    for attr in body.attrs.values():
+                values = self._parse(path) if os.path.isfile(path) else None
+                if isinstance(values, Block):
+                    for attr in values.attrs.values():
                         module.tfvars[attr.name] = (os.path.basename(path), attr.value)
             self._modules[key] = module
         return self._modules[key]
