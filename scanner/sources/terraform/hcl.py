@@ -117,10 +117,15 @@ def parse_tf(text: str) -> Block:
         raise HclProblem(f"invalid HCL at line {err.line} column {err.column}: unexpected {shown}", err.line) from None
     except LarkError as err:
         raise HclProblem(f"invalid HCL: {str(err).strip().splitlines()[0] if str(err).strip() else 'cannot be parsed'}", None) from None
+    except RecursionError:
+        raise HclProblem("invalid HCL: nested too deeply to read", None) from None
     except RuntimeError as err:  # python-hcl2 refuses an argument defined twice this way
         raise HclProblem(f"invalid HCL: {err}", None) from None
     root = Block("", (), 1)
-    _body(tree.body, root)
+    try:
+        _body(tree.body, root)
+    except RecursionError:
+        raise HclProblem("invalid HCL: nested too deeply to read", None) from None
     return root
 
 

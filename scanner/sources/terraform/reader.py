@@ -70,7 +70,7 @@ class TerraformReader:
         """
         claimed: set[str] = set()
         for tf in files:
-            if not tf.lower().endswith(".tf"):
+            if not tf.lower().endswith(".tf") or not _mentions(tf, (b"file(",)):
                 continue
             body = self._parse(tf)
             if not isinstance(body, Block):
@@ -143,6 +143,8 @@ class TerraformReader:
         if key not in self._modules:
             module = Module()
             for tf in sorted(glob.glob(os.path.join(glob.escape(key), "*.tf"))):
+                if not _mentions(tf, (b"variable", b"locals")):
+                    continue  # parsing HCL is the slow part: only files that declare either
                 body = self._parse(tf)
                 if isinstance(body, Block):
                     module.add(body)
@@ -167,6 +169,15 @@ class TerraformReader:
             except HclProblem as err:
                 self._parsed[key] = err
         return self._parsed[key]
+
+
+def _mentions(path: str, needles: tuple[bytes, ...]) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(_MAX_BYTES)
+    except OSError:
+        return False
+    return any(needle in raw for needle in needles)
 
 
 def _show(value: Node) -> str:
