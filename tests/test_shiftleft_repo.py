@@ -40,6 +40,7 @@ def expected_jobs() -> dict[str, tuple[str, int]]:
         f"{main}#module.nightly_sfn.aws_sfn_state_machine.this/States/Train/Parameters": (main, line_of(main, "Parameters = {")),
         f"{module}#aws_sagemaker_training_job.this": (module, line_of(module, '"aws_sagemaker_training_job" "this"')),
         f"{sfn}#aws_sfn_state_machine.weekly/States/Train/Parameters": (sfn, line_of(sfn, '"Parameters": {')),
+        f"{sfn}#aws_sagemaker_pipeline.churn/Steps/0/Arguments": (sfn, line_of(sfn, "Arguments = {")),
         f"{template}#aws_sfn_state_machine.pipeline/States/Train/Parameters": (template, line_of(template, '"Parameters": {')),
         f"{plan}#module.train.aws_sagemaker_training_job.this[0]": (
             plan, line_of(plan, '"address": "module.train.aws_sagemaker_training_job.this[0]"', after='"resource_changes"') - 1

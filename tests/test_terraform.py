@@ -231,3 +231,15 @@ def test_definition_that_is_not_json_is_a_problem_at_its_line(tmp_path: Path) ->
     (problem,) = problems
     assert problem.kind != "note" and problem.line is not None and problem.line >= 3
     assert "aws_sfn_state_machine.m: definition is not valid JSON" in problem.message
+
+
+def test_pipeline_definition_in_terraform_and_one_kept_in_s3() -> None:
+    records, problems = scan(SFN)
+    job = by_pointer(records)["aws_sagemaker_pipeline.churn/Steps/0/Arguments"]
+    assert job.origin.line == line_of(SFN, "Arguments = {")
+    assert job.data["enable_network_isolation"] is True
+    assert job.data["output_data_config"] == {"S3OutputPath": "s3://churn-artifacts/pipeline/", "KmsKeyId": "alias/churn-output"}
+    assert job.key_lines["/output_data_config/KmsKeyId"] == line_of(SFN, 'KmsKeyId     = "alias/churn-output"')
+    assert notes_at(problems, SFN)[line_of(SFN, 'resource "aws_sagemaker_pipeline" "from_s3"')] == [
+        "aws_sagemaker_pipeline.from_s3: the pipeline definition is read from S3 (pipeline_definition_s3_location): not scanned"
+    ]

@@ -72,7 +72,7 @@ class RequestFileSource:
             return f"request files in {where}"
         return (
             f"{self.jobs} training job(s) in {self.request_files} request file(s) "
-            f"({self.files_read} JSON/YAML files read) in {where}"
+            f"({self.files_read} files read) in {where}"
         )
 
     def items(self) -> Iterator[SourceItem]:
@@ -88,7 +88,7 @@ class RequestFileSource:
                     problems += isinstance(item, Problem) and item.kind != "note"
                     yield item
             if self.jobs == before and not problems:
-                message = f"no training-job request found in {len(files)} JSON/YAML file(s)"
+                message = f"no training job found in {len(files)} file(s)"
                 yield Problem(path, message, kind="note")
             yield from self.code.finish(path)
 

@@ -58,6 +58,9 @@ class TerraformReader:
                 result.jobs.append(self._job(file, block, address, Resolver(module)))
             elif type_ in DEFINITIONS and DEFINITIONS[type_] in block.attrs:
                 self._definition(file, block, address, block.attrs[DEFINITIONS[type_]].value, module, result)
+            elif type_ == "aws_sagemaker_pipeline" and block.children("pipeline_definition_s3_location"):
+                message = f"{address}: the pipeline definition is read from S3 (pipeline_definition_s3_location): not scanned"
+                result.notes.append(Note(block.line, message))
         for block in body.children("module"):
             self._module_inputs(file, block, module, result)
         return result
