@@ -162,9 +162,14 @@ def test_imports_are_resolved_and_dead_code_is_skipped(tmp_path: Path) -> None:
             pass
 
         d = Estimator()
+
+        class TeamEstimator(sm.estimator.Estimator):  # a team's wrapper: still an estimator
+            pass
+
+        e = TeamEstimator(image_uri="i", role="r", instance_count=1, instance_type="ml.m5.large")
     """)
     records, _ = scan(code)
-    assert [r.origin.pointer for r in records] == ["a", "b"]
+    assert [r.origin.pointer for r in records] == ["a", "b", "e"]
 
 
 def test_v3_model_trainer_configs_chained_calls_and_local_container() -> None:

@@ -131,9 +131,10 @@ def _job_calls(tree: ast.Module, ev: Evaluator) -> list[tuple[ast.Call, JobClass
     targets: dict[int, str] = {}
     later: dict[str, list[ast.Call]] = {}
     found: list[tuple[ast.Call, JobClass]] = []
+    subclasses = _subclasses(tree, ev)
     for node in _live_nodes(tree):
         if isinstance(node, ast.Call):
-            job = _class_of(node, ev)
+            job = _class_of(node, ev, subclasses)
             if job is not None:
                 found.append((node, job))
             inner = _chain_root(node)
@@ -156,11 +157,27 @@ def _job_calls(tree: ast.Module, ev: Evaluator) -> list[tuple[ast.Call, JobClass
     return out
 
 
-def _class_of(call: ast.Call, ev: Evaluator) -> JobClass | None:
+def _class_of(call: ast.Call, ev: Evaluator, subclasses: dict[str, JobClass]) -> JobClass | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("from_jumpstart_config", "from_recipe"):
         return _TRAINER if job_class(ev.qualified(func.value)) == _TRAINER else None
+    if isinstance(func, ast.Name) and func.id in subclasses:
+        return subclasses[func.id]
     return job_class(ev.qualified(func))
+
+
+def _subclasses(tree: ast.Module, ev: Evaluator) -> dict[str, JobClass]:
+    """`class TeamEstimator(PyTorch): ...` in the file: its calls are PyTorch jobs (keywords as PyTorch's)."""
+    found: dict[str, JobClass] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                job = found.get(base.id) if isinstance(base, ast.Name) else None
+                job = job or job_class(ev.qualified(base))
+                if job is not None:
+                    found[node.name] = job
+                    break
+    return found
 
 
 def _chain_root(call: ast.Call) -> ast.Call:

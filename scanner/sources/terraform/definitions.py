@@ -54,9 +54,9 @@ def read_definition(value: Node, resolver: Resolver, tf_file: str) -> Definition
         return Definition(_template(value.text, value.line, resolver.literal), tf_file)
     if isinstance(value, Call) and value.name in ("file", "templatefile") and value.args:
         return _from_file(value, tf_file, resolver)
-    if isinstance(value, Obj):  # written as a bare HCL object: Terraform refuses it, but the intent is clear
-        return Definition(resolver.tree(value), tf_file)
-    return Definition(resolver.tree(value), tf_file)  # var.x, a data source ...: run time
+    # var.x, a data source's attribute ...: run time (and a bare HCL object, which Terraform
+    # refuses but whose intent is clear, is read as jsonencode() would render it)
+    return Definition(resolver.tree(value), tf_file)
 
 
 def template_target(call: Call, tf_file: str) -> str | RunTime:

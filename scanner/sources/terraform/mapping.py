@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smscan.sources.requests.runtime import RunTime
 from smscan.sources.terraform.hcl import Node, Obj, Tup
 from smscan.yamlpos import Pos, YList, YMap
 
@@ -139,6 +138,3 @@ def _tags(value: Node, resolve: Resolve, out: Mapped, line: int) -> Any:
         tags.item_pos.append(pos)
     return tags
 
-
-def is_runtime(value: Any) -> bool:
-    return isinstance(value, RunTime)
