@@ -255,3 +255,34 @@ def test_python_that_does_not_parse_is_a_problem_and_code_is_never_run(tmp_path:
     (problem,) = [p for p in problems if p.kind != "note"]
     assert (Path(problem.source).name, problem.line) == ("broken.py", 2)
     assert problem.message.startswith("not valid Python")
+
+
+def test_step_functions_sdk_training_step_and_local_session(tmp_path: Path) -> None:
+    # The AWS Step Functions Data Science SDK pattern (aws/aws-step-functions-data-science-sdk-python
+    # README: `TrainingStep("Train", estimator=..., job_name=execution_input["JobName"])`).
+    code = write(tmp_path, "workflow.py", """\
+        from sagemaker.local import LocalSession
+        from sagemaker.pytorch import PyTorch
+        from stepfunctions.inputs import ExecutionInput
+        from stepfunctions.steps import TrainingStep
+
+        execution_input = ExecutionInput(schema={"JobName": str})
+        training_step = TrainingStep(
+            "Train",
+            estimator=PyTorch(
+                entry_point="train.py", role="arn:aws:iam::1:role/r", framework_version="2.1",
+                py_version="py310", instance_count=1, instance_type="ml.p3.2xlarge",
+            ),
+            job_name=execution_input["JobName"],
+        )
+        session = LocalSession()
+        debug = PyTorch(entry_point="train.py", role="r", framework_version="2.1", py_version="py310",
+                        instance_count=1, instance_type="ml.p3.2xlarge", sagemaker_session=session)
+    """)
+    records, problems = scan(code)
+    (job,) = records
+    assert job.origin.pointer == f"PyTorch@{line_of(code, 'estimator=PyTorch(')}"  # not bound to a name
+    assert job.data["resource_config"]["InstanceType"] == "ml.p3.2xlarge"
+    assert messages(problems, line_of(code, "debug = PyTorch(")) == [
+        "a LocalSession runs the job in local mode: no SageMaker job is created"
+    ]
