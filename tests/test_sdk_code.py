@@ -286,3 +286,28 @@ def test_step_functions_sdk_training_step_and_local_session(tmp_path: Path) -> N
     assert messages(problems, line_of(code, "debug = PyTorch(")) == [
         "a LocalSession runs the job in local mode: no SageMaker job is created"
     ]
+
+
+def test_args_dicts_literal_or_parsed(tmp_path: Path) -> None:
+    code = write(tmp_path, "train.py", """\
+        import argparse
+        from sagemaker.estimator import Estimator
+
+        defaults = {"instance_type": "ml.m5.xlarge", "volume": 100}
+        args = vars(argparse.ArgumentParser().parse_args())
+        est = Estimator(
+            image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1",
+            role="arn:aws:iam::1:role/r",
+            instance_type=defaults["instance_type"],
+            volume_size=defaults["volume"],
+            instance_count=args["instance_count"],
+        )
+    """)
+    records, problems = scan(code)
+    (job,) = records
+    assert job.data["resource_config"] == {"InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 100}
+    line = line_of(code, 'instance_count=args["instance_count"]')
+    assert messages(problems, line) == [
+        "ResourceConfig.InstanceCount is set at run time (item of Python call vars(argparse.ArgumentParser().parse_args())); "
+        "treated as unknown (missing)"
+    ]

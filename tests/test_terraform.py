@@ -243,3 +243,19 @@ def test_pipeline_definition_in_terraform_and_one_kept_in_s3() -> None:
     assert notes_at(problems, SFN)[line_of(SFN, 'resource "aws_sagemaker_pipeline" "from_s3"')] == [
         "aws_sagemaker_pipeline.from_s3: the pipeline definition is read from S3 (pipeline_definition_s3_location): not scanned"
     ]
+
+
+def test_a_broken_template_is_a_problem_at_the_template_line(tmp_path: Path) -> None:
+    (tmp_path / "asl").mkdir()
+    template = tmp_path / "asl" / "train.asl.json"
+    template.write_text('{\n  "States": {\n    "T": {"Type": "Task",,}\n  }\n}\n')
+    (tmp_path / "sfn.tf").write_text(
+        'resource "aws_sfn_state_machine" "m" {\n'
+        '  definition = templatefile("${path.module}/asl/train.asl.json", {})\n'
+        "}\n"
+    )
+    records, problems = scan(tmp_path)
+    assert records == []
+    (problem,) = [p for p in problems if p.kind != "note"]
+    assert (Path(problem.source), problem.line) == (template, 3)
+    assert problem.message.startswith("aws_sfn_state_machine.m: definition is not valid JSON at line 3")

@@ -17,6 +17,7 @@ from smscan.sources.requests.extract import JobSite
 class Note:
     line: int | None
     message: str
+    file: str = ""  # when not the file being read (a template that file names)
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ class RequestFileSource:
             yield result
             return
         for problem in result.problems:
-            yield Problem(file, problem.message, line=problem.line)
+            yield Problem(problem.file or file, problem.message, line=problem.line)
         for note in result.notes:
             yield Problem(file, note.message, line=note.line, kind="note")
         if result.jobs:

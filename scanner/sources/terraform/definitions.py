@@ -39,8 +39,9 @@ class Definition:
 
 
 class DefinitionProblem(Exception):
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, file: str = "") -> None:
         self.line = line
+        self.file = file  # a template's problem is at the template's line
         super().__init__(message)
 
 
@@ -87,8 +88,16 @@ def _from_file(call: Call, tf_file: str, resolver: Resolver) -> Definition | Non
             text = stream.read(_MAX_BYTES)
     except (OSError, UnicodeDecodeError) as err:
         raise DefinitionProblem(f"cannot read {target} named by {call.name}(): {err}", call.line) from None
-    if call.name == "file":  # read as is: a `${` in it is text, not an interpolation
-        return Definition(_json(text, 1, {}), target)
+    try:
+        if call.name == "file":  # read as is: a `${` in it is text, not an interpolation
+            return Definition(_json(text, 1, {}), target)
+        return Definition(_template(text, 1, _variables(call, resolver)), target)
+    except DefinitionProblem as err:
+        raise DefinitionProblem(str(err), err.line, target) from None
+
+
+def _variables(call: Call, resolver: Resolver) -> Callable[[str], Node | None]:
+    """What each templatefile() variable is bound to (a literal local counts as its literal)."""
     values = call.args[1] if len(call.args) > 1 else None
     given = {k: v for k, v, _ in values.items} if isinstance(values, Obj) else {}
 
@@ -98,7 +107,7 @@ def _from_file(call: Call, tf_file: str, resolver: Resolver) -> Definition | Non
             return resolver.literal(bound.text) or bound
         return bound
 
-    return Definition(_template(text, 1, lookup), target)
+    return lookup
 
 
 def _json(text: str, first_line: int, found: dict[int, str]) -> Any:

@@ -111,7 +111,7 @@ class TerraformReader:
         try:
             definition = read_definition(value, Resolver(module), file)
         except DefinitionProblem as err:
-            result.problems.append(Note(err.line, f"{address}: {err}"))
+            result.problems.append(Note(err.line, f"{address}: {err}", err.file))
             return
         if definition is None or definition.tree is None:
             if definition is not None and definition.note:
