@@ -227,6 +227,15 @@ def test_a_notebook_cell_that_is_not_python_is_noted_and_the_rest_read(tmp_path:
     cells = [
         {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["x = (\n"]},
         {"cell_type": "code", "metadata": {}, "outputs": [], "source": [
+            "%%time\n",
+            "from sagemaker.estimator import Estimator as E\n",
+            "timed = E(image_uri='i', role='r', instance_count=1, instance_type='ml.m5.large')\n",
+        ]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": [
+            "%%writefile train.py\n",
+            "written = E(image_uri='i', role='r', instance_count=1, instance_type='ml.m5.large')\n",
+        ]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": [
             "from sagemaker.estimator import Estimator\n",
             "if True:\n",
             "    !aws s3 ls\n",
@@ -236,8 +245,8 @@ def test_a_notebook_cell_that_is_not_python_is_noted_and_the_rest_read(tmp_path:
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
     records, problems = scan(path)
-    assert [r.origin.pointer for r in records] == ["est"]
-    assert records[0].origin.line == line_of(path, "est = Estimator")
+    assert [r.origin.pointer for r in records] == ["timed", "est"]  # %%writefile's body is a file, not run
+    assert records[1].origin.line == line_of(path, "est = Estimator")
     assert messages(problems, line_of(path, '"x = (')) == ["notebook cell 1 is not valid Python ('(' was never closed): not read"]
 
 

@@ -8,7 +8,7 @@ IPython syntax is not Python: a line magic (`%pip install`), a shell line
 (`!aws s3 cp ...`, `!{sys.executable} -m pip install`), a help query (`obj?`) and
 `x = !cmd` are replaced by `pass` at the same indentation (so an `if` whose body
 they are still parses); a cell magic (`%%bash`, `%%writefile`) makes the whole cell
-not Python. A code cell that still does not parse is left out, with a note, and
+not Python, except those whose body IPython runs as Python (`%%time`, `%%capture`). A code cell that still does not parse is left out, with a note, and
 the other cells are read: a notebook is run cell by cell, and one broken cell does
 not stop the others.
 """
@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.yamlpos import YList, YMap
 
+# Cell magics whose body IPython runs as Python (a job defined under them is created).
+_PYTHON_CELL_MAGICS = frozenset({"%%time", "%%timeit", "%%capture", "%%prun", "%%python", "%%python3", "%%debug"})
 _IPYTHON_LINE = re.compile(r"^(\s*)(?:[%!]|[\w.]+\s*=\s*[%!])")
 
 
@@ -58,7 +60,9 @@ def notebook_source(text: str) -> NotebookSource:
             continue
         lines, numbers = _cell_lines(cell, cells.item_pos[index].line)
         if lines and lines[0].lstrip().startswith("%%"):
-            continue  # a cell magic: the cell is bash, a file to write, SQL ...
+            if lines[0].split()[0] not in _PYTHON_CELL_MAGICS:
+                continue  # a cell magic: the cell is bash, a file to write, SQL ...
+            lines = ["\n", *lines[1:]]  # %%time, %%capture ...: the rest of the cell is Python
         python = [_python_line(line) for line in lines]
         code = "".join(line if line.endswith("\n") else line + "\n" for line in python)
         try:
