@@ -257,7 +257,7 @@ def test_python_that_does_not_parse_is_a_problem_and_code_is_never_run(tmp_path:
         open({str(marker)!r}, "w").write("executed")
         est = sagemaker.estimator.Estimator(image_uri=open({str(marker)!r}).read(), role="r")
     """)
-    write(tmp_path, "broken.py", "import sagemaker\ndef f(:\n")
+    write(tmp_path, "broken.py", "from sagemaker.estimator import Estimator\ndef f(:\n")
     records, problems = scan(tmp_path)
     assert not marker.exists()  # parsed, never imported or executed
     assert [r.origin.pointer for r in records] == ["est"]

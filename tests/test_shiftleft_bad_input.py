@@ -70,7 +70,7 @@ def test_nesting_too_deep_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     tf = tmp_path / "deep.tf"
     tf.write_text('resource "aws_sagemaker_training_job" "x" {\n  environment = ' + "[" * 3000 + "]" * 3000 + "\n}\n")
     py = tmp_path / "deep.py"
-    py.write_text("import sagemaker\nx = " + "[" * 500 + "]" * 500 + "\n")
+    py.write_text("from sagemaker.estimator import Estimator\nx = " + "[" * 500 + "]" * 500 + "\n")
     records, problems = items(tf, py)
     assert records == []
     assert [str(p) for p in problems] == [

@@ -12,22 +12,25 @@ SDK's defaults fill what the code leaves out, in the SDK's order (request.py).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
 from smscan.sources.requests.extract import JobSite
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.sdk import estimator, trainer
-from smscan.sources.sdk.classes import JobClass, job_class
+from smscan.sources.sdk.classes import CLASSES, JobClass, job_class
 from smscan.sources.sdk.config import SdkConfig, SdkConfigs
 from smscan.sources.sdk.notebook import NotebookProblem, notebook_source
 from smscan.sources.sdk.request import RequestBuilder
-from smscan.sources.sdk.scopes import ScopeBuilder, defined_names, imports_of
+from smscan.sources.sdk.scopes import ScopeBuilder, names_of
 from smscan.sources.sdk.values import Evaluator, Known, SdkObject, text_of
 from smscan.sources.terraform.mapping import pascal
 from smscan.yamlpos import YList, YMap
 
 MARKERS = (b"sagemaker",)
+# A job needs one of these names in the text: the call, its import, or a subclass's base.
+_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(sorted({job.name for job in CLASSES.values()})))
 _TRAINER = job_class("sagemaker.train.ModelTrainer")
 
 
@@ -37,6 +40,8 @@ class SdkReader:
 
     def read(self, file: str, text: str, notebook: bool = False) -> ReadResult:
         result = ReadResult()
+        if not _CLASS_NAMES.search(text):
+            return result  # names no class that defines a job: most code that imports sagemaker
         line_of: Callable[[int], int] = _identity
         if notebook:
             try:
@@ -55,9 +60,12 @@ class SdkReader:
         except (ValueError, RecursionError) as err:  # NUL bytes; absurd nesting
             result.problems.append(Note(None, f"cannot be parsed as Python: {err}"))
             return result
+        imports, defined = names_of(tree)
+        if not any(name == "sagemaker" or name.startswith("sagemaker.") for name in imports.values()):
+            return result
         scopes = ScopeBuilder()
         scopes.build(tree)
-        ev = Evaluator(imports_of(tree), defined_names(tree), scopes, line_of)
+        ev = Evaluator(imports, defined, scopes, line_of)
         config = self.configs.for_code(file)
         names: dict[str, int] = {}
         for call, found, chained, target in _job_calls(tree, ev):

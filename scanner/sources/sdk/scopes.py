@@ -39,11 +39,18 @@ class Scope:
         return "unbound", None
 
 
-def imports_of(tree: ast.Module) -> dict[str, str]:
-    """Local name -> the dotted name it was imported as (anywhere in the file)."""
+def names_of(tree: ast.Module) -> tuple[dict[str, str], set[str]]:
+    """(local name -> the dotted name it was imported as, names the file binds with class/def).
+
+    Imports anywhere in the file count; a `class`/`def` of the same name shadows an import.
+    One walk over the tree: this runs on every file that mentions an SDK class.
+    """
     names: dict[str, str] = {}
+    defined: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            defined.add(node.name)
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
                     names[alias.asname] = alias.name
@@ -54,12 +61,7 @@ def imports_of(tree: ast.Module) -> dict[str, str]:
             for alias in node.names:
                 if alias.name != "*":
                     names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
-
-
-def defined_names(tree: ast.Module) -> set[str]:
-    """Names the file binds itself with `class`/`def` (they shadow an import of that name)."""
-    return {n.name for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+    return names, defined
 
 
 def qualified(node: ast.expr, imports: dict[str, str], shadowed: set[str]) -> str | None:
