@@ -11,6 +11,9 @@ training job found in:
   `arn:aws:states:::sagemaker:createTrainingJob[.sync]`, its Parameters (Arguments
   in JSONata), also inside Parallel and Map states.
 
+Code that creates jobs (Terraform `.tf` and plan JSON, SageMaker SDK `.py` and `.ipynb`)
+is handed to its reader by code.py; each gives the same JobSites (docs/SHIFT_LEFT.md).
+
 Files are recognised by content. Directories are walked in sorted order for .json,
 .yaml and .yml files, skipping hidden directories, node_modules and __pycache__,
 never entering symlinked directories and reading a symlinked file only when it
