@@ -59,7 +59,7 @@ def test_training_job_blocks_map_to_request_keys_at_their_lines() -> None:
     }
     assert data["stopping_condition"] == {"MaxRuntimeInSeconds": 7200}
     assert data["hyper_parameters"] == {"epochs": "10", "batch_size": "128"}
-    assert data["tags"] == {"team": "ml-platform", "owner": "churn"}
+    assert data["tags"] == {"team": "ml-platform", "owner": "churn", "managed-by": "terraform"}  # + default_tags
     assert lines["/resource_config/VolumeKmsKeyId"] == line_of(MAIN, "volume_kms_key_id")
     assert lines["/stopping_condition/MaxRuntimeInSeconds"] == line_of(MAIN, "max_runtime_in_seconds = 7200")
     assert lines["/environment/MODEL_DIR"] == line_of(MAIN, "MODEL_DIR")
@@ -100,7 +100,8 @@ def test_arguments_outside_the_schema_are_noted_and_the_rest_is_read() -> None:
     records, problems = scan(TF)
     legacy = by_pointer(records)["aws_sagemaker_training_job.legacy"]
     assert legacy.data["role_arn"] == "arn:aws:iam::123456789012:role/legacy-training"
-    assert legacy.data["hyper_parameters"] is None and legacy.data["tags"] is None
+    assert legacy.data["hyper_parameters"] is None
+    assert legacy.data["tags"] == {"managed-by": "terraform"}  # only the provider's default_tags
     notes = notes_at(problems, MAIN)
     start = line_of(MAIN, '"legacy"')
     assert notes[line_of(MAIN, "name     =", start)] == [
@@ -180,6 +181,7 @@ def test_plan_json_after_unknown_child_modules_and_deletions() -> None:
     assert job.data["enable_network_isolation"] is True
     assert job.data["vpc_config"] == {"SecurityGroupIds": ["sg-0a1b2c3d4e5f67890"]}
     assert job.data["role_arn"] is None
+    assert job.data["tags"] == {"team": "ml-platform", "managed-by": "terraform"}  # tags_all: with default tags
     changes = line_of(PLAN, '"resource_changes"')
     assert job.key_lines["/enable_network_isolation"] == line_of(PLAN, '"enable_network_isolation": true', changes)
     messages = {p.message for p in problems}
@@ -259,3 +261,19 @@ def test_a_broken_template_is_a_problem_at_the_template_line(tmp_path: Path) -> 
     (problem,) = [p for p in problems if p.kind != "note"]
     assert (Path(problem.source), problem.line) == (template, 3)
     assert problem.message.startswith("aws_sfn_state_machine.m: definition is not valid JSON at line 3")
+
+
+def test_provider_default_tags_join_the_resource_tags(tmp_path: Path) -> None:
+    records, problems = scan(TF)
+    churn = by_pointer(records)["aws_sagemaker_training_job.churn"]
+    assert churn.key_lines["/tags/managed-by"] == churn.origin.line  # the provider block is in another file
+    assert f"aws_sagemaker_training_job.churn: the provider's default_tags ({TF / 'providers.tf'}:7) are added to its tags" in {
+        p.message for p in problems
+    }
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  default_tags {\n    tags = var.default_tags\n  }\n}\n'
+        'resource "aws_sagemaker_training_job" "x" {\n  role_arn = "arn:aws:iam::1:role/r"\n  tags = { team = "a" }\n}\n'
+    )
+    records, problems = scan(tmp_path)
+    assert records[0].data["tags"] == {"team": "a"}
+    assert any("default_tags" in p.message and "an expression: not read" in p.message for p in problems)

@@ -70,11 +70,21 @@ class Mapped:
 Resolve = Callable[[Node], Any]
 
 
-def training_job(body: Obj, resolve: Resolve) -> Mapped:
+def training_job(body: Obj, resolve: Resolve, default_tags: Obj | None = None) -> Mapped:
+    """The request; `default_tags` are the provider's (`default_tags { tags = {...} }`), which
+    the provider sends with the resource's own (its `tags_all`); the resource's win.
+
+    A plan's `tags_all`, when known, already is that union and is read instead of `tags`.
+    """
     request = YMap()
     request.pos, request.key_pos = Pos(body.line, 1), {}
     out = Mapped(request)
+    tags_all = body.get("tags_all")
     for name, value, line in body.items:
+        if name == "tags_all" and isinstance(tags_all, Obj):
+            value, name = tags_all, "tags"
+        elif name == "tags" and isinstance(tags_all, Obj):
+            continue
         if name in _META:
             continue
         if name == "tags":
@@ -87,7 +97,27 @@ def training_job(body: Obj, resolve: Resolve) -> Mapped:
             _put(request, pascal(name), _convert(name, value, resolve), line)
         else:
             out.notes.append((line, f"argument {name!r} is not in the {RESOURCE} schema: not read"))
+    if default_tags is not None:
+        _default_tags(request, default_tags, resolve, body.line)
     return out
+
+
+def _default_tags(request: YMap, defaults: Obj, resolve: Resolve, line: int) -> None:
+    own = request.get("Tags")
+    if own is not None and not isinstance(own, YList):
+        return  # the resource's tags are run time: so is the union
+    tags = own if isinstance(own, YList) else YList()
+    if own is None:
+        tags.pos, tags.item_pos = Pos(line, 1), []
+    have = {t.get("Key") for t in tags if isinstance(t, dict)}
+    for key, value, _ in defaults.items:
+        if key not in have:  # reported at the resource: the provider block may be in another file
+            tag = YMap(Key=key, Value=resolve(value))
+            tag.pos, tag.key_pos = Pos(line, 1), {"Key": Pos(line, 1), "Value": Pos(line, 1)}
+            tags.append(tag)
+            tags.item_pos.append(Pos(line, 1))
+    if tags and own is None:
+        _put(request, "Tags", tags, line)
 
 
 def _put(into: YMap, key: str, value: Any, line: int) -> None:

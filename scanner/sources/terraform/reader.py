@@ -26,7 +26,7 @@ from smscan.sources.terraform.definitions import (
     read_definition,
     template_target,
 )
-from smscan.sources.terraform.hcl import Block, Call, Expr, HclProblem, Lit, Node, parse_tf
+from smscan.sources.terraform.hcl import Block, Call, Expr, HclProblem, Lit, Node, Obj, parse_tf
 from smscan.sources.terraform.mapping import RESOURCE, training_job
 from smscan.sources.terraform.values import Module, Resolver, block_to_obj
 
@@ -87,8 +87,15 @@ class TerraformReader:
         return claimed
 
     def _job(self, file: str, block: Block, address: str, resolver: Resolver) -> FoundJob:
-        mapped = training_job(block_to_obj(block), resolver)
+        defaults = resolver.module.default_tags
+        literal = defaults if isinstance(defaults, Obj) else None
+        mapped = training_job(block_to_obj(block), resolver, literal)
         notes = [Note(line, message) for line, message in mapped.notes]
+        where = resolver.module.default_tags_at
+        if literal is not None:
+            notes.append(Note(block.line, f"{address}: the provider's default_tags ({where}) are added to its tags"))
+        elif defaults is not None:
+            notes.append(Note(block.line, f"{address}: the provider's default_tags ({where}) are an expression: not read"))
         for meta in ("count", "for_each"):
             if meta in block.attrs:
                 attr = block.attrs[meta]
@@ -146,11 +153,11 @@ class TerraformReader:
         if key not in self._modules:
             module = Module()
             for tf in sorted(glob.glob(os.path.join(glob.escape(key), "*.tf"))):
-                if not _mentions(tf, (b"variable", b"locals")):
-                    continue  # parsing HCL is the slow part: only files that declare either
+                if not _mentions(tf, (b"variable", b"locals", b"default_tags")):
+                    continue  # parsing HCL is the slow part: only files that declare these
                 body = self._parse(tf)
                 if isinstance(body, Block):
-                    module.add(body)
+                    module.add(body, tf)
             names = ["terraform.tfvars", *sorted(glob.glob(os.path.join(glob.escape(key), "*.auto.tfvars")))]
             for name in names:
                 path = os.path.join(key, name)

@@ -31,9 +31,16 @@ class Module:
     defaults: dict[str, Node] = field(default_factory=dict)  # variable -> default
     locals: dict[str, Node] = field(default_factory=dict)
     tfvars: dict[str, tuple[str, Node]] = field(default_factory=dict)  # variable -> (file, value)
+    default_tags: Node | None = None  # provider "aws" { default_tags { tags = ... } }, no alias
+    default_tags_at: str = ""  # where, for the note
 
-    def add(self, body: Block) -> None:
+    def add(self, body: Block, file: str = "") -> None:
         for block in body.blocks:
+            if block.type == "provider" and block.labels == ("aws",) and "alias" not in block.attrs:
+                for defaults in block.children("default_tags"):
+                    tags = defaults.attrs.get("tags")
+                    if tags is not None:
+                        self.default_tags, self.default_tags_at = tags.value, f"{file}:{tags.line}"
             if block.type == "variable" and block.labels and "default" in block.attrs:
                 self.defaults[block.labels[0]] = block.attrs["default"].value
             elif block.type == "locals":
