@@ -30,7 +30,7 @@ from smscan.yamlpos import YList, YMap
 
 MARKERS = (b"sagemaker",)
 # A job needs one of these names in the text: the call, its import, or a subclass's base.
-_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(sorted({job.name for job in CLASSES.values()})))
+_CLASS_NAMES = re.compile(r"\b(?:" + "|".join(sorted({job.name for job in CLASSES.values()})) + r")\b")
 _TRAINER = job_class("sagemaker.train.ModelTrainer")
 
 
