@@ -277,3 +277,18 @@ def test_provider_default_tags_join_the_resource_tags(tmp_path: Path) -> None:
     records, problems = scan(tmp_path)
     assert records[0].data["tags"] == {"team": "a"}
     assert any("default_tags" in p.message and "an expression: not read" in p.message for p in problems)
+
+
+def test_count_zero_and_empty_for_each_create_no_job(tmp_path: Path) -> None:
+    tf = tmp_path / "main.tf"
+    tf.write_text(
+        'resource "aws_sagemaker_training_job" "off" {\n  count    = 0\n  role_arn = "r"\n}\n'
+        'resource "aws_sagemaker_training_job" "none" {\n  for_each = {}\n  role_arn = "r"\n}\n'
+        'resource "aws_sagemaker_training_job" "one" {\n  count    = 1\n  role_arn = "r"\n}\n'
+    )
+    records, problems = scan(tf)
+    assert [r.origin.pointer for r in records] == ["aws_sagemaker_training_job.one"]
+    assert [(p.line, p.message) for p in problems if "creates no job" in p.message] == [
+        (2, "aws_sagemaker_training_job.off has count = 0: it creates no job"),
+        (6, "aws_sagemaker_training_job.none has for_each = {}: it creates no job"),
+    ]

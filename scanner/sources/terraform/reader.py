@@ -16,6 +16,7 @@ their defaults, literal locals, `terraform.tfvars` / `*.auto.tfvars` beside it.
 from __future__ import annotations
 
 import glob
+import json
 import os
 
 from smscan.sources.requests.extract import JobSite, find_jobs
@@ -26,7 +27,17 @@ from smscan.sources.terraform.definitions import (
     read_definition,
     template_target,
 )
-from smscan.sources.terraform.hcl import Block, Call, Expr, HclProblem, Lit, Node, Obj, parse_tf
+from smscan.sources.terraform.hcl import (
+    Block,
+    Call,
+    Expr,
+    HclProblem,
+    Lit,
+    Node,
+    Obj,
+    Tup,
+    parse_tf,
+)
 from smscan.sources.terraform.mapping import RESOURCE, training_job
 from smscan.sources.terraform.values import Module, Resolver, block_to_obj
 
@@ -54,7 +65,9 @@ class TerraformReader:
                 continue
             type_, name = block.labels
             address = f"{type_}.{name}"
-            if type_ == RESOURCE:
+            if type_ == RESOURCE and (none := _no_instances(block)):
+                result.notes.append(Note(block.attrs[none].line, f"{address} has {none} = {_show(block.attrs[none].value)}: it creates no job"))
+            elif type_ == RESOURCE:
                 result.jobs.append(self._job(file, block, address, Resolver(module)))
             elif type_ in DEFINITIONS and DEFINITIONS[type_] in block.attrs:
                 self._definition(file, block, address, block.attrs[DEFINITIONS[type_]].value, module, result)
@@ -99,8 +112,6 @@ class TerraformReader:
         for meta in ("count", "for_each"):
             if meta in block.attrs:
                 attr = block.attrs[meta]
-                if isinstance(attr.value, Lit) and attr.value.value == 0:
-                    notes.append(Note(attr.line, f"{meta} = 0: this resource creates no job"))
                 shown = attr.value.text if isinstance(attr.value, Expr) else _show(attr.value)
                 notes.append(
                     Note(attr.line, f"{address} has {meta} = {shown}: one record stands for every instance")
@@ -181,6 +192,18 @@ class TerraformReader:
         return self._parsed[key]
 
 
+def _no_instances(block: Block) -> str:
+    """"count" / "for_each" when it is a literal 0, [], {} (or false, as `count = false ? 1 : 0` folds)."""
+    for meta in ("count", "for_each"):
+        attr = block.attrs.get(meta)
+        if attr is None:
+            continue
+        value = attr.value
+        if (isinstance(value, Lit) and value.value in (0, False)) or (isinstance(value, (Tup, Obj)) and not value.items):
+            return meta
+    return ""
+
+
 def _mentions(path: str, needles: tuple[bytes, ...]) -> bool:
     try:
         with open(path, "rb") as stream:
@@ -191,4 +214,8 @@ def _mentions(path: str, needles: tuple[bytes, ...]) -> bool:
 
 
 def _show(value: Node) -> str:
-    return repr(value.value) if isinstance(value, Lit) else getattr(value, "text", "?")
+    if isinstance(value, (Tup, Obj)) and not value.items:
+        return "[]" if isinstance(value, Tup) else "{}"
+    if isinstance(value, Lit):
+        return json.dumps(value.value)  # as Terraform writes it: 0, true, "x"
+    return getattr(value, "text", "?")
