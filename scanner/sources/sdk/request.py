@@ -62,11 +62,15 @@ class RequestBuilder:
         return True
 
     def fill(self, path: Path, value: Any, line: int | None = None) -> bool:
-        """Set a value only if the code did not (a config value or an SDK default)."""
+        """Set a value only if the code did not (a config value or an SDK default).
+
+        True when `value` was used; with an unknown `**kwargs` the setting is unknown instead.
+        """
         if self.has(path) or _prefix_set(self, path):
             return False
         if self.unknown_kwargs:
-            value = RunTime(f"may be set by **{self.unknown_kwargs}", self.unknown_kwargs)
+            self.set(path, RunTime(f"may be set by **{self.unknown_kwargs}", self.unknown_kwargs), line or self.line)
+            return False
         self.set(path, value, line or self.line)
         self.explicit.discard(path)
         return True
