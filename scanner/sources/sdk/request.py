@@ -10,8 +10,8 @@ and `Session._get_train_request`; sagemaker-train 1.27.0 does the same through
    key by key; config tags are appended when the code has no tag of that key);
 3. the SDK's own default for that argument.
 
-`RequestBuilder` records which paths the code set, so config and defaults only fill
-what the code leaves out, and where each value came from.
+`RequestBuilder.fill` sets a value only where the code set none, so config and defaults
+fill what the code leaves out.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ Path = tuple[str, ...]
 class RequestBuilder:
     line: int  # the constructor's line: where defaults and config values are reported
     request: YMap = field(default_factory=YMap)
-    explicit: set[Path] = field(default_factory=set)
     notes: list[tuple[int, str]] = field(default_factory=list)
     unknown_kwargs: str = ""  # a `**expr` whose keys are not known: any keyword may be set
 
@@ -51,7 +50,6 @@ class RequestBuilder:
                 node[key], node.key_pos[key] = child, Pos(line, 1)
             node = child
         node[path[-1]], node.key_pos[path[-1]] = value, Pos(line, 1)
-        self.explicit.add(path)
 
     def has(self, path: Path) -> bool:
         node: Any = self.request
@@ -72,7 +70,6 @@ class RequestBuilder:
             self.set(path, RunTime(f"may be set by **{self.unknown_kwargs}", self.unknown_kwargs), line or self.line)
             return False
         self.set(path, value, line or self.line)
-        self.explicit.discard(path)
         return True
 
     def fill_unknown(self, paths: list[Path]) -> None:
