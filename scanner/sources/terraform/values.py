@@ -12,7 +12,6 @@ strings with `${...}` are run time too. `null` means "argument not set".
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,15 +74,12 @@ def _text(attr: Attr | None) -> str:
     return value.text if isinstance(value, (Expr, Call)) else repr(getattr(value, "value", value))
 
 
-Resolve = Callable[[Node], Any]
-
 
 class Resolver:
     """Turns Nodes into request values (YMap / YList / scalars / RunTime) for one module."""
 
-    def __init__(self, module: Module, where: str = "") -> None:
+    def __init__(self, module: Module) -> None:
         self.module = module
-        self.where = where  # "in module modules/train" for messages, when not the root
 
     def __call__(self, value: Node) -> Any:
         return self.tree(value)
@@ -144,8 +140,6 @@ class Resolver:
         if name in self.module.tfvars:
             file, value = self.module.tfvars[name]
             parts.append(f"{file} sets {_show(value)}")
-        if self.where:
-            parts.append(self.where)
         suffix = "; ".join(parts)
         return f"{how} ({suffix}; -var, TF_VAR_ or a caller can change it)" if suffix else how
 
