@@ -292,3 +292,31 @@ def test_count_zero_and_empty_for_each_create_no_job(tmp_path: Path) -> None:
         (2, "aws_sagemaker_training_job.off has count = 0: it creates no job"),
         (6, "aws_sagemaker_training_job.none has for_each = {}: it creates no job"),
     ]
+
+
+def test_hcl_literals_heredoc_forms_and_escapes(tmp_path: Path) -> None:
+    tf = tmp_path / "sfn.tf"
+    tf.write_text(
+        'resource "aws_sfn_state_machine" "m" {\n'
+        "  definition = <<-EOT\n"
+        "    {\"States\": {\"T\": {\"Type\": \"Task\",\n"
+        "      \"Resource\": \"arn:aws:states:::sagemaker:createTrainingJob\",\n"
+        "      \"Parameters\": {\"RoleArn\": \"arn:aws:iam::1:role/$${literal}\",\n"
+        "        \"StoppingCondition\": {\"MaxRuntimeInSeconds\": 600}}}}}\n"
+        "    EOT\n"
+        "}\n"
+        'resource "aws_sagemaker_training_job" "j" {\n'
+        '  role_arn = "arn:aws:iam::1:role/$${x}"\n'
+        "  resource_config {\n    volume_size_in_gb = -1\n  }\n"
+        "}\n"
+    )
+    records, problems = scan(tf)
+    jobs = by_pointer(records)
+    machine = jobs["aws_sfn_state_machine.m/States/T/Parameters"]
+    assert machine.data["role_arn"] == "arn:aws:iam::1:role/${literal}"  # `$${` is a literal `${`
+    assert machine.data["stopping_condition"] == {"MaxRuntimeInSeconds": 600}
+    assert machine.key_lines["/stopping_condition/MaxRuntimeInSeconds"] == 6  # `<<-` heredoc lines kept
+    job = jobs["aws_sagemaker_training_job.j"]
+    assert job.data["role_arn"] == "arn:aws:iam::1:role/${x}"
+    assert job.data["resource_config"] == {"VolumeSizeInGB": -1}
+    assert not [p for p in problems if p.kind != "note"]

@@ -136,6 +136,10 @@ def _template(text: str, first_line: int, lookup: Callable[[str], Node | None]) 
             continue
         if char == '"':
             in_string = not in_string
+        if text.startswith(("$${", "%%{"), index):  # HCL's escape for a literal ${ / %{
+            out.append(text[index + 1 : index + 3])
+            index += 3
+            continue
         if text.startswith("${", index) or text.startswith("%{", index):
             end = _closing(text, index + 2)
             expression = text[index + 2 : end].strip()

@@ -11,6 +11,7 @@ source text of anything else. Nothing is evaluated.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,8 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 _AS_VALUE = SerializationOptions(with_comments=False, strip_string_quotes=True)
 _AS_SOURCE = SerializationOptions(with_comments=False)
-_HEREDOC_BODY = SerializationOptions(with_comments=False, strip_string_quotes=True, preserve_heredocs=False)
+_HEREDOC = re.compile(r"<<(-?)([A-Za-z][\w.-]*)\r?\n(.*)", re.DOTALL)
+_NUMBER = re.compile(r"-\s*\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 class HclProblem(Exception):
@@ -158,14 +160,15 @@ def node(rule: Any, line: int) -> Node:
     if isinstance(rule, StringRule):
         if any(_is_dynamic_part(part) for part in rule.string_parts):
             return Expr(source(rule), line)
-        return Lit(rule.serialize(_AS_VALUE), line)
+        # `$${` and `%%{` are HCL's escapes for a literal `${` / `%{`
+        return Lit(str(rule.serialize(_AS_VALUE)).replace("$${", "${").replace("%%{", "%{"), line)
     if isinstance(rule, (LiteralValueRule, IntLitRule, FloatLitRule)):
         value = rule.serialize(_AS_VALUE)
         if isinstance(value, (bool, int, float)) or value is None:
             return Lit(value, line)
         return Lit(None, line) if value == "null" else Expr(str(value), line)
     if isinstance(rule, HeredocTemplateRule):
-        text = rule.serialize(_HEREDOC_BODY)
+        text = _heredoc_body(str(rule.heredoc.serialize()))
         content_line = line + 1  # the body starts on the line after <<EOF
         return Template(text, content_line) if "${" in text or "%{" in text else Lit(text, content_line)
     if isinstance(rule, ObjectRule):
@@ -182,7 +185,32 @@ def node(rule: Any, line: int) -> Node:
         arguments = rule.arguments
         args = tuple(node(a, line) for a in arguments.arguments) if arguments is not None else ()
         return Call(name, args, source(rule), line)
-    return Expr(source(rule), line)
+    text = source(rule)
+    if _NUMBER.fullmatch(text):  # a negative number is an operator applied to a literal
+        number = text.replace(" ", "")
+        return Lit(float(number) if "." in number or "e" in number.lower() else int(number), line)
+    return Expr(text, line)
+
+
+def _heredoc_body(raw: str) -> str:
+    """The text of `<<EOT ... EOT` / `<<-EOT ... EOT` as Terraform gives it.
+
+    python-hcl2's own value of a `<<-` heredoc escapes its quotes (8.1.4), which would
+    turn a JSON definition into invalid JSON; the token is cut here instead.
+    """
+    match = _HEREDOC.match(raw)
+    if match is None:
+        return raw
+    trim, marker, body = match.groups()
+    lines = body.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines and lines[-1].strip() == marker:
+        lines.pop()
+    if trim:
+        cut = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
+        lines = [line[cut:] for line in lines]
+    return "\n".join(line.rstrip("\r") for line in lines)
 
 
 def _is_dynamic_part(part: Any) -> bool:
