@@ -320,3 +320,21 @@ def test_hcl_literals_heredoc_forms_and_escapes(tmp_path: Path) -> None:
     assert job.data["role_arn"] == "arn:aws:iam::1:role/${x}"
     assert job.data["resource_config"] == {"VolumeSizeInGB": -1}
     assert not [p for p in problems if p.kind != "note"]
+
+
+def test_strings_built_from_literal_locals_are_read(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"\n  tag = 3\n}\n'
+        'resource "aws_sagemaker_training_job" "j" {\n'
+        "  algorithm_specification {\n"
+        '    training_image = "${local.registry}/train:${local.tag}"\n'
+        "  }\n"
+        "  output_data_config {\n"
+        '    s3_output_path = "s3://${var.bucket}/out/"\n'
+        "  }\n"
+        "}\n"
+    )
+    records, _ = scan(tmp_path)
+    (job,) = records
+    assert job.data["algorithm_specification"] == {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:3"}
+    assert job.data["output_data_config"] == {}  # ${var.bucket}: run time

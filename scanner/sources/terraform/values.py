@@ -21,6 +21,7 @@ from smscan.yamlpos import Pos, YList, YMap
 
 _VAR = re.compile(r"var\.([A-Za-z_][\w-]*)")
 _LOCAL = re.compile(r"local\.([A-Za-z_][\w-]*)")
+_INTERPOLATION = re.compile(r"\$\{\s*([^{}]*?)\s*\}")
 
 
 @dataclass
@@ -110,6 +111,9 @@ class Resolver:
 
     def expression(self, value: Expr, depth: int) -> Any:
         text = value.text
+        joined = self._joined(text)
+        if joined is not None:
+            return joined
         local = _LOCAL.fullmatch(text)
         if local and local[1] in self.module.locals and depth < 8:
             bound = self.module.locals[local[1]]
@@ -124,6 +128,24 @@ class Resolver:
         if text.startswith("dynamic "):
             return RunTime(f"Terraform {text}", text)
         return RunTime(f"Terraform expression {text}", text)
+
+    def _joined(self, text: str) -> str | None:
+        """`"${local.registry}/train:1"` when every interpolation is a literal local."""
+        if not (len(text) >= 2 and text[0] == text[-1] == '"') or "%{" in text:
+            return None
+        parts = _INTERPOLATION.split(text[1:-1])  # text, expression, text, ...
+        out = []
+        for index, part in enumerate(parts):
+            if index % 2 == 0:
+                if "${" in part or "\\" in part or "$${" in part:
+                    return None  # nested braces, escapes: the source text is not the value
+                out.append(part)
+                continue
+            bound = self.literal(part)
+            if bound is None or isinstance(bound.value, bool) or bound.value is None:
+                return None
+            out.append(str(bound.value))
+        return "".join(out)
 
     def literal(self, text: str) -> Lit | None:
         """`local.x` bound to a literal scalar, for `${local.x}` inside a template."""
