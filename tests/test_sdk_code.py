@@ -320,3 +320,22 @@ def test_args_dicts_literal_or_parsed(tmp_path: Path) -> None:
         "ResourceConfig.InstanceCount is set at run time (item of Python call vars(argparse.ArgumentParser().parse_args())); "
         "treated as unknown (missing)"
     ]
+
+
+def test_v3_config_objects_built_from_unknown_spreads_are_unknown(tmp_path: Path) -> None:
+    code = write(tmp_path, "v3.py", """\
+        from sagemaker.train import ModelTrainer
+        from sagemaker.train.configs import Compute, Networking
+
+        def build(settings):
+            known = {"subnets": ["subnet-1"], "security_group_ids": ["sg-1"]}
+            return [
+                ModelTrainer(training_image="i", role="r", networking=Networking(**settings)),
+                ModelTrainer(training_image="i", role="r", networking=Networking(**known), compute=Compute(**settings)),
+            ]
+    """)
+    records, _ = scan(code)
+    unknown, known = records
+    assert unknown.data["vpc_config"] is None and unknown.data["enable_network_isolation"] is None
+    assert known.data["vpc_config"] == {"Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}
+    assert known.data["resource_config"] is None and known.data["enable_managed_spot_training"] is None

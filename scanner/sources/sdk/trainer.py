@@ -53,6 +53,11 @@ _MOVED: dict[str, Path] = {
     "enable_network_isolation": ("EnableNetworkIsolation",),
     "enable_inter_container_traffic_encryption": ("EnableInterContainerTrafficEncryption",),
 }
+# Which moved keys each config class can set (so a `**spread` of unknown keys makes them unknown).
+_OBJECT_MOVES: dict[str, tuple[Path, ...]] = {
+    "Compute": (_MOVED["enable_managed_spot_training"],),
+    "Networking": (_MOVED["enable_network_isolation"], _MOVED["enable_inter_container_traffic_encryption"]),
+}
 _WITH: dict[str, Path] = {
     "with_retry_strategy": ("RetryStrategy",),
     "with_remote_debug_config": ("RemoteDebugConfig",),
@@ -117,9 +122,20 @@ def _object(path: Path, value: Any, line: int, ev: Evaluator, b: RequestBuilder)
     if not isinstance(value, SdkObject):
         b.set(path, value, line)  # a variable or call: the whole object is run time
         return
-    for name, keyword in value.keywords().items():
-        target = _MOVED.get(name, (*path, pascal(name)))
-        b.set(target, ev.value(keyword.value), ev.line(keyword.value.lineno))
+    for keyword in value.call.keywords:
+        if keyword.arg is not None:
+            target = _MOVED.get(keyword.arg, (*path, pascal(keyword.arg)))
+            b.set(target, ev.value(keyword.value), ev.line(keyword.value.lineno))
+            continue
+        spread = ev.value(keyword.value)  # Networking(**settings)
+        if isinstance(spread, YMap):
+            for name, item in spread.items():
+                b.set(_MOVED.get(name, (*path, pascal(name))), item, spread.key_pos[name].line)
+            continue
+        unknown = RunTime(f"{value.name}(**{text_of(keyword.value)}) set at run time", text_of(keyword.value))
+        b.set(path, unknown, ev.line(keyword.lineno))
+        for moved in _OBJECT_MOVES.get(value.name, ()):
+            b.set(moved, unknown, ev.line(keyword.lineno))
 
 
 def _tag_objects(value: Any, ev: Evaluator) -> Any:
