@@ -339,3 +339,18 @@ def test_v3_config_objects_built_from_unknown_spreads_are_unknown(tmp_path: Path
     assert unknown.data["vpc_config"] is None and unknown.data["enable_network_isolation"] is None
     assert known.data["vpc_config"] == {"Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}
     assert known.data["resource_config"] is None and known.data["enable_managed_spot_training"] is None
+
+
+def test_installed_packages_in_the_tree_are_not_the_repository_code(tmp_path: Path) -> None:
+    installed = tmp_path / "env" / "lib" / "python3.11" / "site-packages" / "sagemaker"
+    installed.mkdir(parents=True)
+    write(installed, "estimator.py", """\
+        from sagemaker.estimator import Estimator
+        default = Estimator(image_uri="i", role="r", instance_count=1, instance_type="ml.m5.large")
+    """)
+    write(tmp_path, "train.py", """\
+        from sagemaker.estimator import Estimator
+        mine = Estimator(image_uri="i", role="r", instance_count=1, instance_type="ml.m5.large")
+    """)
+    records, _ = scan(tmp_path)
+    assert [r.origin.pointer for r in records] == ["mine"]

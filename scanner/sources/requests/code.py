@@ -22,6 +22,7 @@ from smscan.sources.terraform.reader import MARKERS as TF_MARKERS
 from smscan.sources.terraform.reader import TerraformReader
 
 CODE_SUFFIXES = (".tf", ".py", ".ipynb")
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
 
 
 class CodeReaders:
@@ -54,6 +55,8 @@ class CodeReaders:
     def wants(self, file: str, raw: bytes) -> bool:
         if os.path.realpath(file) in self.templates:
             return False  # read with the .tf file that names it
+        if _INSTALLED.intersection(file.replace("\\", "/").split("/")):
+            return False  # a virtualenv's installed packages (the SDK's own source among them)
         markers = TF_MARKERS if file.lower().endswith(".tf") else SDK_MARKERS
         return any(marker in raw for marker in markers)
 
