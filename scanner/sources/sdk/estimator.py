@@ -94,9 +94,11 @@ _NOT_REQUEST = frozenset({
     "hub_name", "toolkit", "toolkit_version", "framework", "image_scope", "checkpoint_config",
     "environment_variables", "disable_output_compression", "pytorch_version", "tensorflow_version",
     "transformers_version", "modules", "estimator_cls", "config_name", "model_type",
-    "training_recipe", "recipe_overrides",
+    "training_recipe", "recipe_overrides", "model_dir", "script_mode", "distributions",
+    "training_steps", "evaluation_steps", "job_name",
 })  # fmt: skip
 _POSITIONAL = {"Estimator": ("image_uri", "role", "instance_count", "instance_type")}
+_BUILTIN_POSITIONAL = ("role", "instance_count", "instance_type")  # AmazonAlgorithmEstimatorBase
 
 
 def build(job: JobClass, call: ast.Call, keywords: Keywords, later: list[ast.Call], ev: Evaluator, b: RequestBuilder) -> str | None:
@@ -105,7 +107,7 @@ def build(job: JobClass, call: ast.Call, keywords: Keywords, later: list[ast.Cal
     Returns why it is local mode, or None.
     """
     for index, arg in enumerate(call.args):
-        names = _POSITIONAL.get(job.name, ())
+        names = _POSITIONAL.get(job.name, _BUILTIN_POSITIONAL if job.builtin else ())
         if index < len(names) and names[index] not in keywords:
             keywords[names[index]] = (arg, ev.line(arg.lineno))
         else:

@@ -16,6 +16,7 @@ not stop the others.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ _IPYTHON_LINE = re.compile(r"^(\s*)(?:[%!]|[\w.]+\s*=\s*[%!])")
 @dataclass
 class NotebookSource:
     text: str = ""
+    tree: ast.Module | None = None  # the text parsed, when every cell was Python
     lines: list[int] = field(default_factory=list)  # python line n (1-based) -> lines[n - 1] in the .ipynb
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (ipynb line, why a cell was left out)
 
@@ -47,14 +49,14 @@ class NotebookProblem(Exception):
 
 def notebook_source(text: str) -> NotebookSource:
     try:
-        doc, _ = parse_json(text)
+        doc, _ = parse_json(_without_outputs(text))
     except JsonProblem as err:
         raise NotebookProblem(f"invalid notebook JSON at line {err.pos.line}: {err}", err.pos.line) from None
     cells = doc.get("cells") if isinstance(doc, YMap) else None
     if not isinstance(cells, YList):
         raise NotebookProblem("not a Jupyter notebook (no cells list)", None)
     out = NotebookSource()
-    chunks: list[str] = []
+    chunks: list[tuple[int, str, list[int]]] = []  # (cell index, code, .ipynb line of each code line)
     for index, cell in enumerate(cells):
         if not isinstance(cell, YMap) or cell.get("cell_type") != "code":
             continue
@@ -65,16 +67,53 @@ def notebook_source(text: str) -> NotebookSource:
             lines = ["\n", *lines[1:]]  # %%time, %%capture ...: the rest of the cell is Python
         python = [_python_line(line) for line in lines]
         code = "".join(line if line.endswith("\n") else line + "\n" for line in python)
-        try:
-            ast.parse(code)
-        except SyntaxError as err:
-            where = numbers[min((err.lineno or 1) - 1, len(numbers) - 1)] if numbers else cells.item_pos[index].line
-            out.skipped.append((where, f"notebook cell {index + 1} is not valid Python ({err.msg}): not read"))
-            continue
-        chunks.append(code)
-        out.lines.extend(numbers)  # one Python line per source line, "\n" added where missing
-    out.text = "".join(chunks)
+        chunks.append((index, code, numbers or [cells.item_pos[index].line]))
+    try:  # the usual case: every cell is Python, and one parse does
+        out.tree = ast.parse("".join(code for _, code, _ in chunks))
+    except SyntaxError:
+        chunks = [chunk for chunk in chunks if _parses(chunk, out)]
+    for _, code, numbers in chunks:
+        out.lines.extend(numbers[: code.count("\n")])  # one Python line per source line
+    out.text = "".join(code for _, code, _ in chunks)
     return out
+
+
+def _parses(chunk: tuple[int, str, list[int]], out: NotebookSource) -> bool:
+    index, code, numbers = chunk
+    try:
+        ast.parse(code)
+    except SyntaxError as err:
+        where = numbers[min((err.lineno or 1) - 1, len(numbers) - 1)]
+        out.skipped.append((where, f"notebook cell {index + 1} is not valid Python ({err.msg}): not read"))
+        return False
+    return True
+
+
+_OUTPUTS = re.compile(r'(?<!\\)"(?:outputs|attachments)"\s*:\s*')
+_DECODER = json.JSONDecoder()
+
+
+def _without_outputs(text: str) -> str:
+    """The notebook with every cell's outputs and attachments emptied, newlines kept.
+
+    Outputs (images, tables, logs) are most of a notebook's bytes and hold no code; the
+    positioned parser is pure Python, so they are cut with json's C decoder first. A key
+    named so inside a string is escaped (\\"outputs\\") and never matches.
+    """
+    pieces, at = [], 0
+    for match in _OUTPUTS.finditer(text):
+        start = match.end()
+        if start < at:
+            continue
+        try:
+            _, end = _DECODER.raw_decode(text, start)
+        except ValueError:
+            continue  # not a value here after all: left for the positioned parser to judge
+        empty = "[]" if text.startswith("[", start) else "{}" if text.startswith("{", start) else text[start:end]
+        pieces += [text[at:start], empty, "\n" * text.count("\n", start, end)]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def _cell_lines(cell: YMap, cell_line: int) -> tuple[list[str], list[int]]:

@@ -23,7 +23,7 @@ from smscan.sources.sdk.classes import CLASSES, JobClass, job_class
 from smscan.sources.sdk.config import SdkConfig, SdkConfigs
 from smscan.sources.sdk.notebook import NotebookProblem, notebook_source
 from smscan.sources.sdk.request import RequestBuilder
-from smscan.sources.sdk.scopes import ScopeBuilder, names_of
+from smscan.sources.sdk.scopes import ScopeBuilder
 from smscan.sources.sdk.values import Evaluator, Known, SdkObject, text_of
 from smscan.sources.terraform.mapping import pascal
 from smscan.yamlpos import YList, YMap
@@ -43,6 +43,7 @@ class SdkReader:
         if not _CLASS_NAMES.search(text):
             return result  # names no class that defines a job: most code that imports sagemaker
         line_of: Callable[[int], int] = _identity
+        parsed: ast.Module | None = None
         if notebook:
             try:
                 source = notebook_source(text)
@@ -50,9 +51,9 @@ class SdkReader:
                 result.problems.append(Note(err.line, str(err)))
                 return result
             result.notes.extend(Note(line, message) for line, message in source.skipped)
-            text, line_of = source.text, source.line
+            text, line_of, parsed = source.text, source.line, source.tree
         try:
-            tree = ast.parse(text)
+            tree = parsed if parsed is not None else ast.parse(text)
         except SyntaxError as err:
             line = line_of(err.lineno or 1)
             result.problems.append(Note(line, f"not valid Python ({err.msg}): the file is not read"))
@@ -60,12 +61,11 @@ class SdkReader:
         except (ValueError, RecursionError) as err:  # NUL bytes; absurd nesting
             result.problems.append(Note(None, f"cannot be parsed as Python: {err}"))
             return result
-        imports, defined = names_of(tree)
-        if not any(name == "sagemaker" or name.startswith("sagemaker.") for name in imports.values()):
-            return result
         scopes = ScopeBuilder()
         scopes.build(tree)
-        ev = Evaluator(imports, defined, scopes, line_of)
+        if not any(name == "sagemaker" or name.startswith("sagemaker.") for name in scopes.imports.values()):
+            return result
+        ev = Evaluator(scopes.imports, scopes.defined, scopes, line_of)
         config = self.configs.for_code(file)
         names: dict[str, int] = {}
         for call, found, chained, target in _job_calls(tree, ev):
@@ -140,7 +140,7 @@ def _job_calls(tree: ast.Module, ev: Evaluator) -> list[tuple[ast.Call, JobClass
     later: dict[str, list[ast.Call]] = {}
     found: list[tuple[ast.Call, JobClass]] = []
     subclasses = _subclasses(tree, ev)
-    for node in _live_nodes(tree):
+    for node in ev.scopes.live:
         if isinstance(node, ast.Call):
             job = _class_of(node, ev, subclasses)
             if job is not None:
@@ -194,20 +194,6 @@ def _chain_root(call: ast.Call) -> ast.Call:
     while isinstance(node.func, ast.Attribute) and node.func.attr.startswith("with_") and isinstance(node.func.value, ast.Call):
         node = node.func.value
     return node
-
-
-def _live_nodes(tree: ast.AST) -> list[ast.AST]:
-    """Every node, except the bodies of `if False:` (and `if 0:`), which never run."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Constant) and not node.test.value:
-            stack.extend(reversed(node.orelse))
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-    return out
 
 
 def _materialize(value: object, ev: Evaluator) -> object:

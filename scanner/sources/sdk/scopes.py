@@ -39,31 +39,6 @@ class Scope:
         return "unbound", None
 
 
-def names_of(tree: ast.Module) -> tuple[dict[str, str], set[str]]:
-    """(local name -> the dotted name it was imported as, names the file binds with class/def).
-
-    Imports anywhere in the file count; a `class`/`def` of the same name shadows an import.
-    One walk over the tree: this runs on every file that mentions an SDK class.
-    """
-    names: dict[str, str] = {}
-    defined: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            defined.add(node.name)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    names[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    names[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                if alias.name != "*":
-                    names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names, defined
-
-
 def qualified(node: ast.expr, imports: dict[str, str], shadowed: set[str]) -> str | None:
     """`PT` -> "sagemaker.pytorch.PyTorch"; `sm.estimator.Estimator` -> "sagemaker.estimator.Estimator"."""
     parts: list[str] = []
@@ -76,11 +51,19 @@ def qualified(node: ast.expr, imports: dict[str, str], shadowed: set[str]) -> st
 
 
 class ScopeBuilder(ast.NodeVisitor):
-    """Collects one Scope per module and function; `scope_of[id(node)]` for every node inside."""
+    """One walk over the file: a Scope per module and function (`scope_of[id(node)]` for
+    every node), the imports, the names the file defines, and the nodes that can run.
+
+    Imports anywhere in the file count; a `class` / `def` of the same name shadows an
+    import. The body of `if False:` (or `if 0:`) never runs: it is not in `live`.
+    """
 
     def __init__(self) -> None:
         self.module = Scope("", None)
         self.scope_of: dict[int, Scope] = {}
+        self.imports: dict[str, str] = {}  # local name -> the dotted name it was imported as
+        self.defined: set[str] = set()
+        self.live: list[ast.AST] = []  # in source order
         self._current = self.module
 
     def build(self, tree: ast.Module) -> None:
@@ -89,13 +72,44 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         self.scope_of[id(node)] = self._current
+        self.live.append(node)
         super().generic_visit(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        if isinstance(node.test, ast.Constant) and not node.test.value:
+            self.scope_of[id(node)] = self._current
+            for child in node.orelse:
+                self.visit(child)
+            return
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            top = alias.name.split(".")[0]
+            self.imports[alias.asname or top] = alias.name if alias.asname else top
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and node.level == 0:
+            for alias in node.names:
+                if alias.name != "*":
+                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.defined.add(node.name)
+        self.generic_visit(node)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         args = node.args
         params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
         params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
         name = getattr(node, "name", "<lambda>")
+        if not isinstance(node, ast.Lambda):
+            self.defined.add(name)
+            for outside in [*node.decorator_list, *args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+                self.visit(outside)  # evaluated where the function is defined
+        self.live.append(node)
         dotted = f"{self._current.name}.{name}" if self._current.name else name
         outer = self._current
         self._current = Scope(dotted, outer, frozenset(params))

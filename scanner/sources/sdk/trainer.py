@@ -76,6 +76,7 @@ DEFAULTS: list[tuple[Path, Any]] = [
 _NOT_REQUEST = frozenset({
     "sagemaker_session", "base_job_name", "source_code", "distributed", "input_data_config",
     "local_container_root", "model_package_config", "training_mode", "jumpstart_config",
+    "training_recipe", "recipe_overrides", "requirements",
 })  # fmt: skip
 
 
