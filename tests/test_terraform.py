@@ -77,7 +77,7 @@ def test_variables_lookup_dynamic_blocks_and_references_are_run_time() -> None:
     isolation = line_of(MAIN, "enable_network_isolation                  = var.isolate_training")
     (message,) = notes[isolation]
     assert "Terraform variable var.isolate_training" in message
-    assert "default True" in message and "terraform.tfvars sets False" in message
+    assert "default true" in message and "terraform.tfvars sets false" in message
     assert any("dynamic \"vpc_config\"" in m for m in notes[line_of(MAIN, 'dynamic "vpc_config"')])
     assert any("lookup()" in m for m in notes[line_of(MAIN, "kms_key_id     = lookup")])
     count = line_of(MAIN, "count = var.enable_training")

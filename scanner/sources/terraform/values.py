@@ -11,6 +11,7 @@ strings with `${...}` are run time too. `null` means "argument not set".
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,7 +73,7 @@ def _text(attr: Attr | None) -> str:
     if attr is None:
         return "?"
     value = attr.value
-    return value.text if isinstance(value, (Expr, Call)) else repr(getattr(value, "value", value))
+    return value.text if isinstance(value, (Expr, Call)) else _show(value)
 
 
 
@@ -193,7 +194,7 @@ def _line_of(value: Node) -> int:
 
 def _show(value: Node) -> str:
     if isinstance(value, Lit):
-        return repr(value.value)
+        return json.dumps(value.value)  # as Terraform writes it: true, "x", null
     if isinstance(value, Tup):
         return "[" + ", ".join(_show(i) for i in value.items) + "]"
     if isinstance(value, Obj):
