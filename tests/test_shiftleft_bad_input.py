@@ -93,6 +93,11 @@ def test_definitions_are_never_read_from_outside_the_module(tmp_path: Path) -> N
     records, problems = items(module / "main.tf")
     assert records == []  # a run-time definition holds no job that can be read
     assert not [p for p in problems if p.kind != "note"]
+    assert [p.message for p in problems if p.source.endswith("main.tf")] == [
+        'aws_sfn_state_machine.a: the definition is Terraform file() of a file outside the module: its training jobs, if any, are not read',
+        'aws_sfn_state_machine.b: the definition is Terraform file() of a file outside the module: its training jobs, if any, are not read',
+        'aws_sfn_state_machine.c: the definition is Terraform templatefile() of a file outside the module: its training jobs, if any, are not read',
+    ]
 
 
 def test_an_unclosed_interpolation_and_a_long_expression_do_not_hang(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import os
 
 from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
+from smscan.sources.requests.runtime import RunTime
 from smscan.sources.terraform.definitions import (
     DEFINITIONS,
     DefinitionProblem,
@@ -134,6 +135,10 @@ class TerraformReader:
         if definition is None or definition.tree is None:
             if definition is not None and definition.note:
                 result.notes.append(Note(block.line, f"{address}: {definition.note}"))
+            return
+        if isinstance(definition.tree, RunTime):  # whatever training steps it has are not visible here
+            message = f"{address}: the definition is {definition.tree.how}: its training jobs, if any, are not read"
+            result.notes.append(Note(block.line, message))
             return
         for site in find_jobs(definition.tree):
             job = JobSite(site.kind, f"{address}{site.pointer}", site.line, site.value, site.dialect)
