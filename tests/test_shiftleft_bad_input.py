@@ -121,3 +121,20 @@ def test_an_unclosed_interpolation_and_a_long_expression_do_not_hang(tmp_path: P
     assert job.data["resource_config"] == {"InstanceType": "ml.m5.large", "VolumeSizeInGB": 30}
     assert job.data["stopping_condition"] is None or "MaxRuntimeInSeconds" not in job.data["stopping_condition"]
     assert any("invalid HCL" in p.message or "not valid JSON" in p.message for p in problems)
+
+
+def test_named_files_that_are_fifos_are_refused_not_waited_on(tmp_path: Path) -> None:
+    module = tmp_path / "module"
+    module.mkdir()
+    os.mkfifo(module / "def.asl")  # named by templatefile(): opening it would block
+    os.mkfifo(module / "vars.tf")  # a sibling .tf read for the module's variables
+    (module / "main.tf").write_text(
+        'resource "aws_sfn_state_machine" "m" {\n  definition = templatefile("${path.module}/def.asl", {})\n}\n'
+    )
+    os.mkfifo(tmp_path / "sdk-config.yaml")
+    code = tmp_path / "train.py"
+    code.write_text("from sagemaker.estimator import Estimator\ne = Estimator(image_uri='i', role='r')\n")
+    found = list(RequestFileSource([str(module / "main.tf"), str(code)], sdk_config=str(tmp_path / "sdk-config.yaml")).items())
+    messages = [str(p) for p in found if isinstance(p, Problem) and p.kind != "note"]
+    assert any("def.asl" in m and "not a regular file" in m for m in messages)
+    assert any("sdk-config.yaml" in m and "not a regular file" in m for m in messages)

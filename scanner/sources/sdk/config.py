@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from smscan.models import Problem
+from smscan.sources.requests.regular import read_regular
 from smscan.sources.sdk.request import Path, RequestBuilder
 from smscan.yamlpos import YamlProblem, YList, YMap, parse_text
 
@@ -77,12 +78,13 @@ def _get(doc: YMap, path: Path) -> tuple[Any, int]:
 def load_config(file: str) -> SdkConfig | Problem | None:
     """The file's SageMaker.TrainingJob section; None when the file is not an SDK config."""
     try:
-        with open(file, "rb") as stream:
-            raw = stream.read(_MAX_BYTES + 1)
+        raw = read_regular(file, _MAX_BYTES + 1)
     except OSError as err:
         return Problem(file, f"cannot read SDK config: {err.strerror or 'I/O error'}")
     if not all(marker in raw for marker in _MARKERS):
         return None
+    if len(raw) > _MAX_BYTES:
+        return Problem(file, f"SDK config larger than {_MAX_BYTES} bytes: not read")
     try:
         doc = parse_text(raw.decode("utf-8-sig"))
     except (YamlProblem, UnicodeDecodeError, ValueError) as err:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
+from smscan.sources.requests.regular import read_regular
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.terraform.hcl import Call, Expr, Lit, Node, Obj, Template
 from smscan.sources.terraform.values import Resolver
@@ -84,8 +85,7 @@ def _from_file(call: Call, tf_file: str, resolver: Resolver) -> Definition | Non
     if target.lower().endswith((".yaml", ".yml")):
         return Definition(None, tf_file, f"definition is the file {target}, which is scanned on its own")
     try:
-        with open(target, encoding="utf-8") as stream:
-            text = stream.read(_MAX_BYTES)
+        text = read_regular(target, _MAX_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise DefinitionProblem(f"cannot read {target} named by {call.name}(): {err}", call.line) from None
     try:

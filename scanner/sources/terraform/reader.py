@@ -21,6 +21,7 @@ import os
 
 from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
+from smscan.sources.requests.regular import read_regular
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.terraform.definitions import (
     DEFINITIONS,
@@ -188,8 +189,7 @@ class TerraformReader:
         key = os.path.abspath(path)
         if key not in self._parsed:
             try:
-                with open(key, encoding="utf-8") as stream:
-                    self._parsed[key] = parse_tf(stream.read(_MAX_BYTES))
+                self._parsed[key] = parse_tf(read_regular(key, _MAX_BYTES).decode("utf-8"))
             except (OSError, UnicodeDecodeError) as err:
                 self._parsed[key] = HclProblem(f"cannot read: {err}", None)
             except HclProblem as err:
@@ -211,8 +211,7 @@ def _no_instances(block: Block) -> str:
 
 def _mentions(path: str, needles: tuple[bytes, ...]) -> bool:
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(_MAX_BYTES)
+        raw = read_regular(path, _MAX_BYTES)
     except OSError:
         return False
     return any(needle in raw for needle in needles)
