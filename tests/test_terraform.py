@@ -347,3 +347,18 @@ def test_strings_built_from_literal_locals_are_read(tmp_path: Path) -> None:
     (job,) = records
     assert job.data["algorithm_specification"] == {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:3"}
     assert job.data["output_data_config"] == {}  # ${var.bucket}: run time
+
+
+def test_plan_without_resource_changes_reads_planned_values(tmp_path: Path) -> None:
+    import json
+
+    plan = json.loads(PLAN.read_text())
+    del plan["resource_changes"]
+    module = plan["planned_values"]["root_module"]["child_modules"][0]
+    module["resources"][0]["address"] = 'module.train.aws_sagemaker_training_job.this["a.b"]'  # a for_each key
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(plan, indent=2))
+    records, _ = scan(path)
+    (job,) = records
+    assert job.origin.pointer == 'module.train.aws_sagemaker_training_job.this["a.b"]'
+    assert job.data["enable_network_isolation"] is True

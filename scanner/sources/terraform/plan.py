@@ -34,8 +34,7 @@ def is_plan(doc: Any) -> bool:
 
 def read_plan(doc: YMap) -> ReadResult:
     result = ReadResult()
-    for address, values, unknown, line in _resources(doc):
-        type_ = address.rsplit(".", 2)[-2].split("[")[0] if "." in address else ""
+    for address, type_, values, unknown, line in _resources(doc):
         body = _node(values, unknown, line)
         if not isinstance(body, Obj):
             continue
@@ -58,7 +57,8 @@ def _resources(doc: YMap) -> Any:
             body = change.get("change")
             if not isinstance(body, YMap) or body.get("after") is None:
                 continue  # a resource being deleted has no `after`: it creates no job
-            yield str(change.get("address", "")), body["after"], body.get("after_unknown"), changes.item_pos[index].line
+            address, type_ = str(change.get("address", "")), str(change.get("type", ""))
+            yield address, type_, body["after"], body.get("after_unknown"), changes.item_pos[index].line
         return
     planned = doc.get("planned_values")
     if isinstance(planned, YMap) and isinstance(planned.get("root_module"), YMap):
@@ -70,7 +70,8 @@ def _module(module: YMap) -> Any:
     if isinstance(resources, YList):
         for index, resource in enumerate(resources):
             if isinstance(resource, YMap) and resource.get("mode", "managed") == "managed":
-                yield str(resource.get("address", "")), resource.get("values"), None, resources.item_pos[index].line
+                address, type_ = str(resource.get("address", "")), str(resource.get("type", ""))
+                yield address, type_, resource.get("values"), None, resources.item_pos[index].line
     children = module.get("child_modules")
     if isinstance(children, YList):
         for child in children:
