@@ -136,13 +136,13 @@ def _write(path: Path, text: str) -> None:
 
 def run(files: int) -> None:
     from smscan.models import Record
-    from smscan.sources.requests.source import RequestFileSource
+    from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
     root, jobs = generate(files)
     header(f"shift-left: a {files}-file code repository ({jobs} training jobs)")
     for run in ("first", "warm"):  # the first run also builds python-hcl2's parser
         started, cpu = time.perf_counter(), time.process_time()
-        source = RequestFileSource([str(root)])
+        source = RequestFileSource(RequestOptions((str(root),)))
         found = sum(isinstance(item, Record) for item in source.items())
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         # CPU seconds too: on a shared machine the wall clock measures the neighbours as well

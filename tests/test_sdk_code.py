@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 from smscan.models import Problem, Record
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
 REPO = Path(__file__).parent / "fixtures" / "shiftleft" / "repo"
 SDK = REPO / "sdk"
@@ -21,8 +21,9 @@ CONFIG = SDK / "config.yaml"
 NOTEBOOK = REPO / "notebooks" / "pytorch_mnist.ipynb"
 
 
-def scan(*paths: Path | str, **options: object) -> tuple[list[Record], list[Problem]]:
-    items = list(RequestFileSource([str(p) for p in paths], **options).items())  # type: ignore[arg-type]
+def scan(*paths: Path | str, sdk_config: str | None = None) -> tuple[list[Record], list[Problem]]:
+    options = RequestOptions(tuple(str(p) for p in paths), sdk_config=sdk_config)
+    items = list(RequestFileSource(options).items())
     return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from smscan.models import Problem, Record
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 from tests.cli_helpers import run_cli
 
 BAD = Path(__file__).parent / "fixtures" / "bad" / "code"
@@ -62,7 +62,7 @@ def test_bad_code_file(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def items(*paths: Path) -> tuple[list[Record], list[Problem]]:
-    found = list(RequestFileSource([str(p) for p in paths]).items())
+    found = list(RequestFileSource(RequestOptions(tuple(str(p) for p in paths))).items())
     return [i for i in found if isinstance(i, Record)], [i for i in found if isinstance(i, Problem)]
 
 
@@ -134,7 +134,8 @@ def test_named_files_that_are_fifos_are_refused_not_waited_on(tmp_path: Path) ->
     os.mkfifo(tmp_path / "sdk-config.yaml")
     code = tmp_path / "train.py"
     code.write_text("from sagemaker.estimator import Estimator\ne = Estimator(image_uri='i', role='r')\n")
-    found = list(RequestFileSource([str(module / "main.tf"), str(code)], sdk_config=str(tmp_path / "sdk-config.yaml")).items())
+    options = RequestOptions((str(module / "main.tf"), str(code)), sdk_config=str(tmp_path / "sdk-config.yaml"))
+    found = list(RequestFileSource(options).items())
     messages = [str(p) for p in found if isinstance(p, Problem) and p.kind != "note"]
     assert any("def.asl" in m and "not a regular file" in m for m in messages)
     assert any("sdk-config.yaml" in m and "not a regular file" in m for m in messages)

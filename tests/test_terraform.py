@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from smscan.models import Problem, Record, Status
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
 REPO = Path(__file__).parent / "fixtures" / "shiftleft" / "repo"
 TF = REPO / "terraform"
@@ -20,8 +20,9 @@ MODULE = TF / "modules" / "training" / "main.tf"
 PLAN = REPO / "infra-plan" / "plan.json"
 
 
-def scan(*paths: Path | str, **options: object) -> tuple[list[Record], list[Problem]]:
-    items = list(RequestFileSource([str(p) for p in paths], **options).items())  # type: ignore[arg-type]
+def scan(*paths: Path | str, sdk_config: str | None = None) -> tuple[list[Record], list[Problem]]:
+    options = RequestOptions(tuple(str(p) for p in paths), sdk_config=sdk_config)
+    items = list(RequestFileSource(options).items())
     return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
 
 
