@@ -209,7 +209,7 @@ def test_files_that_are_not_requests_are_skipped_silently() -> None:
     # response (scan those with --input) and a YAML file: no record, no problem
     assert records == []
     assert [(p.kind, p.message) for p in problems] == [
-        ("note", "no training-job request found in 4 JSON/YAML file(s)")
+        ("note", "no training job found in 4 file(s)")
     ]
 
 
@@ -224,7 +224,7 @@ def test_a_directory_is_walked_in_sorted_order() -> None:
         ("stepfunctions/train.asl.json", "/States/Train model/Parameters"),
         ("stepfunctions/train.asl.json", "/States/Fan out/Branches/0/States/Train small/Parameters"),
     ]
-    assert source.describe() == f"6 training job(s) in 4 request file(s) (8 JSON/YAML files read) in {REPO}"
+    assert source.describe() == f"6 training job(s) in 4 request file(s) (8 files read) in {REPO}"
 
 
 def test_truncated_or_invalid_request_file_is_a_problem_with_its_line() -> None:

@@ -42,8 +42,9 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
 def add_scan_command(sub: Any) -> None:
     p = sub.add_parser("scan", help="scan training jobs from files or AWS and write reports")
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="repository files or directories to search for job-request documents "
-                        "(CreateTrainingJob requests, SageMaker Pipelines, Step Functions)")
+                   help="repository files or directories to search for training jobs "
+                        "(CreateTrainingJob requests, SageMaker Pipelines, Step Functions, "
+                        "Terraform .tf and plan JSON, SageMaker SDK .py and .ipynb)")
     p.add_argument("--input", "-i", action="append", default=[], metavar="PATH",
                    help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable)")
     p.add_argument("--policies", "-p", action="append", default=[], metavar="PATH",
@@ -56,6 +57,9 @@ def add_scan_command(sub: Any) -> None:
     p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, help="exit 1 when a FAIL is at or above this severity (default high)")
     p.add_argument("--max-input-bytes", type=byte_size, metavar="SIZE",
                    help="largest record file / JSONL line (default 256M) and request file (default 8M) read; K, M, G suffixes")
+    p.add_argument("--sdk-config", metavar="FILE",
+                   help="SageMaker SDK config.yaml whose SageMaker.TrainingJob defaults apply to the SDK code scanned "
+                        "(default: such files found in the scanned tree)")
     p.add_argument("--max-depth", type=positive_int, metavar="N",
                    help="deepest JSON nesting accepted in inputs (default 200 for records, 100 for request files)")
     _add_output_arguments(p)

@@ -1,7 +1,7 @@
 """Building the scan's sources from the command line: arguments -> options values -> Sources.
 
 The only place that reads the source options of `smscan scan` (request-file PATHs,
---input, --max-input-bytes, --max-depth, --aws and its options). Each source gets a
+--sdk-config, --input, --max-input-bytes, --max-depth, --aws and its options). Each source gets a
 frozen options value; a limit the user did not set keeps the source's own default,
 since records and request files have different ones.
 """
@@ -25,7 +25,8 @@ def build_sources(args: argparse.Namespace, policies: list[Policy], progress: Pr
     if args.paths:
         from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
-        sources.append(RequestFileSource(_limited(RequestOptions(tuple(args.paths)), args)))
+        options = RequestOptions(tuple(args.paths), sdk_config=args.sdk_config)
+        sources.append(RequestFileSource(_limited(options, args)))
     if args.input:
         from smscan.sources.files import FileOptions, FileSource
 

@@ -30,7 +30,7 @@ from smscan.sources.requests.runtime import RunTime
 from smscan.yamlpos import YList, YMap
 
 Dialect = Literal["literal", "pipeline", "jsonpath", "jsonata"]
-Kind = Literal["request", "pipeline", "stepfunctions"]
+Kind = Literal["request", "pipeline", "stepfunctions", "terraform", "sdk"]
 
 _SFN_RESOURCE = re.compile(r"arn:aws(?:-[a-z]+)*:states:::sagemaker:createTrainingJob(?:\.sync)?")
 _JSONATA = re.compile(r"\s*\{%.*%\}\s*", re.DOTALL)

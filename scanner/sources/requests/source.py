@@ -11,9 +11,12 @@ training job found in:
   `arn:aws:states:::sagemaker:createTrainingJob[.sync]`, its Parameters (Arguments
   in JSONata), also inside Parallel and Map states.
 
+Code that creates jobs (Terraform `.tf` and plan JSON, SageMaker SDK `.py` and `.ipynb`)
+is handed to its reader by code.py; each gives the same JobSites (docs/SHIFT_LEFT.md).
+
 Files are recognised by content. Directories are walked by sources/walk.py (regular
-files only, sorted order, symlinks never followed out of the tree) for .json, .yaml
-and .yml files, skipping hidden directories, node_modules and __pycache__; a file
+files only, sorted order, symlinks never followed out of the tree) for .json, .yaml,
+.yml, .tf, .py and .ipynb files, skipping hidden directories, node_modules and __pycache__; a file
 named explicitly is read whatever its extension. A file that mentions neither
 `AlgorithmSpecification` nor `sagemaker:createTrainingJob` is skipped unread, and a
 file that parses but holds no job is skipped silently; one that mentions them but
@@ -36,15 +39,17 @@ import yaml
 
 from smscan.models import Problem, Record
 from smscan.sources.interface import Source, SourceItem
+from smscan.sources.requests.code import CODE_SUFFIXES, CodeReaders
 from smscan.sources.requests.extract import JobSite, find_jobs
+from smscan.sources.requests.found import ReadResult
 from smscan.sources.requests.job import job_items
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.walk import WalkOptions, open_regular, walk
 from smscan.yamlpos import YamlProblem, parse_text
 
 MiB = 1024 * 1024
-SUFFIXES = (".json", ".yaml", ".yml")
-MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob")
+SUFFIXES = (".json", ".yaml", ".yml", *CODE_SUFFIXES)
+MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob", b"aws_sagemaker_training_job")
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
 REQUEST_WALK = WalkOptions(suffixes=SUFFIXES, skip_dirs=SKIPPED_DIRS, skip_hidden=True)
 
@@ -54,6 +59,7 @@ class RequestOptions:
     paths: tuple[str, ...]  # repository files and directories
     max_file_bytes: int = 8 * MiB
     max_depth: int = 100  # JSON / YAML nesting
+    sdk_config: str | None = None  # --sdk-config: the SageMaker SDK config for all code scanned
 
 
 class RequestFileSource(Source):
@@ -65,6 +71,7 @@ class RequestFileSource(Source):
         self.files_read = 0
         self.request_files = 0
         self.jobs = 0
+        self.code = CodeReaders(options.sdk_config)
 
     def describe(self) -> str:
         where = ", ".join(self.paths)
@@ -72,7 +79,7 @@ class RequestFileSource(Source):
             return f"request files in {where}"
         return (
             f"{self.jobs} training job(s) in {self.request_files} request file(s) "
-            f"({self.files_read} JSON/YAML files read) in {where}"
+            f"({self.files_read} files read) in {where}"
         )
 
     def items(self) -> Iterator[SourceItem]:
@@ -82,6 +89,7 @@ class RequestFileSource(Source):
             if not expanded.files and not expanded.is_dir:
                 yield from expanded.problems
                 continue
+            yield from self.code.prepare(path, expanded.files)
             for entry in expanded.entries:
                 if isinstance(entry, Problem):
                     problems += entry.kind != "note"
@@ -91,8 +99,9 @@ class RequestFileSource(Source):
                     problems += isinstance(item, Problem) and item.kind != "note"
                     yield item
             if self.jobs == before and not problems:
-                message = f"no training-job request found in {len(expanded.files)} JSON/YAML file(s)"
+                message = f"no training job found in {len(expanded.files)} file(s)"
                 yield Problem(path, message, kind="note")
+            yield from self.code.finish(path)
 
     def _file(self, file: str) -> Iterator[SourceItem]:
         try:
@@ -103,6 +112,10 @@ class RequestFileSource(Source):
             yield Problem(file, f"cannot read file: {err.strerror or 'I/O error'}")
             return
         self.files_read += 1
+        if self.code.handles(file):
+            if self.code.wants(file, raw):
+                yield from self._found(file, self.code.read(file, raw, self.max_file_bytes))
+            return
         if not any(marker in raw for marker in MARKERS):
             return
         if len(raw) > self.max_file_bytes:
@@ -113,6 +126,11 @@ class RequestFileSource(Source):
             yield parsed
             return
         doc, notes = parsed
+        plan = self.code.plan(doc)
+        if plan is not None:
+            yield from notes
+            yield from self._found(file, plan)
+            return
         sites = find_jobs(doc)
         if not sites:
             return
@@ -158,6 +176,25 @@ class RequestFileSource(Source):
             if mark is None:
                 return Problem(file, f"invalid YAML: {problem}")
             return Problem(file, f"invalid YAML at line {mark.line + 1}: {problem}", line=mark.line + 1)
+
+    def _found(self, file: str, result: ReadResult | Problem) -> Iterator[SourceItem]:
+        """Jobs a code reader (Terraform, SDK, notebook) found, with its notes and problems."""
+        if isinstance(result, Problem):
+            yield result
+            return
+        for problem in result.problems:
+            yield Problem(problem.file or file, problem.message, line=problem.line)
+        for note in result.notes:
+            yield Problem(file, note.message, line=note.line, kind="note")
+        if result.jobs:
+            self.request_files += 1
+        for job in result.jobs:
+            where = job.file or file
+            items = list(self._job(where, job.site))
+            yield from items
+            resource = next((i.key for i in items if isinstance(i, Record)), None)
+            for note in job.notes:
+                yield Problem(where, note.message, line=note.line, resource=resource, kind="note")
 
     def _job(self, file: str, site: JobSite) -> Iterator[SourceItem]:
         for item in job_items(file, site):
