@@ -13,13 +13,13 @@ from smscan.guardrails.evaluate import denying_statements
 from smscan.guardrails.render import build
 from smscan.models import Record
 from smscan.policy.loader import load_policies
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
 REQUEST = Path(__file__).parent / "fixtures" / "guardrails" / "create_training_job_request.json"
 
 
 def _record() -> Record:
-    [record] = list(RequestFileSource([str(REQUEST)]).items())
+    [record] = list(RequestFileSource(RequestOptions((str(REQUEST),))).items())
     assert isinstance(record, Record)
     return record
 

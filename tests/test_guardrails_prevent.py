@@ -22,7 +22,7 @@ def problems(tmp_path: Path, body: str) -> list[str]:
     path = write_policy(tmp_path, CHECK + body)
     with pytest.raises(PolicyError) as info:
         load_policies([path])
-    return [line.replace(str(path), "P") for line in info.value.problems]
+    return [str(p).replace(str(path), "P") for p in info.value.problems]
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from smscan.errors import EXIT_OK, UsageError
 
@@ -71,10 +72,17 @@ def run_guardrails(args: argparse.Namespace) -> int:
     else:
         targets = [Target(args.format, None if args.output in (None, "-") else Path(args.output))]
     check_writable(targets)
-    written = [emit(target, text) for target, (_, text) in zip(targets, files, strict=True)]
+    written = [emit(target, _writer(text)) for target, (_, text) in zip(targets, files, strict=True)]
     if not args.quiet:
         _summary(guardrails, written)
     return EXIT_OK
+
+
+def _writer(text: str) -> Callable[[TextIO], None]:
+    def write(stream: TextIO) -> None:
+        stream.write(text)
+
+    return write
 
 
 def _summary(guardrails: Guardrails, written: list[str]) -> None:

@@ -52,6 +52,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
+    from smscan.guardrails.check import check_prevention
+
     policies = _load(args)
     failures = example_failures(policies)
     total = sum(len(p.examples) for p in policies)
@@ -61,8 +63,6 @@ def run_test(args: argparse.Namespace) -> int:
     for policy_id in missing:
         print(f"policy {policy_id}: needs at least one pass and one fail example")
     print(f"{total - len(failures)} of {total} examples agree across {len(policies)} policies")
-    from smscan.guardrails.check import check_prevention
-
     prevention = check_prevention(policies)
     for line in prevention.failures:
         print(line)
