@@ -7,7 +7,7 @@ from the default product only from the account it names):
    product, account, region and Id prefix, and again here: an aggregation region also
    returns other regions' findings);
 2. BatchImportFindings: batches of at most 100 findings and 6 MB, at most `rate` calls a
-   second (Security Hub allows 10 a second per account and region, burst 30); throttling is
+   second (Security Hub allows 10 a second per account and region, burst 30; GetFindings 3); throttling is
    retried by the client's adaptive retry mode; every FailedFindings entry and every batch
    that still fails is counted and reported;
 3. BatchUpdateFindings: suppression (Workflow SUPPRESSED and a Note with the waiver's
@@ -34,6 +34,9 @@ from .lifecycle import Plan, Suppression, plan_sync
 
 ClientFor = Callable[[str, str], Any]  # (account id, region) -> a securityhub client
 UPDATE_BATCH = 100  # BatchUpdateFindings: at most 100 FindingIdentifiers a call
+# Security Hub's throttling limits per account and region (API Reference, "Welcome"):
+# BatchImportFindings and BatchUpdateFindings 10 a second (burst 30), GetFindings 3 (burst 6).
+GET_FINDINGS_RATE = 3.0
 AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 
 
@@ -127,7 +130,7 @@ class SecurityHubSink:
             "Id": [{"Value": asff.ID_PREFIX, "Comparison": "PREFIX"}],
             "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
         }
-        limit = RateLimit(self.rate, sleep=self.sleep)
+        limit = RateLimit(min(self.rate, GET_FINDINGS_RATE), sleep=self.sleep)
         token: str | None = None
         while True:
             limit.wait()
