@@ -114,18 +114,18 @@ def plan_sync(
     if only_failed:
         return plan
     whole = scope_is_whole(result)
-    for fid, doc in sorted(held.items()):
-        if fid in plan.kinds or doc.get("RecordState") == "ARCHIVED":
+    for fid, old in sorted(held.items()):
+        if fid in plan.kinds or old.get("RecordState") == "ARCHIVED":
             continue
-        if str(doc.get("GeneratorId")) not in policies:
+        if str(old.get("GeneratorId")) not in policies:
             continue  # another policy selection's finding: this scan did not judge it
-        job = _job_arn(doc)
+        job = _job_arn(old)
         if not result.complete:
             continue
         if job in seen:
-            updated = _archived(doc, generated_at, compliance="PASSED")
+            updated = _archived(old, generated_at, compliance="PASSED")
         elif whole is None:
-            updated = _archived(doc, generated_at)
+            updated = _archived(old, generated_at)
         else:
             continue
         plan.imports.append(updated)
