@@ -16,7 +16,7 @@ def add_sink_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--security-hub", action="store_true",
         help="send FAIL, ERROR, UNKNOWN and WAIVED findings of an --aws scan to AWS Security Hub "
-             "(each account's with its own credentials); archive fixed ones (docs/SECURITY_HUB.md)",
+             "(each account's with its own credentials); archive fixed ones (docs/INTEGRATIONS.md)",
     )
     group.add_argument(
         "--security-hub-only-failed", action="store_true",
