@@ -170,3 +170,29 @@ def test_cli_refuses_security_hub_without_aws(tmp_path: Path, capsys: pytest.Cap
     records.write_text("{}\n", encoding="utf-8")
     code, _, stderr = run_cli(capsys, "scan", "--input", records, "--security-hub", "-o", tmp_path / "o.json")
     assert code == 2 and "--security-hub sends findings of live AWS scans: add --aws" in stderr
+
+
+def test_each_accounts_findings_go_with_that_accounts_credentials(
+    moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = "111111111111"
+
+    def assumed(service: str) -> Any:
+        creds = boto3.client("sts", region_name="us-east-1", endpoint_url=moto_endpoint).assume_role(
+            RoleArn=f"arn:aws:iam::{other}:role/Audit", RoleSessionName="tests"
+        )["Credentials"]
+        return boto3.client(
+            service, region_name="us-east-1", endpoint_url=moto_endpoint,
+            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    assumed("sagemaker").create_training_job(**job_spec("theirs", 1))
+    argv = ["scan", "--aws", "--endpoint-url", moto_endpoint, "--region", "us-east-1",
+            "--role-arn", f"arn:aws:iam::{other}:role/Audit", "--security-hub", "-o", tmp_path / "r.json"]  # fmt: skip
+    code, _, stderr = run_cli(capsys, *argv)
+    assert code == 1 and "failed 0" in stderr, stderr
+    theirs = assumed("securityhub").get_findings(MaxResults=100)["Findings"]
+    assert theirs and {f["AwsAccountId"] for f in theirs} == {other}
+    assert {f["ProductArn"] for f in theirs} == {f"arn:aws:securityhub:us-east-1:{other}:product/{other}/default"}
+    assert stored(moto_endpoint) == {}  # nothing landed in the caller's own account
