@@ -122,3 +122,15 @@ def test_the_rate_limit_spaces_calls_at_most_ten_a_second() -> None:
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert min(gaps) >= 0.1 - 1e-9 and len(slept) == 24
     assert stamps[-1] - stamps[0] >= 2.4 - 1e-9  # 25 calls need 2.4 s at 10 a second
+
+
+def test_a_finding_over_240_kb_is_refused_before_sending_and_reported(monkeypatch: Any) -> None:
+    # No real finding reaches 240 KB (every field is capped); lower the ceiling to prove the guard.
+    monkeypatch.setattr(asff, "FINDING_MAX_BYTES", 500)
+    client = hub()
+    with Stubber(client) as stub:
+        expect_get_findings(stub, [])
+        done = SecurityHubSink(lambda a, r: client, sleep=lambda s: None).send(result_of([make_finding()]), set())
+        stub.assert_no_pending_responses()  # no BatchImportFindings call at all
+    assert (done.created, done.failed) == (0, 1)
+    assert "over Security Hub's 240 KB a finding" in done.problems[0]

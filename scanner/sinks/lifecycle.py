@@ -75,11 +75,13 @@ def plan_sync(
     *,
     generated_at: str,
     only_failed: bool = False,
+    findings: Iterable[Finding] | None = None,
 ) -> Plan:
+    """`findings`: the part of the result to plan for (one account and region), default all."""
     plan = Plan()
     policies = {p.id: p for p in result.policies}
     current: dict[str, Finding] = {}
-    for f in result.findings:
+    for f in result.findings if findings is None else findings:
         status = f.status.value
         if status not in asff.SENT_STATUSES and status != "PASS":
             continue

@@ -16,7 +16,6 @@ from the default product only from the account it names):
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections import defaultdict
@@ -106,8 +105,9 @@ class SecurityHubSink:
                 tally.failed += sendable
                 tally.problems.append(f"{where}: securityhub:GetFindings failed ({_why(exc)}); {sendable} finding(s) not sent")
                 continue
-            part = dataclasses.replace(result, findings=tuple(findings))
-            plan = plan_sync(part, seen, existing, generated_at=generated_at, only_failed=self.only_failed)
+            plan = plan_sync(
+                result, seen, existing, generated_at=generated_at, only_failed=self.only_failed, findings=findings
+            )
             tally.skipped += plan.skipped
             tally.notes.extend(f"{where}: {n}" for n in plan.notes)
             not_sent = self._import(client, where, plan, tally)
