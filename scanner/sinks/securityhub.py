@@ -99,7 +99,8 @@ class SecurityHubSink:
             where = f"{account}/{region}"
             try:
                 client = self.client_for(account, region)
-                existing = [] if self.only_failed else list(self._existing(client, account, region))
+                # read even with only_failed: a rescan then updates (and keeps CreatedAt)
+                existing = list(self._existing(client, account, region))
             except AWS_ERRORS as exc:
                 sendable = sum(1 for f in findings if f.status.value in asff.SENT_STATUSES)
                 tally.failed += sendable
