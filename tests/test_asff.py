@@ -82,6 +82,14 @@ def test_title_and_description_are_cut_to_security_hubs_limits() -> None:
     assert len(asff.to_asff(f, long_fix, generated_at=NOW)["Remediation"]["Recommendation"]["Text"]) <= 512
 
 
+def test_related_requirements_are_capped_in_number_and_length() -> None:
+    frameworks = {"a-very-long-framework-name-" + "x" * 50: ("CONTROL-1",), "nist-800-53": tuple(f"AC-{i}" for i in range(40))}
+    policy = dataclasses.replace(make_policy_info(), frameworks=frameworks)
+    requirements = asff.to_asff(make_finding(), policy, generated_at=NOW)["Compliance"]["RelatedRequirements"]
+    assert len(requirements) == asff.RELATED_REQUIREMENTS_MAX
+    assert all(len(r) <= asff.REQUIREMENT_MAX for r in requirements)
+
+
 def test_many_evidence_items_stay_under_the_details_limits() -> None:
     evidence = tuple(Evidence(f"$.p{i}", "equals", True, ("v" * 5000,), False) for i in range(80))
     f = dataclasses.replace(make_finding(), evidence=evidence)

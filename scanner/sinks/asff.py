@@ -31,6 +31,7 @@ NOTE_MAX = 512
 OTHER_DETAILS_MAX = 50  # Resources[].Details.Other: at most 50 pairs ...
 OTHER_KEY_MAX, OTHER_VALUE_MAX = 128, 1024  # ... of these lengths
 RELATED_REQUIREMENTS_MAX = 32
+REQUIREMENT_MAX = 64  # each item: Security Hub refuses longer ones (Prowler cuts them to 63 too)
 FINDING_MAX_BYTES = 240 * 1024
 
 # Status value -> Compliance.Status. Keyed by value so a newer Status (UNKNOWN: a value
@@ -201,7 +202,11 @@ def _compliance(policy: PolicyInfo | None, status: str) -> dict[str, Any]:
 def related_requirements(policy: PolicyInfo | None) -> list[str]:
     if policy is None:
         return []
-    out = [f"{name} {control}" for name, controls in sorted(policy.frameworks.items()) for control in controls]
+    out = [
+        shorten(f"{name} {control}", REQUIREMENT_MAX)
+        for name, controls in sorted(policy.frameworks.items())
+        for control in controls
+    ]
     return out[:RELATED_REQUIREMENTS_MAX]
 
 
