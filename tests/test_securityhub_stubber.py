@@ -104,6 +104,7 @@ def test_a_refused_get_findings_fails_the_pair_loudly() -> None:
         done = SecurityHubSink(lambda a, r: client, sleep=lambda s: None).send(result_of([make_finding()]), set())
     assert done.failed == 1 and done.created == 0
     assert "InvalidAccessException" in done.problems[0] and "1 finding(s) not sent" in done.problems[0]
+    assert "enable Security Hub in this account and region" in done.problems[0]
 
 
 def test_the_rate_limit_spaces_calls_at_most_ten_a_second() -> None:

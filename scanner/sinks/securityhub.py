@@ -104,7 +104,10 @@ class SecurityHubSink:
             except AWS_ERRORS as exc:
                 sendable = sum(1 for f in findings if f.status.value in asff.SENT_STATUSES)
                 tally.failed += sendable
-                tally.problems.append(f"{where}: securityhub:GetFindings failed ({_why(exc)}); {sendable} finding(s) not sent")
+                hint = ""
+                if _code(exc) == "InvalidAccessException":  # the account has not enabled Security Hub there
+                    hint = "; enable Security Hub in this account and region, or leave the region out of the scan"
+                tally.problems.append(f"{where}: securityhub:GetFindings failed ({_why(exc)}); {sendable} finding(s) not sent{hint}")
                 continue
             plan = plan_sync(
                 result, seen, existing, generated_at=generated_at, only_failed=self.only_failed, findings=findings
@@ -214,6 +217,12 @@ def _by_pair(result: ScanResult) -> dict[tuple[str, str], list[Any]]:
         if asff.can_send(f):
             pairs[(f.resource.account_id, f.resource.region)].append(f)
     return pairs
+
+
+def _code(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return ""
 
 
 def _why(exc: BaseException) -> str:
