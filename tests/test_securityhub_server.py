@@ -196,3 +196,18 @@ def test_each_accounts_findings_go_with_that_accounts_credentials(
     assert theirs and {f["AwsAccountId"] for f in theirs} == {other}
     assert {f["ProductArn"] for f in theirs} == {f"arn:aws:securityhub:us-east-1:{other}:product/{other}/default"}
     assert stored(moto_endpoint) == {}  # nothing landed in the caller's own account
+
+
+def test_cli_exits_3_when_a_finding_did_not_arrive(
+    moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sagemaker("us-east-1", moto_endpoint).create_training_job(**job_spec("open", 1))
+    bad = asff.finding_id("network-isolation", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:training-job/open")
+    with fault_proxy(moto_endpoint, Faults(reject_ids={bad})) as proxy:
+        argv = ["scan", "--aws", "--endpoint-url", proxy, "--region", "us-east-1", "--security-hub",
+                "--fail-on", "never", "-o", tmp_path / "r.json"]  # fmt: skip
+        code, _, stderr = run_cli(capsys, *argv)
+        assert code == 3, stderr
+        assert "failed 1" in stderr and f"{bad}: InvalidInput" in stderr
+        code, _, stderr = run_cli(capsys, *argv, "--quiet")
+    assert code == 3 and stderr == "  Security Hub: 1 finding(s) not delivered\n"  # --quiet: errors only
