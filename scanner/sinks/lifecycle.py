@@ -116,28 +116,26 @@ def plan_sync(
     if only_failed:
         return plan
     whole = scope_is_whole(result)
+    kept = 0
     for fid, old in sorted(held.items()):
         if fid in plan.kinds or old.get("RecordState") == "ARCHIVED":
             continue
         if str(old.get("GeneratorId")) not in policies:
             continue  # another policy selection's finding: this scan did not judge it
-        job = _job_arn(old)
         if not result.complete:
-            continue
-        if job in seen:
-            updated = _archived(old, generated_at, compliance="PASSED")
+            kept += 1
+        elif _job_arn(old) in seen:
+            plan.imports.append(_archived(old, generated_at, compliance="PASSED"))
+            plan.kinds[fid] = "archived"
         elif whole is None:
-            updated = _archived(old, generated_at)
+            plan.imports.append(_archived(old, generated_at))
+            plan.kinds[fid] = "archived"
         else:
-            continue
-        plan.imports.append(updated)
-        plan.kinds[fid] = "archived"
-    if whole is not None and result.complete and any(
-        _job_arn(d) not in seen for i, d in held.items() if i not in plan.kinds
-    ):
-        plan.notes.append(f"findings of jobs this scan did not see were kept active: {whole}")
-    if not result.complete and held:
-        plan.notes.append("the scan is incomplete: no Security Hub finding was archived")
+            kept += 1
+    if kept and not result.complete:
+        plan.notes.append(f"the scan is incomplete: nothing archived, {kept} active finding(s) kept")
+    elif kept:
+        plan.notes.append(f"{kept} active finding(s) of jobs this scan did not see were kept: {whole}")
     return plan
 
 
