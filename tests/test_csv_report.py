@@ -13,6 +13,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smscan.models import Evidence, Location, Status, Waiver
 from smscan.reports import RenderOptions
@@ -67,3 +69,12 @@ def test_cli_writes_utf8_csv_with_crlf_rows(tmp_path: Path, capsys: pytest.Captu
     rows = parse(raw.decode("utf-8"))
     assert rows and {r["status"] for r in rows} <= {"FAIL", "ERROR", "WAIVED", "UNKNOWN", "NOT_APPLICABLE"}
     assert all(r["job_arn"].startswith("arn:aws:sagemaker:") for r in rows)
+
+
+@settings(max_examples=60)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_any_text_round_trips_and_never_starts_a_formula(text: str) -> None:
+    f = dataclasses.replace(make_finding(), message=text)
+    (row,) = parse(render(make_result([f]), RenderOptions(generated_at=NOW)))
+    assert row["message"] in (text, "'" + text)
+    assert not row["message"].startswith(("=", "+", "-", "@", "\t", "\r"))
