@@ -17,10 +17,11 @@ from __future__ import annotations
 import calendar
 import json
 import time
-from typing import Any
+from typing import Any, TextIO
 
+from smscan.gate.verdict import Verdict
 from smscan.models import Finding, PolicyInfo, ScanResult
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 from smscan.sinks.asff import finding_id, partition_of, related_requirements
 
 OCSF_VERSION = "1.5.0"
@@ -137,9 +138,7 @@ def events(result: ScanResult, generated_at: str) -> list[dict[str, Any]]:
     return [to_event(f, policies.get(f.policy_id), generated_at=generated_at, tool_version=version) for f in result.findings]
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
-    lines = [
-        json.dumps(e, sort_keys=True, ensure_ascii=False, allow_nan=False, default=str)
-        for e in events(result, options.generated_at)
-    ]
-    return "".join(line + "\n" for line in lines)
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
+    # One event per finding, written as it is built; the run's verdict is no finding's.
+    for event in events(result, options.generated_at):
+        out.write(json.dumps(event, sort_keys=True, ensure_ascii=False, allow_nan=False, default=str) + "\n")

@@ -17,9 +17,10 @@ import pytest
 
 from smscan.models import Evidence, Status, Waiver
 from smscan.reports import RenderOptions
-from smscan.reports.asff import documents, render
+from smscan.reports.asff import documents
 from smscan.sinks import asff
 from tests.factories import make_finding, make_policy_info, make_result
+from tests.report_helpers import render as render_report
 
 REQUIRED = {
     "AwsAccountId", "CreatedAt", "Description", "GeneratorId", "Id", "ProductArn", "Resources",
@@ -141,7 +142,7 @@ def test_the_asff_file_holds_open_and_waived_findings_only() -> None:
     suppressed = docs[1]
     assert suppressed["Workflow"] == {"Status": "SUPPRESSED"}
     assert suppressed["Note"]["Text"] == "Waived by smscan: accepted risk"
-    text = render(result, RenderOptions(generated_at=NOW))
+    text = render_report("asff", result, RenderOptions(generated_at=NOW))
     assert json.loads(text) == json.loads(json.dumps(docs))
     with_passed = documents(result, NOW, include_passed=True)
     passed = next(d for d in with_passed if d["Compliance"]["Status"] == "PASSED")
