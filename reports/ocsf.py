@@ -27,7 +27,7 @@ from smscan.sinks.asff import finding_id, partition_of, related_requirements
 OCSF_VERSION = "1.5.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
 SEVERITY_ID = {"info": (1, "Informational"), "low": (2, "Low"), "medium": (3, "Medium"), "high": (4, "High"), "critical": (5, "Critical")}
-# Status value -> compliance.status_id / status; keyed by value (see sinks/asff.py).
+# Status value -> compliance.status_id / status; every status has one, none falls back to a pass.
 COMPLIANCE_STATUS = {
     "PASS": (1, "Pass"),
     "FAIL": (3, "Fail"),

@@ -79,3 +79,9 @@ def test_any_text_round_trips_and_never_starts_a_formula(text: str) -> None:
     (row,) = parse(render_report("csv", make_result([f]), RenderOptions(generated_at=NOW)))
     assert row["message"] in (text, "'" + text)
     assert not row["message"].startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_unknown_is_its_own_status_never_a_pass() -> None:
+    f = make_finding(status=Status.UNKNOWN)
+    (row,) = parse(render_report("csv", make_result([f]), RenderOptions(generated_at=NOW)))
+    assert row["status"] == "UNKNOWN"
