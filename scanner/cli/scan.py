@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from smscan.cli.config import FAIL_ON_CHOICES, Config, load_config, merge_params
 from smscan.cli.gate import Gate, add_gate_arguments
+from smscan.cli.sinks import add_sink_arguments, check_sink_arguments, finish_sinks, run_sinks
 from smscan.errors import EXIT_OK, UsageError
 from smscan.gate.verdict import GateOptions, Verdict
 from smscan.models import ScanResult, Severity
@@ -64,6 +65,7 @@ def add_scan_command(sub: Any) -> None:
                    help="deepest JSON nesting accepted in inputs (default 200 for records, 100 for request files)")
     _add_output_arguments(p)
     add_gate_arguments(p)
+    add_sink_arguments(p)
     from smscan.cli.aws_options import add_aws_arguments
 
     add_aws_arguments(p)
@@ -140,6 +142,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     gate = Gate.prepare(args, config.waivers, [p.id for p in loaded])
     targets = plan_targets(_formats(args, config), args.output_dir or config.output_dir, args.output)
     check_writable(targets)  # before any scanning, and before any AWS call
+    check_sink_arguments(args)
     progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
     sources = build_sources(args, policies, progress)
     fail_on = args.fail_on or config.fail_on or "high"
@@ -150,7 +153,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
     )
     progress.close()
     result = gate.finish(result)
-    return _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))
+    code = _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))
+    return finish_sinks(code, run_sinks(args, result, gate.present, sources), args.quiet)
 
 
 def _formats(args: argparse.Namespace, config: Config) -> list[str]:
