@@ -364,3 +364,35 @@ def test_installed_packages_in_the_tree_are_not_the_repository_code(tmp_path: Pa
     """)
     records, _ = scan(tmp_path)
     assert [r.origin.pointer for r in records] == ["mine"]
+
+
+def test_nested_hyperparameters_are_json_text_as_the_sdk_sends_them(tmp_path: Path) -> None:
+    # AutoGluon-style hyperparameters (aws/amazon-sagemaker-examples autogluon-tabular):
+    # a dict of dicts, which the SDK json-encodes
+    code = write(tmp_path, "ag.py", """\
+        import os
+        from sagemaker.estimator import Estimator
+        est = Estimator(
+            image_uri="i", role="r", instance_count=1, instance_type="ml.m5.large",
+            hyperparameters={"init_args": {"label": "y", "eval_metric": "roc_auc"}, "epochs": 3,
+                             "secret": {"token": os.environ["TOKEN"]}},
+        )
+    """)
+    records, problems = scan(code)
+    (job,) = records
+    assert job.data["hyper_parameters"]["init_args"] == '{"label": "y", "eval_metric": "roc_auc"}'
+    assert "secret" not in job.data["hyper_parameters"]  # holds a run-time part: unknown
+    assert not [p for p in problems if p.kind != "note"]
+
+
+def test_a_cloudformation_template_is_not_an_sdk_config(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\\n  Job:\\n    Type: AWS::SageMaker::TrainingJob\\n    Properties:\\n      RoleArn: !GetAtt Role.Arn\\n"
+    )
+    write(tmp_path, "train.py", """\
+        from sagemaker.estimator import Estimator
+        est = Estimator(image_uri="i", role="r", instance_count=1, instance_type="ml.m5.large")
+    """)
+    records, problems = scan(tmp_path)
+    assert [r.origin.pointer for r in records] == ["est"]
+    assert not any("invalid SDK config" in p.message for p in problems)

@@ -33,12 +33,14 @@ def expected_jobs() -> dict[str, tuple[str, int]]:
     pipeline, algorithms = "sdk/pipeline.py", "sdk/algorithms.py"
     trainer, notebook = "sdk/v3/train_modeltrainer.py", "notebooks/pytorch_mnist.ipynb"
     module = "terraform/modules/training/main.tf"
+    generated = "terraform/generated.tf.json"
     jobs = {
         f"{main}#aws_sagemaker_training_job.churn": (main, line_of(main, '"aws_sagemaker_training_job" "churn"')),
         f"{main}#aws_sagemaker_training_job.per_model": (main, line_of(main, '"aws_sagemaker_training_job" "per_model"')),
         f"{main}#aws_sagemaker_training_job.legacy": (main, line_of(main, '"aws_sagemaker_training_job" "legacy"')),
         f"{main}#module.nightly_sfn.aws_sfn_state_machine.this/States/Train/Parameters": (main, line_of(main, "Parameters = {")),
         f"{module}#aws_sagemaker_training_job.this": (module, line_of(module, '"aws_sagemaker_training_job" "this"')),
+        f"{generated}#aws_sagemaker_training_job.generated": (generated, line_of(generated, '"generated": {')),
         f"{sfn}#aws_sfn_state_machine.weekly/States/Train/Parameters": (sfn, line_of(sfn, '"Parameters": {')),
         f"{sfn}#aws_sagemaker_pipeline.churn/Steps/0/Arguments": (sfn, line_of(sfn, "Arguments = {")),
         f"{template}#aws_sfn_state_machine.pipeline/States/Train/Parameters": (template, line_of(template, '"Parameters": {')),

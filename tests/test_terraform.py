@@ -363,3 +363,17 @@ def test_plan_without_resource_changes_reads_planned_values(tmp_path: Path) -> N
     (job,) = records
     assert job.origin.pointer == 'module.train.aws_sagemaker_training_job.this["a.b"]'
     assert job.data["enable_network_isolation"] is True
+
+
+def test_terraform_json_syntax() -> None:
+    generated = TF / "generated.tf.json"
+    records, problems = scan(generated)
+    (job,) = records
+    assert (job.origin.pointer, job.origin.line) == ("aws_sagemaker_training_job.generated", line_of(generated, '"generated": {'))
+    assert job.data["enable_network_isolation"] is True
+    assert job.data["output_data_config"] == {"S3OutputPath": "s3://churn-artifacts/generated/", "KmsKeyId": "alias/churn-output"}
+    assert job.key_lines["/output_data_config/KmsKeyId"] == line_of(generated, '"kms_key_id"')
+    assert job.data["role_arn"] is None
+    assert [plain(p.message) for p in problems] == [
+        "RoleArn is set at run time (Terraform expression ${aws_iam_role.sagemaker.arn})"
+    ]

@@ -2,7 +2,7 @@
 
 By suffix: `.tf` -> Terraform; `.py` and `.ipynb` -> the SageMaker Python SDK reader
 (parsed with `ast`, never imported or run). A Terraform plan is JSON and is
-recognised by content once parsed (`is_plan`). A file that does not mention what
+recognised by content once parsed (`is_plan`); so is Terraform's JSON syntax (`.tf.json`). A file that does not mention what
 its reader looks for is skipped unread, as request files are.
 """
 
@@ -20,6 +20,7 @@ from smscan.sources.sdk.reader import SdkReader
 from smscan.sources.terraform.plan import is_plan, read_plan
 from smscan.sources.terraform.reader import MARKERS as TF_MARKERS
 from smscan.sources.terraform.reader import TerraformReader
+from smscan.sources.terraform.tfjson import is_tf_json, read_tf_json
 
 CODE_SUFFIXES = (".tf", ".py", ".ipynb")
 _INSTALLED = frozenset({"site-packages", "dist-packages"})
@@ -73,6 +74,9 @@ class CodeReaders:
         return self.sdk.read(file, text, notebook=file.lower().endswith(".ipynb"))
 
     @staticmethod
-    def plan(doc: Any) -> ReadResult | None:
-        return read_plan(doc) if is_plan(doc) else None
+    def document(file: str, doc: Any) -> ReadResult | None:
+        """A parsed JSON file that is a Terraform plan or Terraform's JSON syntax, read as such."""
+        if is_plan(doc):
+            return read_plan(doc)
+        return read_tf_json(doc) if is_tf_json(file, doc) else None
 

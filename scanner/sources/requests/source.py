@@ -126,7 +126,7 @@ class RequestFileSource(Source):
             yield parsed
             return
         doc, notes = parsed
-        plan = self.code.plan(doc)
+        plan = self.code.document(file, doc)
         if plan is not None:
             yield from notes
             yield from self._found(file, plan)

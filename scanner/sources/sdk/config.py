@@ -17,6 +17,7 @@ still change the values read.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from smscan.sources.requests.regular import read_regular
 from smscan.sources.sdk.request import Path, RequestBuilder
 from smscan.yamlpos import YamlProblem, YList, YMap, parse_text
 
-_MARKERS = (b"SageMaker", b"TrainingJob")
+_TOP_LEVEL = re.compile(rb"(?m)^SageMaker\s*:")
 _MAX_BYTES = 1024 * 1024
 # (config path, request path, how it is applied)
 _SIMPLE: list[tuple[Path, Path]] = [
@@ -81,8 +82,8 @@ def load_config(file: str) -> SdkConfig | Problem | None:
         raw = read_regular(file, _MAX_BYTES + 1)
     except OSError as err:
         return Problem(file, f"cannot read SDK config: {err.strerror or 'I/O error'}")
-    if not all(marker in raw for marker in _MARKERS):
-        return None
+    if not _TOP_LEVEL.search(raw) or b"TrainingJob" not in raw:
+        return None  # not an SDK config (a CloudFormation template may mention SageMaker too)
     if len(raw) > _MAX_BYTES:
         return Problem(file, f"SDK config larger than {_MAX_BYTES} bytes: not read")
     try:

@@ -20,7 +20,7 @@ from typing import Any
 
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.sdk.classes import LOCAL_SESSIONS, JobClass
-from smscan.sources.sdk.request import Path, RequestBuilder, as_tags
+from smscan.sources.sdk.request import Path, RequestBuilder, as_hyperparameters, as_tags
 from smscan.sources.sdk.values import Evaluator, Keywords, SdkObject, text_of
 from smscan.yamlpos import YList, YMap
 
@@ -127,6 +127,8 @@ def build(job: JobClass, call: ast.Call, keywords: Keywords, later: list[ast.Cal
         value = ev.value(expr)
         if name == "tags":
             value = as_tags(value)
+        elif name == "hyperparameters":
+            value = as_hyperparameters(value)
         elif name == "instance_groups":
             value = _instance_groups(value, ev)
         b.set(path, value, line)

@@ -16,11 +16,12 @@ fill what the code leaves out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from smscan.sources.requests.runtime import RunTime
-from smscan.yamlpos import Pos, YList, YMap
+from smscan.yamlpos import Pos, YList, YMap, to_plain
 
 Path = tuple[str, ...]
 
@@ -134,3 +135,24 @@ def as_tags(value: Any) -> Any:
                 fixed.key_pos = {"Key": tag.key_pos.get("key", tag.pos), "Value": tag.key_pos.get("value", tag.pos)}
                 value[index] = fixed
     return value
+
+
+def as_hyperparameters(value: Any) -> Any:
+    """Hyperparameters as the SDK sends them: a nested value is JSON text (the SDK
+    json-encodes it), and one that holds a run-time part is run time as a whole."""
+    if not isinstance(value, YMap):
+        return value
+    for key, item in list(value.items()):
+        if isinstance(item, (YMap, YList)):
+            value[key] = RunTime(f"hyperparameter {key} built at run time", key) if _has_runtime(item) else json.dumps(to_plain(item))
+    return value
+
+
+def _has_runtime(value: Any) -> bool:
+    if isinstance(value, RunTime):
+        return True
+    if isinstance(value, dict):
+        return any(_has_runtime(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_runtime(v) for v in value)
+    return False

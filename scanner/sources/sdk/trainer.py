@@ -23,7 +23,7 @@ from typing import Any
 
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.sdk.classes import is_mode
-from smscan.sources.sdk.request import Path, RequestBuilder, as_tags
+from smscan.sources.sdk.request import Path, RequestBuilder, as_hyperparameters, as_tags
 from smscan.sources.sdk.values import Evaluator, Keywords, SdkObject, text_of
 from smscan.sources.terraform.mapping import pascal
 from smscan.yamlpos import YList, YMap
@@ -92,6 +92,8 @@ def build(keywords: Keywords, chained: list[ast.Call], ev: Evaluator, b: Request
                 value = as_tags(_tag_objects(value, ev))
             elif name == "hyperparameters" and isinstance(value, str):
                 value = RunTime("hyperparameters read from a file at run time", text_of(expr))
+            elif name == "hyperparameters":
+                value = as_hyperparameters(value)
             b.set(_TOP[name], value, line)
         elif name in _OBJECTS:
             _object(_OBJECTS[name], ev.value(expr), line, ev, b)
