@@ -29,6 +29,7 @@ from typing import IO, Any
 from smscan.errors import RecordError
 from smscan.models import Origin, Problem, Record
 from smscan.record.normalize import NormalizeStats, normalize
+from smscan.record.shapes import unwrap
 from smscan.record.strict_json import DECODER, NotJson, deeper_than
 from smscan.sources.interface import SourceItem
 
@@ -86,23 +87,25 @@ class FileSource:
                 problems += problem.kind != "note"
                 yield problem
                 continue
+            before = set(self.stats.unknown_keys)
             for item in self._read(path):
                 if isinstance(item, Record):
                     records += 1
                 elif item.kind != "note":
                     problems += 1
                 yield item
+            # Named per file: in a directory scan, one file's odd keys are not another's.
+            keys = sorted(set(self.stats.unknown_keys) - before)
+            if keys:
+                shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+                yield Problem(
+                    source=STDIN_NAME if path == STDIN else path,
+                    message=f"ignored {len(keys)} unknown top-level key(s): {shown}",
+                    kind="note",
+                )
         if not records and not problems:
             # An export that came out empty must not pass a gate as a clean fleet.
             yield Problem(self.describe(), "no training job record in the inputs (an empty export?)")
-        if self.stats.unknown_keys:
-            keys = sorted(self.stats.unknown_keys)
-            shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
-            yield Problem(
-                source=self.describe(),
-                message=f"ignored {len(keys)} unknown top-level key(s): {shown}",
-                kind="note",
-            )
 
     def _read(self, path: str) -> Iterator[SourceItem]:
         name = STDIN_NAME if path == STDIN else path
@@ -242,6 +245,20 @@ class FileSource:
             message = f"expected a JSON object{at}, got {_kind(value)}"
             yield Problem(name, message, line=origin.line, kind="record")
             return
+        # Events, CloudTrail records and recorded responses carry their job inside (shapes.py).
+        found = unwrap(value)
+        base = origin.pointer or ""
+        for pointer, why in found.refused:
+            where = f" (at {base + pointer})" if base + pointer else ""
+            yield Problem(name, why + where, line=origin.line, kind="record")
+        for note in found.notes:
+            yield Problem(name, note, line=origin.line, kind="note")
+        for job in found.jobs:
+            inner = origin if not job.pointer else Origin(name, origin.line, base + job.pointer)
+            yield from self._normalize(name, dict(job.doc), inner)
+
+    def _normalize(self, name: str, value: dict[str, Any], origin: Origin) -> Iterator[SourceItem]:
+        at = f" (item {origin.pointer})" if origin.pointer else ""
         try:
             yield normalize(value, origin, stats=self.stats)
         except RecordError as err:

@@ -37,13 +37,18 @@ from smscan.errors import RecordError
 from smscan.models import Origin, Problem, Record
 from smscan.record.normalize import from_describe
 from smscan.sources.interface import SourceItem
+from smscan.record.shapes import records_hint
+from smscan.sources.requests import cloudformation
 from smscan.sources.requests.extract import JobSite, clean, find_jobs
+from smscan.sources.requests.fragments import fragments
+from smscan.sources.requests.intrinsics import cfn_tag
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
-from smscan.yamlpos import YamlProblem, parse_text
+from smscan.sources.requests.stepfunctions import Tokens, substitute_tree
+from smscan.yamlpos import YamlProblem, YMap, parse_text
 
 MiB = 1024 * 1024
 SUFFIXES = (".json", ".yaml", ".yml")
-MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob")
+MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob", *cloudformation.MARKERS)
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
 
 
@@ -57,6 +62,9 @@ class RequestFileSource:
         self.files_read = 0
         self.request_files = 0
         self.jobs = 0
+        self._root = ""
+        self._claimed: set[str] = set()  # definition files a template already read
+        self._hints: list[tuple[str, str]] = []  # files that hold records, not requests
 
     def describe(self) -> str:
         where = ", ".join(self.paths)
@@ -74,15 +82,37 @@ class RequestFileSource:
             if isinstance(files, Problem):
                 yield files
                 continue
-            for file in files:
-                for item in self._file(file):
+            named = os.path.isfile(path)
+            self._root = os.path.realpath(os.path.dirname(path) or "." if named else path)
+            self._hints = []
+            # A SAM template reads its DefinitionUri file itself (with its substitutions): that
+            # file's own reading is dropped, whichever of the two came first.
+            read = [(file, list(self._file(file, named))) for file in files]
+            for file, items in read:
+                if os.path.realpath(file) in self._claimed:
+                    continue
+                with_jobs = False
+                for item in items:
+                    if isinstance(item, Record):
+                        self.jobs += 1
+                        with_jobs = True
                     problems += isinstance(item, Problem) and item.kind != "note"
                     yield item
+                self.request_files += with_jobs
             if self.jobs == before and not problems:
-                message = f"no training-job request found in {len(files)} JSON/YAML file(s)"
-                yield Problem(path, message, kind="note")
+                yield self._nothing_found(path, named, len(files))
 
-    def _file(self, file: str) -> Iterator[SourceItem]:
+    def _nothing_found(self, path: str, named: bool, files: int) -> Problem:
+        """A named file without a job fails closed; so does a directory of records."""
+        if self._hints:
+            file, hint = self._hints[0]
+            where = "" if named else f"{file}: "
+            return Problem(path, f"no training-job request found; {where}{hint}")
+        if named:
+            return Problem(path, "no training-job request found in this file")
+        return Problem(path, f"no training-job request found in {files} JSON/YAML file(s)", kind="note")
+
+    def _file(self, file: str, named: bool = False) -> Iterator[SourceItem]:
         try:
             with open(file, "rb") as stream:
                 size = os.fstat(stream.fileno()).st_size
@@ -91,7 +121,7 @@ class RequestFileSource:
             yield Problem(file, f"cannot read file: {err.strerror or 'I/O error'}")
             return
         self.files_read += 1
-        if not any(marker in raw for marker in MARKERS):
+        if not named and not any(marker in raw for marker in MARKERS):
             return
         if len(raw) > self.max_file_bytes:
             yield Problem(file, f"file larger than {self.max_file_bytes} bytes: not scanned")
@@ -101,13 +131,33 @@ class RequestFileSource:
             yield parsed
             return
         doc, notes = parsed
-        sites = find_jobs(doc)
-        if not sites:
+        if cloudformation.is_template(doc):
+            yield from notes
+            yield from self._template(file, doc)
             return
-        self.request_files += 1
+        if isinstance(doc, YMap) and isinstance(doc.get("States"), YMap):
+            doc = substitute_tree(doc, {}, Tokens())  # ${Name}: filled at deploy time
+        extra, problems = fragments(doc)
+        sites = find_jobs(doc) + extra
+        if not sites and not problems:
+            hint = records_hint(doc)
+            if hint:
+                self._hints.append((file, hint))
+            return
         yield from notes
+        for message, line, kind in problems:
+            yield Problem(file, message, line=line, kind=kind)
         for site in sites:
             yield from self._job(file, site)
+
+    def _template(self, file: str, doc: YMap) -> Iterator[SourceItem]:
+        reader = cloudformation.TemplateReader(file, doc, self._root, self.max_file_bytes, self.max_depth)
+        for found in reader.items():
+            if isinstance(found, Problem):
+                yield found
+            else:
+                yield from self._job(found.file, found.site)
+        self._claimed |= reader.claimed
 
     def _parse(self, file: str, raw: bytes) -> tuple[Any, list[Problem]] | Problem:
         try:
@@ -133,7 +183,7 @@ class RequestFileSource:
             ]
             return doc, notes
         try:
-            return parse_text(text), []
+            return parse_text(text, cfn_tag), []
         except YamlProblem as err:
             problem = str(err).removeprefix("invalid YAML: ")
             if err.pos is None:
@@ -164,7 +214,6 @@ class RequestFileSource:
             at = f" (at {site.pointer or '/'})"
             yield Problem(file, message + at, line=site.line, field=err.field, kind="record")
             return
-        self.jobs += 1
         yield Record(data=record.data, origin=origin, key_lines=cleaned.key_lines)
         for path, line, how in cleaned.unknown:
             yield Problem(

@@ -1,0 +1,242 @@
+"""What a record document is, decided by evidence, never by one key.
+
+An input file holds documents AWS (or a tool recording AWS) wrote. Each is recognised by
+the keys that together identify its shape, and unwrapped to the training job it carries:
+
+- a DescribeTrainingJob response, a Search item, a seed record or an inventory row: the
+  document itself, when it names its job (TrainingJobName / TrainingJobArn / TrainingJob,
+  or training_job_name / training_job_arn / _key);
+- an EventBridge "SageMaker Training Job State Change" event: its `detail` (a describe-shaped
+  job with epoch-millisecond timestamps);
+- a CloudTrail record of sagemaker CreateTrainingJob, alone, in an EventBridge "AWS API Call
+  via CloudTrail" event, or in the `Records` array of a CloudTrail log file: its
+  `requestParameters` (camelCase, turned into the API's PascalCase) and the ARN in
+  `responseElements`. Other CloudTrail records in a log file are counted and skipped; a
+  CreateTrainingJob call that failed (`errorCode`) created no job and is skipped too;
+- a botocore/placebo recording `{"status_code": ..., "data": ...}`: its `data`, with the
+  recorded `{"__class__": "datetime", ...}` values turned back into timestamps.
+
+Anything else is refused with what it is (a ListTrainingJobs page, a ListTags response,
+another EventBridge event) or with the keys it has: a document that names no job is never
+guessed into one (an EventBridge event's top-level `region` is not a seed record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
+CLOUDTRAIL_VIA_EVENTBRIDGE = "AWS API Call via CloudTrail"
+SAGEMAKER_EVENT_SOURCES = ("sagemaker.amazonaws.com",)
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's stand-in for a value it does not log
+_NAMED_PASCAL = ("TrainingJobName", "TrainingJobArn")
+_NAMED_SNAKE = ("_key", "training_job_name", "training_job_arn")
+# Under these request keys the keys are the user's own (hyperparameter names, variables).
+_USER_KEYS = frozenset({"HyperParameters", "Environment"})
+_SHOWN_KEYS = 8
+
+
+@dataclass(frozen=True)
+class Job:
+    doc: Mapping[str, Any]
+    pointer: str  # where the job object is, below the document's own pointer
+
+
+@dataclass
+class Unwrapped:
+    jobs: list[Job] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (pointer, why)
+    skipped: int = 0  # CloudTrail records that are not a successful CreateTrainingJob
+    notes: list[str] = field(default_factory=list)
+
+
+def unwrap(doc: Mapping[str, Any]) -> Unwrapped:
+    out = Unwrapped()
+    _document(doc, "", out, in_log=False)
+    return out
+
+
+def records_hint(doc: Any) -> str | None:
+    """For a request file that holds no request: what it is, if it is a record (use --input)."""
+    if not isinstance(doc, Mapping):
+        return None
+    what = _what(doc)
+    return f"this looks like {what}: scan it with --input" if what else None
+
+
+def _what(doc: Mapping[str, Any]) -> str | None:
+    if _is_event(doc):
+        return f"an EventBridge event ({doc.get('detail-type')})"
+    if _is_cloudtrail(doc) or _is_cloudtrail_log(doc):
+        return "CloudTrail records"
+    if _is_envelope(doc):
+        return "a recorded botocore response"
+    if any(k in doc for k in _NAMED_PASCAL) and ("TrainingJobStatus" in doc or "CreationTime" in doc):
+        return "a DescribeTrainingJob response"
+    if any(k in doc for k in _NAMED_SNAKE):
+        return "a seed record"
+    return None
+
+
+def _document(doc: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool) -> None:
+    if _is_event(doc):
+        _event(doc, at, out)
+    elif _is_cloudtrail_log(doc):
+        for index, record in enumerate(doc["Records"]):
+            if isinstance(record, Mapping) and _is_cloudtrail(record):
+                _cloudtrail(record, f"{at}/Records/{index}", out, in_log=True)
+            else:
+                out.refused.append((f"{at}/Records/{index}", "not a CloudTrail record"))
+        if out.skipped:
+            out.notes.append(f"skipped {out.skipped} CloudTrail record(s) that are not a SageMaker CreateTrainingJob call")
+    elif _is_cloudtrail(doc):
+        _cloudtrail(doc, at, out, in_log)
+    elif _is_envelope(doc):
+        _envelope(doc, at, out)
+    else:
+        _plain(doc, at, out)
+
+
+def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
+    if isinstance(doc.get("TrainingJobSummaries"), list):
+        count = len(doc["TrainingJobSummaries"])
+        out.refused.append((at, f"not a job: a ListTrainingJobs page ({count} summaries); record DescribeTrainingJob responses instead"))
+    elif "Tags" in doc and set(doc) <= {"Tags", "NextToken", "ResponseMetadata"}:
+        out.refused.append((at, "not a job: a ListTags response"))
+    elif any(k in doc for k in _NAMED_PASCAL) or isinstance(doc.get("TrainingJob"), Mapping):
+        out.jobs.append(Job(doc, at))
+    elif any(k in doc for k in _NAMED_SNAKE):
+        out.jobs.append(Job(doc, at))
+    else:
+        keys = sorted(str(k) for k in doc)
+        shown = ", ".join(keys[:_SHOWN_KEYS]) + (", ..." if len(keys) > _SHOWN_KEYS else "")
+        out.refused.append((at, f"not a training job: no TrainingJobName, TrainingJobArn or training_job_name (keys: {shown or 'none'})"))
+
+
+def _is_event(doc: Mapping[str, Any]) -> bool:
+    return isinstance(doc.get("detail-type"), str) and isinstance(doc.get("source"), str) and "detail" in doc
+
+
+def _event(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
+    kind, source, detail = doc["detail-type"], doc["source"], doc["detail"]
+    if not isinstance(detail, Mapping):
+        out.refused.append((at, f"EventBridge event {kind!r}: its detail is not an object"))
+    elif kind == TRAINING_STATE_CHANGE and source == "aws.sagemaker":
+        if any(k in detail for k in _NAMED_PASCAL):
+            out.jobs.append(Job(detail, f"{at}/detail"))
+        else:
+            out.refused.append((at, f"EventBridge event {kind!r}: its detail names no training job"))
+    elif kind == CLOUDTRAIL_VIA_EVENTBRIDGE and _is_cloudtrail(detail):
+        _cloudtrail(detail, f"{at}/detail", out, in_log=False)
+    else:
+        out.refused.append((at, f"not a job: an EventBridge event {kind!r} from {source}"))
+
+
+def _is_cloudtrail(doc: Mapping[str, Any]) -> bool:
+    return (
+        isinstance(doc.get("eventSource"), str)
+        and isinstance(doc.get("eventName"), str)
+        and any(k in doc for k in ("eventVersion", "requestParameters", "awsRegion"))
+    )
+
+
+def _is_cloudtrail_log(doc: Mapping[str, Any]) -> bool:
+    records = doc.get("Records")
+    return (
+        isinstance(records, list)
+        and any(isinstance(r, Mapping) and _is_cloudtrail(r) for r in records)
+        and set(doc) <= {"Records"}
+    )
+
+
+def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool) -> None:
+    source, name = record["eventSource"], record["eventName"]
+    if source not in SAGEMAKER_EVENT_SOURCES or name != "CreateTrainingJob":
+        if in_log:
+            out.skipped += 1
+        else:
+            out.refused.append((at, f"not a job: a CloudTrail record of {source} {name}"))
+        return
+    if record.get("errorCode"):
+        if in_log:
+            out.skipped += 1
+        else:
+            out.refused.append((at, f"a CreateTrainingJob call that failed ({record['errorCode']}): no job was created"))
+        return
+    params = record.get("requestParameters")
+    if not isinstance(params, Mapping):
+        out.refused.append((at, "a CreateTrainingJob record without requestParameters"))
+        return
+    request, hidden = _pascal(params, "")
+    response = record.get("responseElements")
+    arn = response.get("trainingJobArn") if isinstance(response, Mapping) else None
+    if isinstance(arn, str):
+        request["TrainingJobArn"] = arn
+    for path in hidden:
+        out.notes.append(f"{path} is not logged by CloudTrail ({HIDDEN}): treated as missing")
+    out.jobs.append(Job(request, f"{at}/requestParameters"))
+
+
+def _pascal(value: Any, path: str, user_keys: bool = False) -> tuple[Any, list[str]]:
+    """CloudTrail's camelCase request as the API's PascalCase; values it hid are left out."""
+    hidden: list[str] = []
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = str(key) if user_keys else str(key)[:1].upper() + str(key)[1:]
+            where = f"{path}.{name}" if path else name
+            if item == HIDDEN:
+                hidden.append(where)
+                continue
+            out[name], more = _pascal(item, where, name in _USER_KEYS and not user_keys)
+            hidden += more
+        return out, hidden
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            converted, more = _pascal(item, f"{path}[{index}]")
+            items.append(converted)
+            hidden += more
+        return items, hidden
+    return value, hidden
+
+
+def _is_envelope(doc: Mapping[str, Any]) -> bool:
+    return "status_code" in doc and "data" in doc and set(doc) <= {"status_code", "data"}
+
+
+def _envelope(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
+    status, data = doc["status_code"], doc["data"]
+    if status != 200:
+        out.refused.append((at, f"a recorded error response (status {status}), not a job"))
+        return
+    if not isinstance(data, Mapping):
+        out.refused.append((at, "a recorded response whose data is not an object"))
+        return
+    try:
+        plain = _datetimes(data)
+    except ValueError as err:
+        out.refused.append((at, f"a recorded response that cannot be read: {err}"))
+        return
+    _plain(plain, f"{at}/data", out)
+
+
+def _datetimes(value: Any) -> Any:
+    """placebo writes a datetime as {"__class__": "datetime", "year": ..., ...}."""
+    if isinstance(value, Mapping):
+        kind = value.get("__class__")
+        if kind is None:
+            return {k: _datetimes(v) for k, v in value.items()}
+        if kind != "datetime":
+            raise ValueError(f"a recorded value of class {str(kind)[:40]!r}")
+        try:
+            parts = {k: int(value.get(k, 0)) for k in ("year", "month", "day", "hour", "minute", "second", "microsecond")}
+            return datetime(**parts).isoformat() + "Z"
+        except (TypeError, ValueError):
+            raise ValueError("a recorded datetime that is not a date") from None
+    if isinstance(value, list):
+        return [_datetimes(v) for v in value]
+    return value
