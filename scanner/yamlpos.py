@@ -10,8 +10,8 @@ a "billion laughs" file explodes in memory.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,8 @@ def _convert(node: yaml.Node, depth: int, tags: LocalTags | None = None) -> Any:
         # caller says what it means. Nothing is ever constructed from the tag itself.
         if isinstance(node, yaml.ScalarNode):
             return tags(node.tag, node.value, _pos(node.start_mark))
-        untagged = type(node)("tag:yaml.org,2002:" + ("map" if isinstance(node, yaml.MappingNode) else "seq"),
-                              node.value, node.start_mark, node.end_mark)
+        plain = "map" if isinstance(node, yaml.MappingNode) else "seq"
+        untagged = type(node)(f"tag:yaml.org,2002:{plain}", node.value, node.start_mark, node.end_mark)
         return tags(node.tag, _convert(untagged, depth, tags), _pos(node.start_mark))
     if depth > MAX_DEPTH:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _pos(node.start_mark))

@@ -74,7 +74,9 @@ def _what(doc: Mapping[str, Any]) -> str | None:
         return "CloudTrail records"
     if _is_envelope(doc):
         return "a recorded botocore response"
-    if any(k in doc for k in _NAMED_PASCAL) and ("TrainingJobStatus" in doc or "CreationTime" in doc):
+    if any(k in doc for k in _NAMED_PASCAL) and (
+        "TrainingJobStatus" in doc or "CreationTime" in doc
+    ):
         return "a DescribeTrainingJob response"
     if any(k in doc for k in _NAMED_SNAKE):
         return "a seed record"
@@ -91,7 +93,9 @@ def _document(doc: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool) -> 
             else:
                 out.refused.append((f"{at}/Records/{index}", "not a CloudTrail record"))
         if out.skipped:
-            out.notes.append(f"skipped {out.skipped} CloudTrail record(s) that are not a SageMaker CreateTrainingJob call")
+            out.notes.append(
+                f"skipped {out.skipped} CloudTrail record(s) that are not a SageMaker CreateTrainingJob call"
+            )
     elif _is_cloudtrail(doc):
         _cloudtrail(doc, at, out, in_log)
     elif _is_envelope(doc):
@@ -103,7 +107,12 @@ def _document(doc: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool) -> 
 def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
     if isinstance(doc.get("TrainingJobSummaries"), list):
         count = len(doc["TrainingJobSummaries"])
-        out.refused.append((at, f"not a job: a ListTrainingJobs page ({count} summaries); record DescribeTrainingJob responses instead"))
+        out.refused.append(
+            (
+                at,
+                f"not a job: a ListTrainingJobs page ({count} summaries); record DescribeTrainingJob responses instead",
+            )
+        )
     elif "Tags" in doc and set(doc) <= {"Tags", "NextToken", "ResponseMetadata"}:
         out.refused.append((at, "not a job: a ListTags response"))
     elif any(k in doc for k in _NAMED_PASCAL) or isinstance(doc.get("TrainingJob"), Mapping):
@@ -113,11 +122,20 @@ def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
     else:
         keys = sorted(str(k) for k in doc)
         shown = ", ".join(keys[:_SHOWN_KEYS]) + (", ..." if len(keys) > _SHOWN_KEYS else "")
-        out.refused.append((at, f"not a training job: no TrainingJobName, TrainingJobArn or training_job_name (keys: {shown or 'none'})"))
+        out.refused.append(
+            (
+                at,
+                f"not a training job: no TrainingJobName, TrainingJobArn or training_job_name (keys: {shown or 'none'})",
+            )
+        )
 
 
 def _is_event(doc: Mapping[str, Any]) -> bool:
-    return isinstance(doc.get("detail-type"), str) and isinstance(doc.get("source"), str) and "detail" in doc
+    return (
+        isinstance(doc.get("detail-type"), str)
+        and isinstance(doc.get("source"), str)
+        and "detail" in doc
+    )
 
 
 def _event(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
@@ -128,7 +146,9 @@ def _event(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
         if any(k in detail for k in _NAMED_PASCAL):
             out.jobs.append(Job(detail, f"{at}/detail"))
         else:
-            out.refused.append((at, f"EventBridge event {kind!r}: its detail names no training job"))
+            out.refused.append(
+                (at, f"EventBridge event {kind!r}: its detail names no training job")
+            )
     elif kind == CLOUDTRAIL_VIA_EVENTBRIDGE and _is_cloudtrail(detail):
         _cloudtrail(detail, f"{at}/detail", out, in_log=False)
     else:
@@ -164,7 +184,12 @@ def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool
         if in_log:
             out.skipped += 1
         else:
-            out.refused.append((at, f"a CreateTrainingJob call that failed ({record['errorCode']}): no job was created"))
+            out.refused.append(
+                (
+                    at,
+                    f"a CreateTrainingJob call that failed ({record['errorCode']}): no job was created",
+                )
+            )
         return
     params = record.get("requestParameters")
     if not isinstance(params, Mapping):
@@ -233,7 +258,10 @@ def _datetimes(value: Any) -> Any:
         if kind != "datetime":
             raise ValueError(f"a recorded value of class {str(kind)[:40]!r}")
         try:
-            parts = {k: int(value.get(k, 0)) for k in ("year", "month", "day", "hour", "minute", "second", "microsecond")}
+            parts = {
+                k: int(value.get(k, 0))
+                for k in ("year", "month", "day", "hour", "minute", "second", "microsecond")
+            }
             return datetime(**parts).isoformat() + "Z"
         except (TypeError, ValueError):
             raise ValueError("a recorded datetime that is not a date") from None

@@ -37,7 +37,11 @@ TRAINING_JOB = "AWS::SageMaker::TrainingJob"
 PIPELINE = "AWS::SageMaker::Pipeline"
 # Bytes that make a file worth parsing as a template (a SAM template with DefinitionUri
 # names no training job itself).
-MARKERS = (b"AWS::StepFunctions::StateMachine", b"AWS::Serverless::StateMachine", b"AWS::SageMaker::")
+MARKERS = (
+    b"AWS::StepFunctions::StateMachine",
+    b"AWS::Serverless::StateMachine",
+    b"AWS::SageMaker::",
+)
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,17 @@ class TemplateReader:
             at = f"/Resources/{escape(name)}/Properties"
             line = resource.key_pos["Properties"].line
             if kind == TRAINING_JOB:
-                yield Found(self.file, JobSite("request", at, line, values.resolve(props), "literal"))
+                yield Found(
+                    self.file, JobSite("request", at, line, values.resolve(props), "literal")
+                )
             elif kind in STATE_MACHINES:
                 yield from self._state_machine(name, props, at, values)
             elif kind == PIPELINE:
                 yield from self._pipeline(name, props, at, values)
 
-    def _state_machine(self, name: str, props: YMap, at: str, values: Intrinsics) -> Iterator[Found | Problem]:
+    def _state_machine(
+        self, name: str, props: YMap, at: str, values: Intrinsics
+    ) -> Iterator[Found | Problem]:
         substitutions = self._substitutions(name, props, values)
         if isinstance(props.get("Definition"), YMap):
             tree = substitute_tree(values.resolve(props["Definition"]), substitutions, Tokens())
@@ -90,7 +98,9 @@ class TemplateReader:
             tokens = Tokens()
             text = values.text(props["DefinitionString"], tokens)
             line = props.key_pos["DefinitionString"].line
-            parsed = self._embedded(f"DefinitionString of {name}", text, substitutions, tokens, line)
+            parsed = self._embedded(
+                f"DefinitionString of {name}", text, substitutions, tokens, line
+            )
             if isinstance(parsed, Problem):
                 yield parsed
             else:
@@ -106,7 +116,9 @@ class TemplateReader:
             return {}  # absent, or computed as a whole: every ${...} stays unknown
         return {key: values.resolve(value) for key, value in given.items()}
 
-    def _definition_uri(self, name: str, props: YMap, substitutions: dict[str, Any]) -> Iterator[Found | Problem]:
+    def _definition_uri(
+        self, name: str, props: YMap, substitutions: dict[str, Any]
+    ) -> Iterator[Found | Problem]:
         uri = props["DefinitionUri"]
         line = props.key_pos["DefinitionUri"].line
         if not isinstance(uri, str) or uri.startswith("s3://") or intrinsic(uri) is not None:
@@ -115,7 +127,11 @@ class TemplateReader:
         path = os.path.join(os.path.dirname(self.file), os.path.normpath(uri))
         real = os.path.realpath(path)
         if not (real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)):
-            yield Problem(self.file, f"DefinitionUri {uri!r} of {name} is outside the scanned directory: not read", line=line)
+            yield Problem(
+                self.file,
+                f"DefinitionUri {uri!r} of {name} is outside the scanned directory: not read",
+                line=line,
+            )
             return
         tree = self._read_definition(path, real, name, line)
         if isinstance(tree, Problem):
@@ -130,7 +146,9 @@ class TemplateReader:
                 raw = stream.read(self.max_bytes + 1)
         except OSError as err:
             reason = err.strerror or "I/O error"
-            return Problem(self.file, f"DefinitionUri of {name}: cannot read {path}: {reason}", line=line)
+            return Problem(
+                self.file, f"DefinitionUri of {name}: cannot read {path}: {reason}", line=line
+            )
         if len(raw) > self.max_bytes:
             return Problem(path, f"file larger than {self.max_bytes} bytes: not scanned")
         try:
@@ -142,27 +160,39 @@ class TemplateReader:
                 return parse_json(text, self.max_depth)[0]
             return parse_text(text)
         except JsonProblem as err:
-            return Problem(path, f"invalid JSON at line {err.pos.line} column {err.pos.col}: {err}", line=err.pos.line)
+            return Problem(
+                path,
+                f"invalid JSON at line {err.pos.line} column {err.pos.col}: {err}",
+                line=err.pos.line,
+            )
         except YamlProblem as err:
             return Problem(path, str(err), line=err.pos.line if err.pos else None)
 
-    def _pipeline(self, name: str, props: YMap, at: str, values: Intrinsics) -> Iterator[Found | Problem]:
+    def _pipeline(
+        self, name: str, props: YMap, at: str, values: Intrinsics
+    ) -> Iterator[Found | Problem]:
         definition = props.get("PipelineDefinition")
         if not isinstance(definition, YMap):
             return
         if "PipelineDefinitionBody" in definition:
             tokens = Tokens()
-            text = _without_leading_comments(values.text(definition["PipelineDefinitionBody"], tokens))
+            text = _without_leading_comments(
+                values.text(definition["PipelineDefinitionBody"], tokens)
+            )
             line = definition.key_pos["PipelineDefinitionBody"].line
             parsed = self._embedded(f"PipelineDefinitionBody of {name}", text, {}, tokens, line)
             if isinstance(parsed, Problem):
                 yield parsed
             else:
-                yield from self._sites(self.file, parsed, f"{at}/PipelineDefinition/PipelineDefinitionBody")
+                yield from self._sites(
+                    self.file, parsed, f"{at}/PipelineDefinition/PipelineDefinitionBody"
+                )
         if "PipelineDefinitionS3Location" in definition:
             yield self._not_read(name, "PipelineDefinitionS3Location", definition)
 
-    def _embedded(self, what: str, text: str, substitutions: dict[str, Any], tokens: Tokens, line: int) -> Any:
+    def _embedded(
+        self, what: str, text: str, substitutions: dict[str, Any], tokens: Tokens, line: int
+    ) -> Any:
         """A JSON document held in a string, every position moved to the string's line."""
         try:
             tree, _ = parse_json(substitute_text(text, substitutions, tokens), self.max_depth)

@@ -39,7 +39,9 @@ def fragments(doc: Any) -> Found:
     return sites, notes
 
 
-_FRAGMENT_STATE = "a Step Functions Task state outside a state machine (a fragment): read as one job"
+_FRAGMENT_STATE = (
+    "a Step Functions Task state outside a state machine (a fragment): read as one job"
+)
 
 
 def _is_training_state(value: Any) -> bool:
@@ -62,7 +64,9 @@ def _state_site(state: YMap, at: str, line: int) -> JobSite:
 def _step(step: YMap, at: str, line: int) -> Found:
     if "Arguments" not in step:
         return [], [(_no_arguments(step), line, "record")]
-    site = JobSite("pipeline", f"{at}/Arguments", step.key_pos["Arguments"].line, step["Arguments"], "pipeline")
+    site = JobSite(
+        "pipeline", f"{at}/Arguments", step.key_pos["Arguments"].line, step["Arguments"], "pipeline"
+    )
     note = "a SageMaker Pipeline Training step outside a pipeline (a fragment): read as one job"
     return [site], [(note, line, "note")]
 

@@ -106,14 +106,21 @@ class Intrinsics:
             return tokens.token(self.ref(arg))
         if key == "Fn::Sub":
             return self.sub(arg, tokens)
-        if key == "Fn::Join" and isinstance(arg, YList) and len(arg) == 2 and isinstance(arg[1], YList):
+        if (
+            key == "Fn::Join"
+            and isinstance(arg, YList)
+            and len(arg) == 2
+            and isinstance(arg[1], YList)
+        ):
             delimiter = arg[0] if isinstance(arg[0], str) else ""
             return delimiter.join(self.text(part, tokens) for part in arg[1])
         if key == "Fn::GetAtt" and isinstance(arg, YList):
             name = ".".join(str(p) for p in arg if isinstance(p, str))
             return tokens.token(RunTime(f"CloudFormation Fn::GetAtt {name}", "${" + name + "}"))
         if key == "Fn::If" and isinstance(arg, YList) and arg:
-            return tokens.token(RunTime(f"CloudFormation Fn::If on condition {arg[0]}", "${Fn::If}"))
+            return tokens.token(
+                RunTime(f"CloudFormation Fn::If on condition {arg[0]}", "${Fn::If}")
+            )
         return tokens.token(RunTime(f"CloudFormation {key}", "${" + key + "}"))
 
     def ref(self, name: str) -> RunTime:
@@ -135,7 +142,9 @@ class Intrinsics:
         elif isinstance(arg, str):
             template = arg
         else:
-            return tokens.token(RunTime("CloudFormation Fn::Sub of a computed string", "${Fn::Sub}"))
+            return tokens.token(
+                RunTime("CloudFormation Fn::Sub of a computed string", "${Fn::Sub}")
+            )
 
         def fill(match: Any) -> str:
             name = match[1]

@@ -36,8 +36,8 @@ import yaml
 from smscan.errors import RecordError
 from smscan.models import Origin, Problem, Record
 from smscan.record.normalize import from_describe
-from smscan.sources.interface import SourceItem
 from smscan.record.shapes import records_hint
+from smscan.sources.interface import SourceItem
 from smscan.sources.requests import cloudformation
 from smscan.sources.requests.extract import JobSite, clean, find_jobs
 from smscan.sources.requests.fragments import fragments
