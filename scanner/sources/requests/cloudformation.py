@@ -133,14 +133,17 @@ class TemplateReader:
                 line=line,
             )
             return
-        tree = self._read_definition(path, real, name, line)
+        tree = self._read_definition(path, real, name, line, substitutions)
         if isinstance(tree, Problem):
             yield tree
             return
         self.claimed.add(real)
-        yield from self._sites(path, substitute_tree(tree, substitutions, Tokens()), "")
+        yield from self._sites(path, tree, "")
 
-    def _read_definition(self, path: str, real: str, name: str, line: int) -> Any:
+    def _read_definition(
+        self, path: str, real: str, name: str, line: int, substitutions: dict[str, Any]
+    ) -> Any:
+        """The definition file, its placeholders filled (JSON: before parsing, as SAM does)."""
         try:
             with open(real, "rb") as stream:
                 raw = stream.read(self.max_bytes + 1)
@@ -156,9 +159,11 @@ class TemplateReader:
         except UnicodeDecodeError:
             return Problem(path, "bytes that are not UTF-8: not scanned")
         try:
+            tokens = Tokens()
             if path.lower().endswith(".json") or text.lstrip()[:1] == "{":
-                return parse_json(text, self.max_depth)[0]
-            return parse_text(text)
+                tree = parse_json(substitute_text(text, substitutions, tokens), self.max_depth)[0]
+                return substitute_tree(tree, {}, tokens)
+            return substitute_tree(parse_text(text), substitutions, tokens)
         except JsonProblem as err:
             return Problem(
                 path,
