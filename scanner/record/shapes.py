@@ -16,9 +16,11 @@ the keys that together identify its shape, and unwrapped to the training job it 
 - a botocore/placebo recording `{"status_code": ..., "data": ...}`: its `data`, with the
   recorded `{"__class__": "datetime", ...}` values turned back into timestamps.
 
-Anything else is refused with what it is (a ListTrainingJobs page, a ListTags response,
-another EventBridge event) or with the keys it has: a document that names no job is never
-guessed into one (an EventBridge event's top-level `region` is not a seed record).
+Other EventBridge events and other CloudTrail calls are skipped with a note (a stream of
+events holds many kinds). Anything else is refused with what it is (a ListTrainingJobs page,
+a ListTags response) or with the keys it has: a document that names no job is never guessed
+into one (an EventBridge event's top-level `region` is not a seed record). An input that
+yields no job at all is a problem in the file source, never a clean pass.
 """
 
 from __future__ import annotations
@@ -151,8 +153,8 @@ def _event(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
             )
     elif kind == CLOUDTRAIL_VIA_EVENTBRIDGE and _is_cloudtrail(detail):
         _cloudtrail(detail, f"{at}/detail", out, in_log=False)
-    else:
-        out.refused.append((at, f"not a job: an EventBridge event {kind!r} from {source}"))
+    else:  # another event on the same bus: a stream of events is not all training jobs
+        out.notes.append(f"skipped an EventBridge event {kind!r} from {source}: not a training job")
 
 
 def _is_cloudtrail(doc: Mapping[str, Any]) -> bool:
@@ -178,17 +180,17 @@ def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool
         if in_log:
             out.skipped += 1
         else:
-            out.refused.append((at, f"not a job: a CloudTrail record of {source} {name}"))
+            out.notes.append(
+                f"skipped a CloudTrail record of {source} {name}: not a CreateTrainingJob call"
+            )
         return
     if record.get("errorCode"):
         if in_log:
             out.skipped += 1
         else:
-            out.refused.append(
-                (
-                    at,
-                    f"a CreateTrainingJob call that failed ({record['errorCode']}): no job was created",
-                )
+            failed = str(record["errorCode"])[:60]
+            out.notes.append(
+                f"skipped a CreateTrainingJob call that failed ({failed}): no job was created"
             )
         return
     params = record.get("requestParameters")
