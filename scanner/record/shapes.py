@@ -39,6 +39,7 @@ _NAMED_SNAKE = ("_key", "training_job_name", "training_job_arn")
 # Under these request keys the keys are the user's own (hyperparameter names, variables).
 _USER_KEYS = frozenset({"HyperParameters", "Environment"})
 _SHOWN_KEYS = 8
+_DATETIME_PARTS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
 
 
 @dataclass(frozen=True)
@@ -260,11 +261,8 @@ def _datetimes(value: Any) -> Any:
         if kind != "datetime":
             raise ValueError(f"a recorded value of class {str(kind)[:40]!r}")
         try:
-            parts = {
-                k: int(value.get(k, 0))
-                for k in ("year", "month", "day", "hour", "minute", "second", "microsecond")
-            }
-            return datetime(**parts).isoformat() + "Z"
+            y, mo, d, h, mi, s, us = (int(value.get(k, 0)) for k in _DATETIME_PARTS)
+            return datetime(y, mo, d, h, mi, s, us).isoformat() + "Z"  # placebo drops the zone: UTC
         except (TypeError, ValueError):
             raise ValueError("a recorded datetime that is not a date") from None
     if isinstance(value, list):
