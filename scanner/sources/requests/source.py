@@ -7,21 +7,25 @@ training job found in:
   --cli-input-json` / `--cli-input-yaml`);
 - SageMaker Pipeline definitions: every step of Type "Training" (also inside
   Condition steps), its Arguments;
-- Step Functions state machines: every Task state whose Resource is
-  `arn:aws:states:::sagemaker:createTrainingJob[.sync]`, its Parameters (Arguments
-  in JSONata), also inside Parallel and Map states.
+- Step Functions state machines: every Task state whose Resource is a createTrainingJob
+  integration in any partition spelling (stepfunctions.py), its Parameters (Arguments
+  in JSONata), also inside Parallel and Map states;
+- CloudFormation, SAM and CDK templates (cloudformation.py), and fragments: a Task state
+  or a Training step on its own (fragments.py).
 
 Files are recognised by content. Directories are walked in sorted order for .json,
 .yaml and .yml files, skipping hidden directories, node_modules and __pycache__,
 never entering symlinked directories and reading a symlinked file only when it
-resolves to a regular file inside the tree. A file that mentions neither
-`AlgorithmSpecification` nor `sagemaker:createTrainingJob` is skipped unread, and a
-file that parses but holds no job is skipped silently; one that mentions them but
-cannot be parsed is a Problem at FILE:LINE.
+resolves to a regular file inside the tree. In a directory, a file that mentions none
+of MARKERS is skipped unread, and a file that parses but holds no job is skipped; one
+that mentions them but cannot be parsed is a Problem at FILE:LINE. A named file that
+holds no job, or a directory whose files are records rather than requests, is a
+Problem (with a hint to use --input); a directory with neither is a note.
 
 A value only known at run time (a `.$` key, a pipeline `Get` / `Std:*` expression, a
-JSONata `{% %}` string) is left out of the record, so policies see it as missing,
-and is reported as a note at its line. docs/REQUEST_FILES.md is the user guide.
+JSONata `{% %}` string, a CloudFormation intrinsic, a `${Name}` placeholder) is left out
+of the record, so policies see it as missing, and is reported as a note at its line.
+docs/REQUEST_FILES.md is the user guide.
 """
 
 from __future__ import annotations
