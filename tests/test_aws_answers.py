@@ -83,11 +83,12 @@ def test_bodies_a_json_call_cannot_mean_are_named(moto: None, content: bytes, re
 
 
 def test_a_cut_xml_body_on_an_xml_call_is_named_without_the_body(moto: None) -> None:
-    cut = body(XML_THROTTLE[:60], "text/xml")
+    whole = b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn>'
+    cut = body(whole[:110], "text/xml")
     records, problems, _ = scan(faults({("us-east-1", "GetCallerIdentity"): cut}))
     [problem] = problems
     assert problem.message.startswith("sts:GetCallerIdentity: unreadable answer (Unable to parse response")
-    assert "ErrorResponse" not in problem.message  # botocore quotes the body; smscan does not
+    assert "GetCallerIdentityResult" not in problem.message  # botocore quotes the body; smscan does not
 
 
 def test_region_listing_and_organizations_answers_that_cannot_be_read(moto: None) -> None:
@@ -120,3 +121,22 @@ def test_the_cli_writes_the_partial_report_and_exits_3(
     assert "internal error" not in err
     report = json.loads(out.read_text())
     assert any("sts:GetCallerIdentity: unreadable answer" in json.dumps(p) for p in report["errors"])
+
+
+def test_a_throttling_error_document_sent_with_200_on_sts_is_named(moto: None) -> None:
+    # The failure seen in the field: an XML ErrorResponse with status 200 made botocore's
+    # query parser raise a KeyError, which ended the whole scan as an "internal error".
+    records, problems, _ = scan(faults({("us-east-1", "GetCallerIdentity"): body(XML_THROTTLE, "text/xml")}))
+    assert records == {}
+    assert [p.message for p in problems] == [
+        f"sts:GetCallerIdentity: unreadable answer (an XML answer that is not a GetCallerIdentityResponse (<ErrorResponse>, {len(XML_THROTTLE)} bytes))"
+    ]
+
+
+def test_an_empty_body_on_a_json_call_is_not_an_empty_answer(moto: None) -> None:
+    create_jobs(sagemaker(), 2)
+    empty = body(b"", "application/x-amz-json-1.1")
+    records, problems, _ = scan(faults({("us-east-1", "Search"): empty, ("us-east-1", "ListTrainingJobs"): empty}))
+    assert records == {}
+    [problem] = problems
+    assert "unreadable answer (an empty body where an answer was expected)" in problem.message

@@ -11,12 +11,16 @@ which the source reports as an error for that account or region, never as no job
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from botocore.parsers import ResponseParserError
 
 _JSON_PROTOCOLS = frozenset({"json", "rest-json"})
+_XML_PROTOCOLS = frozenset({"query", "ec2"})
 _HTML_STARTS = (b"<!doctype html", b"<html")
+# The first element after an optional XML declaration: query and EC2 answers are <OpResponse>.
+_XML_ROOT = re.compile(rb"\s*(?:<\?xml[^>]{0,200}\?>\s*)?<([A-Za-z][\w.:-]{0,80})")
 
 
 class UnreadableAnswer(ResponseParserError):
@@ -26,15 +30,32 @@ class UnreadableAnswer(ResponseParserError):
 def check_answer(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
     status = response_dict.get("status_code")
     body = response_dict.get("body")
-    if status != 200 or not isinstance(body, bytes | bytearray) or not body.strip():
-        return  # errors are parsed into ClientError; an empty body is an empty answer
+    if status != 200 or not isinstance(body, bytes | bytearray):
+        return  # errors are parsed into ClientError
+    protocol = operation_model.service_model.metadata.get("protocol")
+    if not body.strip():
+        if protocol in _JSON_PROTOCOLS and operation_model.output_shape is not None:
+            # botocore reads an empty body as an empty answer: a Search "with no results"
+            raise UnreadableAnswer("an empty body where an answer was expected")
+        return  # XML protocols: botocore itself refuses an empty body
     head = bytes(body[:64]).lstrip().lower()
     size = f"{len(body)} bytes"
     if head.startswith(_HTML_STARTS):
-        raise UnreadableAnswer(f"an HTML page instead of an AWS answer ({size}), likely from a proxy")
-    protocol = operation_model.service_model.metadata.get("protocol")
+        raise UnreadableAnswer(
+            f"an HTML page instead of an AWS answer ({size}), likely from a proxy"
+        )
+    if protocol in _XML_PROTOCOLS:
+        # A well-formed error document sent with 200 would otherwise be read as an empty
+        # answer (EC2) or fail with a KeyError inside botocore's parser (STS).
+        root = _XML_ROOT.match(body)
+        expected = f"{operation_model.name}Response"
+        if root is not None and root[1].decode() != expected:
+            raise UnreadableAnswer(
+                f"an XML answer that is not a {expected} (<{root[1].decode()[:40]}>, {size})"
+            )
+        return  # a cut or invalid XML body: botocore's own parser names it
     if protocol not in _JSON_PROTOCOLS:
-        return  # XML protocols: botocore's own parser names a cut or invalid body
+        return
     try:
         parsed = json.loads(body)
     except ValueError:
