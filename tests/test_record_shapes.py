@@ -112,6 +112,12 @@ def test_a_document_of_no_known_shape_names_the_keys_it_saw(tmp_path: Path) -> N
     ]
 
 
+def test_a_nameless_request_given_as_a_record_is_refused_with_a_hint() -> None:
+    found = unwrap({"AlgorithmSpecification": {"TrainingImage": "img"}, "RoleArn": "arn:aws:iam::123456789012:role/x"})
+    assert found.jobs == []
+    assert found.refused == [("", "a CreateTrainingJob request without TrainingJobName: scan request files as positional paths")]
+
+
 def test_unknown_key_notes_name_the_file_they_came_from(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text(json.dumps({"TrainingJobName": "a", "Odd": 1}))
     (tmp_path / "b.json").write_text(json.dumps({"TrainingJobName": "b", "Strange": 2}))

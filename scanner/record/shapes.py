@@ -122,6 +122,9 @@ def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
         out.jobs.append(Job(doc, at))
     elif any(k in doc for k in _NAMED_SNAKE):
         out.jobs.append(Job(doc, at))
+    elif "AlgorithmSpecification" in doc and ("RoleArn" in doc or "OutputDataConfig" in doc):
+        why = "a CreateTrainingJob request without TrainingJobName: scan request files as positional paths"
+        out.refused.append((at, why))
     else:
         keys = sorted(str(k) for k in doc)
         shown = ", ".join(keys[:_SHOWN_KEYS]) + (", ..." if len(keys) > _SHOWN_KEYS else "")
