@@ -247,3 +247,14 @@ def test_a_directory_of_templates_counts_each_job_once() -> None:
     keys = [i.data["_key"] for i in items if isinstance(i, Record)]
     assert len(keys) == len(set(keys)) == 7
     assert source.jobs == 7
+
+
+def test_a_definition_file_scanned_without_its_template_says_why_it_is_not_json() -> None:
+    records, problems = scan(SAM / "statemachine" / "train.asl.json")
+    assert records == []
+    asl = SAM / "statemachine" / "train.asl.json"
+    line = line_of(asl, "${MaxRuntime}")
+    column = asl.read_text().splitlines()[line - 1].index("${MaxRuntime}") + 1
+    assert [(p.line, p.message) for p in problems] == [
+        (line, f"invalid JSON at line {line} column {column} (a ${{...}} placeholder its template fills: scan the template): expecting a value")
+    ]

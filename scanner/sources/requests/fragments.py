@@ -27,7 +27,7 @@ def fragments(doc: Any) -> Found:
     if _is_training_state(doc):
         site = _state_site(doc, "", doc.pos.line)
         return [site], [(_FRAGMENT_STATE, doc.pos.line, "note")]
-    if doc.get("Type") == "Training":
+    if doc.get("Type") == "Training" and isinstance(doc.get("Name"), str):  # a step has a Name
         return _step(doc, "", doc.pos.line)
     sites: list[JobSite] = []
     notes: list[tuple[str, int, str]] = []

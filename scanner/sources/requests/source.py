@@ -174,6 +174,8 @@ class RequestFileSource:
                 doc, duplicates = parse_json(text, self.max_depth)
             except JsonProblem as err:
                 where = f"line {err.pos.line} column {err.pos.col}"
+                if _placeholder_at(text, err.pos.line, err.pos.col):
+                    where += " (a ${...} placeholder its template fills: scan the template)"
                 return Problem(file, f"invalid JSON at {where}: {err}", line=err.pos.line)
             notes = [
                 Problem(
@@ -227,6 +229,12 @@ class RequestFileSource:
                 resource=record.key,
                 kind="note",
             )
+
+
+def _placeholder_at(text: str, line: int, col: int) -> bool:
+    """A SAM definition file writes `"TimeoutSeconds": ${Timeout}`: not JSON until deployed."""
+    lines = text.split("\n", line)
+    return len(lines) >= line and lines[line - 1][col - 1 :].startswith("${")
 
 
 def _is_json(file: str, text: str) -> bool:
