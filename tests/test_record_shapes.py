@@ -153,3 +153,17 @@ def test_epoch_seconds_and_milliseconds_as_numbers_or_digit_text(value: object, 
 def test_digit_text_that_is_no_epoch_is_refused(value: str) -> None:
     with pytest.raises(ValueError):
         to_iso_utc(value)
+
+
+def test_a_json_array_of_cloudtrail_records_skips_other_calls_with_a_note(tmp_path: Path) -> None:
+    log = json.loads((RECORDS / "cloudtrail_log.json").read_text())["Records"]
+    path = tmp_path / "lookup-events.json"
+    path.write_text(json.dumps([log[2], log[1]], indent=1))
+    records, problems = read(path)
+    assert [(r.key, r.origin.pointer) for r in records] == [
+        ("arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-2024-03-05", "/1/requestParameters")
+    ]
+    assert [p.message for p in problems] == [
+        "skipped a CloudTrail record of s3.amazonaws.com ListBuckets: not a CreateTrainingJob call",
+        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing",
+    ]

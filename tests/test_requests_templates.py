@@ -7,6 +7,7 @@ guide and aws-cdk's synthesized integration snapshot.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,35 @@ def test_a_definition_file_scanned_without_its_template_says_why_it_is_not_json(
     assert [(p.line, p.message) for p in problems] == [
         (line, f"invalid JSON at line {line} column {column} (a ${{...}} placeholder its template fills: scan the template): expecting a value")
     ]
+
+
+def test_json_definition_string_with_substitutions_and_a_bare_deploy_time_number(tmp_path: Path) -> None:
+    # CDK writes a number token outside any JSON string: `"InstanceCount":` + Ref + `,...`
+    definition = {
+        "Fn::Join": [
+            "",
+            [
+                '{"StartAt":"T","States":{"T":{"Type":"Task","End":true,"Resource":"arn:aws-cn:states:::sagemaker:createTrainingJob.sync",'
+                '"Parameters":{"TrainingJobName":"t","AlgorithmSpecification":{"TrainingImage":"${Image}","TrainingInputMode":"File"},'
+                '"RoleArn":"arn:aws-cn:iam::123456789012:role/t","ResourceConfig":{"InstanceCount":',
+                {"Ref": "Count"},
+                ',"InstanceType":"ml.m5.xlarge","VolumeSizeInGB":10}}}}}',
+            ],
+        ]
+    }
+    template = {
+        "Parameters": {"Count": {"Type": "Number"}},
+        "Resources": {
+            "M": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"DefinitionString": definition, "DefinitionSubstitutions": {"Image": "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/t:1"}},
+            }
+        },
+    }
+    path = tmp_path / "stack.template.json"
+    path.write_text(json.dumps(template, indent=1))
+    records, problems = scan(path)
+    (record,) = records
+    assert record.data["algorithm_specification"]["TrainingImage"] == "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/t:1"
+    assert record.data["resource_config"] == {"InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 10}
+    assert unknown(problems) == {"ResourceConfig.InstanceCount": "CloudFormation parameter Count"}
