@@ -167,3 +167,13 @@ def test_a_json_array_of_cloudtrail_records_skips_other_calls_with_a_note(tmp_pa
         "skipped a CloudTrail record of s3.amazonaws.com ListBuckets: not a CreateTrainingJob call",
         "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing",
     ]
+
+
+def test_a_named_json_array_of_describe_responses_gets_the_hint(tmp_path: Path) -> None:
+    describe = json.loads((Path(__file__).parent / "fixtures" / "aws" / "describe_full.json").read_text())
+    path = tmp_path / "jobs.json"
+    path.write_text(json.dumps([describe, describe]))
+    items = list(RequestFileSource([str(path)]).items())
+    assert [(i.kind, i.message) for i in items if isinstance(i, Problem)] == [
+        ("input", "no training-job request found; this looks like a DescribeTrainingJob response: scan it with --input")
+    ]

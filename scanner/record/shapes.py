@@ -64,6 +64,8 @@ def unwrap(doc: Mapping[str, Any]) -> Unwrapped:
 
 def records_hint(doc: Any) -> str | None:
     """For a request file that holds no request: what it is, if it is a record (use --input)."""
+    if isinstance(doc, list) and doc:  # a JSON array of records: judge by its first item
+        doc = doc[0]
     if not isinstance(doc, Mapping):
         return None
     what = _what(doc)
