@@ -250,15 +250,27 @@ def test_a_directory_of_templates_counts_each_job_once() -> None:
     assert source.jobs == 7
 
 
-def test_a_definition_file_scanned_without_its_template_says_why_it_is_not_json() -> None:
-    records, problems = scan(SAM / "statemachine" / "train.asl.json")
-    assert records == []
+def test_a_definition_file_scanned_without_its_template_keeps_its_placeholders_unknown() -> None:
     asl = SAM / "statemachine" / "train.asl.json"
-    line = line_of(asl, "${MaxRuntime}")
-    column = asl.read_text().splitlines()[line - 1].index("${MaxRuntime}") + 1
-    assert [(p.line, p.message) for p in problems] == [
-        (line, f"invalid JSON at line {line} column {column} (a ${{...}} placeholder its template fills: scan the template): expecting a value")
-    ]
+    records, problems = scan(asl)
+    (record,) = records  # `${MaxRuntime}` outside a string does not make the job unreadable
+    assert record.data["stopping_condition"] == {}
+    assert record.data["enable_network_isolation"] is None
+    whys = unknown(problems)
+    assert whys["StoppingCondition.MaxRuntimeInSeconds"] == "placeholder ${MaxRuntime} filled at deploy time"
+    assert whys["EnableNetworkIsolation"] == "placeholder ${Isolated} filled at deploy time"
+    assert whys["RoleArn"] == "placeholder ${RoleArn} filled at deploy time"
+    assert [p for p in problems if p.kind != "note"] == []
+
+
+def test_invalid_json_near_a_placeholder_is_still_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "broken.asl.json"
+    text = '{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob", "TimeoutSeconds": ${T} ,, }}}'
+    path.write_text(text)
+    records, problems = scan(path)
+    assert records == []  # the error named is the one in the file as written
+    column = text.index("${T}") + 1
+    assert [(p.kind, p.message) for p in problems] == [("input", f"invalid JSON at line 1 column {column}: expecting a value")]
 
 
 def test_json_definition_string_with_substitutions_and_a_bare_deploy_time_number(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ from smscan.sources.requests.extract import JobSite, clean, find_jobs
 from smscan.sources.requests.fragments import fragments
 from smscan.sources.requests.intrinsics import cfn_tag
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
-from smscan.sources.requests.stepfunctions import Tokens, substitute_tree
+from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
 from smscan.yamlpos import YamlProblem, YMap, parse_text
 
 MiB = 1024 * 1024
@@ -163,6 +163,21 @@ class RequestFileSource:
                 yield from self._job(found.file, found.site)
         self._claimed |= reader.claimed
 
+    def _json(self, text: str) -> tuple[Any, list[Any]]:
+        """JSON, or a definition a template fills (`"TimeoutSeconds": ${Timeout}`, as SAM and
+        Terraform's templatefile allow): its placeholders are then unknown, not a parse error."""
+        try:
+            return parse_json(text, self.max_depth)
+        except JsonProblem as err:
+            if not _placeholder_at(text, err.pos.line, err.pos.col):
+                raise
+            tokens = Tokens()
+            try:
+                doc, duplicates = parse_json(substitute_text(text, {}, tokens), self.max_depth)
+            except JsonProblem:
+                raise err from None
+            return substitute_tree(doc, {}, tokens), duplicates
+
     def _parse(self, file: str, raw: bytes) -> tuple[Any, list[Problem]] | Problem:
         try:
             text = raw.decode("utf-8-sig")
@@ -171,11 +186,9 @@ class RequestFileSource:
             return Problem(file, f"bytes that are not UTF-8 at line {line}", line=line)
         if _is_json(file, text):
             try:
-                doc, duplicates = parse_json(text, self.max_depth)
+                doc, duplicates = self._json(text)
             except JsonProblem as err:
                 where = f"line {err.pos.line} column {err.pos.col}"
-                if _placeholder_at(text, err.pos.line, err.pos.col):
-                    where += " (a ${...} placeholder its template fills: scan the template)"
                 return Problem(file, f"invalid JSON at {where}: {err}", line=err.pos.line)
             notes = [
                 Problem(
