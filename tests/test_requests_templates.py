@@ -303,3 +303,16 @@ def test_json_definition_string_with_substitutions_and_a_bare_deploy_time_number
     assert record.data["algorithm_specification"]["TrainingImage"] == "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/t:1"
     assert record.data["resource_config"] == {"InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 10}
     assert unknown(problems) == {"ResourceConfig.InstanceCount": "CloudFormation parameter Count"}
+
+
+def test_reserved_characters_in_a_file_are_unknown_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "train.asl.json"
+    machine = json.loads((FORMS / "partitions.asl.json").read_text())
+    machine["States"]["GovCloud"]["Parameters"]["RoleArn"] = "\ue0007\ue001"
+    machine["States"]["GovCloud"]["Parameters"]["OutputDataConfig"]["S3OutputPath"] = "s3://\ue0009999999\ue001/x"
+    path.write_text(json.dumps(machine))
+    records, problems = scan(path)
+    assert len(records) == 7
+    whys = unknown(problems)
+    assert whys["RoleArn"] == "characters smscan reserves for deploy-time values"
+    assert records[0].data["output_data_config"]["S3OutputPath"] == "s3://\ue0009999999\ue001/x"  # no token: literal

@@ -34,7 +34,7 @@ PLACEHOLDER = re.compile(r"\$\{([^}]{1,200})\}")
 # Private-use characters mark a value computed at deploy time inside a string being
 # assembled (Fn::Join, Fn::Sub, DefinitionSubstitutions); they cannot occur in AWS names.
 OPEN, CLOSE = "\ue000", "\ue001"
-_TOKEN = re.compile(f"{OPEN}(\\d+){CLOSE}")
+_TOKEN = re.compile(f"{OPEN}(\\d{{1,6}}){CLOSE}")
 
 
 def is_training_resource(resource: Any) -> bool:
@@ -57,11 +57,19 @@ class Tokens:
 
     def shown(self, text: str) -> str:
         """The text as a person reads it: each token written as ${...}."""
-        return _TOKEN.sub(lambda m: "${" + _name(self.parts[int(m[1])]) + "}", text)
+        return _TOKEN.sub(lambda m: "${" + _name(self.part(m)) + "}", text)
+
+    def part(self, match: re.Match[str]) -> RunTime:
+        index = int(match[1])
+        if index < len(self.parts):
+            return self.parts[index]
+        # The file itself holds these private-use characters: whatever it means, it is no
+        # literal smscan can vouch for.
+        return RunTime("characters smscan reserves for deploy-time values", "${?}")
 
     def value(self, text: str) -> Any:
         """A literal string, or a RunTime naming what decides it."""
-        found = [self.parts[int(m[1])] for m in _TOKEN.finditer(text)]
+        found = [self.part(m) for m in _TOKEN.finditer(text)]
         if not found:
             return text
         if len(found) == 1 and _TOKEN.fullmatch(text):
