@@ -4,9 +4,9 @@ Inputs come from boto3 (datetime), the AWS CLI (ISO strings, or epoch seconds as
 floats with CLI v1's default `cli_timestamp_format`), PostgreSQL text output
 ("2024-01-02 03:04:05.123+00") and EventBridge events (epoch milliseconds, as digit
 strings: "1583831889050"). A number is epoch milliseconds when it is at least 1e11:
-as seconds that would be past the year 5000, as milliseconds it is 1973 or later. Python 3.10's `datetime.fromisoformat` rejects
-"Z", "+00" and most fraction widths, so strings are parsed here with one anchored
-pattern instead.
+as seconds that would be past the year 5000, as milliseconds it is 1973 or later.
+Python 3.10's `datetime.fromisoformat` rejects "Z", "+00" and most fraction widths, so
+strings are parsed here with one anchored pattern instead.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ _ISO = re.compile(
     r" ?(?:([Zz]|UTC)|([+-])(\d{2})(?::?(\d{2}))?)?",
     re.ASCII,
 )
+# Digit text is an epoch from 9 digits on (1973 in seconds): "2024" stays a bad timestamp.
 _EPOCH_TEXT = re.compile(r"\d{9,16}(?:\.\d{1,9})?", re.ASCII)
 _MILLISECONDS = 1e11
 _MAX_TEXT = 64  # longer than any timestamp spelling accepted above
