@@ -316,3 +316,27 @@ def test_reserved_characters_in_a_file_are_unknown_not_a_crash(tmp_path: Path) -
     whys = unknown(problems)
     assert whys["RoleArn"] == "characters smscan reserves for deploy-time values"
     assert records[0].data["output_data_config"]["S3OutputPath"] == "s3://\ue0009999999\ue001/x"  # no token: literal
+
+
+def test_intrinsics_that_are_literal_are_resolved_and_the_rest_are_not(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Parameters:\n  Env: {Type: String}\n"
+        "Resources:\n  Job:\n    Type: AWS::SageMaker::TrainingJob\n    Properties:\n"
+        "      TrainingJobName: !Sub\n        - '${Prefix}-${!Literal}'\n        - {Prefix: churn}\n"
+        "      AlgorithmSpecification:\n"
+        "        TrainingImage: !Join [':', [123456789012.dkr.ecr.us-east-1.amazonaws.com/train, !Sub '${Tag}', '1']]\n"
+        "        TrainingInputMode: !Sub File\n"
+        "      RoleArn: !Sub 'arn:${AWS::Partition}:iam::123456789012:role/train-${Env}'\n"
+        "      OutputDataConfig: {S3OutputPath: !Sub ['s3://${B}/out', {B: !Ref Bucket}]}\n"
+        "  Bucket: {Type: AWS::S3::Bucket}\n"
+    )
+    records, problems = scan(path)
+    (record,) = records
+    assert record.data["training_job_name"] == "churn-${Literal}"
+    assert record.data["algorithm_specification"] == {"TrainingInputMode": "File"}
+    assert unknown(problems) == {
+        "AlgorithmSpecification.TrainingImage": "CloudFormation Ref to resource Tag",
+        "RoleArn": "CloudFormation pseudo parameter AWS::Partition and 1 more value(s)",
+        "OutputDataConfig.S3OutputPath": "CloudFormation Ref to resource Bucket",
+    }

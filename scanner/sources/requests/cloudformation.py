@@ -27,7 +27,7 @@ from typing import Any
 from smscan.models import Problem
 from smscan.sources.requests.extract import JobSite, escape, find_jobs
 from smscan.sources.requests.fragments import fragments
-from smscan.sources.requests.intrinsics import Intrinsics, intrinsic
+from smscan.sources.requests.intrinsics import Intrinsics
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
 from smscan.yamlpos import Pos, YamlProblem, YList, YMap, parse_text
@@ -90,7 +90,7 @@ class TemplateReader:
     def _state_machine(
         self, name: str, props: YMap, at: str, values: Intrinsics
     ) -> Iterator[Found | Problem]:
-        substitutions = self._substitutions(name, props, values)
+        substitutions = self._substitutions(props, values)
         if isinstance(props.get("Definition"), YMap):
             tree = substitute_tree(values.resolve(props["Definition"]), substitutions, Tokens())
             yield from self._sites(self.file, tree, f"{at}/Definition")
@@ -110,7 +110,7 @@ class TemplateReader:
         if "DefinitionS3Location" in props:
             yield self._not_read(name, "DefinitionS3Location", props)
 
-    def _substitutions(self, name: str, props: YMap, values: Intrinsics) -> dict[str, Any]:
+    def _substitutions(self, props: YMap, values: Intrinsics) -> dict[str, Any]:
         given = props.get("DefinitionSubstitutions")
         if not isinstance(given, YMap):
             return {}  # absent, or computed as a whole: every ${...} stays unknown
@@ -121,8 +121,11 @@ class TemplateReader:
     ) -> Iterator[Found | Problem]:
         uri = props["DefinitionUri"]
         line = props.key_pos["DefinitionUri"].line
-        if not isinstance(uri, str) or uri.startswith("s3://") or intrinsic(uri) is not None:
-            yield self._not_read(name, "DefinitionUri", props)
+        if not isinstance(uri, str) or uri.startswith("s3://"):
+            yield self._not_read(name, "DefinitionUri", props)  # {Bucket, Key} or an intrinsic
+            return
+        if "\x00" in uri:  # JSON allows "\u0000"; no path has it
+            yield Problem(self.file, f"DefinitionUri of {name} is not a file path", line=line)
             return
         path = os.path.join(os.path.dirname(self.file), os.path.normpath(uri))
         real = os.path.realpath(path)
