@@ -140,3 +140,11 @@ def test_an_empty_body_on_a_json_call_is_not_an_empty_answer(moto: None) -> None
     assert records == {}
     [problem] = problems
     assert "unreadable answer (an empty body where an answer was expected)" in problem.message
+
+
+def test_an_sts_answer_without_its_result_is_named(moto: None) -> None:
+    empty = b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"></GetCallerIdentityResponse>'
+    records, problems, _ = scan(faults({("us-east-1", "GetCallerIdentity"): body(empty, "text/xml")}))
+    assert [p.message for p in problems] == [
+        f"sts:GetCallerIdentity: unreadable answer (a GetCallerIdentityResponse without its GetCallerIdentityResult ({len(empty)} bytes))"
+    ]

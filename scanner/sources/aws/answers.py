@@ -53,6 +53,10 @@ def check_answer(operation_model: Any, response_dict: dict[str, Any], **_: Any) 
             raise UnreadableAnswer(
                 f"an XML answer that is not a {expected} (<{root[1].decode()[:40]}>, {size})"
             )
+        shape = operation_model.output_shape
+        wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
+        if root is not None and wrapper and f"<{wrapper}".encode() not in body:
+            raise UnreadableAnswer(f"a {expected} without its {wrapper} ({size})")
         return  # a cut or invalid XML body: botocore's own parser names it
     if protocol not in _JSON_PROTOCOLS:
         return
