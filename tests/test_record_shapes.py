@@ -177,3 +177,20 @@ def test_a_named_json_array_of_describe_responses_gets_the_hint(tmp_path: Path) 
     assert [(i.kind, i.message) for i in items if isinstance(i, Problem)] == [
         ("input", "no training-job request found; this looks like a DescribeTrainingJob response: scan it with --input")
     ]
+
+
+def test_cloudtrail_lookup_events_output_reads_the_json_text_of_each_event() -> None:
+    records, problems = read(RECORDS / "cloudtrail_lookup_events.json")
+    (record,) = records
+    assert record.key == "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-2024-03-05"
+    assert record.origin.pointer == "/Events/0/CloudTrailEvent/requestParameters"
+    assert record.data["enable_network_isolation"] is True
+    assert [p.message for p in problems] == [
+        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing",
+        "skipped 1 CloudTrail event(s) that are not a SageMaker CreateTrainingJob call",
+    ]
+
+
+def test_lookup_events_whose_text_is_not_a_record_is_refused() -> None:
+    found = unwrap({"Events": [{"EventId": "1", "CloudTrailEvent": "{not json"}]})
+    assert found.jobs == [] and found.refused == [("/Events/0/CloudTrailEvent", "not a CloudTrail record in JSON text")]

@@ -9,7 +9,8 @@ the keys that together identify its shape, and unwrapped to the training job it 
 - an EventBridge "SageMaker Training Job State Change" event: its `detail` (a describe-shaped
   job with epoch-millisecond timestamps);
 - a CloudTrail record of sagemaker CreateTrainingJob, alone, in an EventBridge "AWS API Call
-  via CloudTrail" event, or in the `Records` array of a CloudTrail log file: its
+  via CloudTrail" event, in the `Records` array of a CloudTrail log file, or as the JSON
+  text of `CloudTrailEvent` in `aws cloudtrail lookup-events` output: its
   `requestParameters` (camelCase, turned into the API's PascalCase) and the ARN in
   `responseElements`. Other CloudTrail records in a log file are counted and skipped; a
   CreateTrainingJob call that failed (`errorCode`) created no job and is skipped too;
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from smscan.record.strict_json import DECODER, deeper_than
+
 TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
 CLOUDTRAIL_VIA_EVENTBRIDGE = "AWS API Call via CloudTrail"
 SAGEMAKER_EVENT_SOURCES = ("sagemaker.amazonaws.com",)
@@ -39,6 +42,7 @@ _NAMED_SNAKE = ("_key", "training_job_name", "training_job_arn")
 # Under these request keys the keys are the user's own (hyperparameter names, variables).
 _USER_KEYS = frozenset({"HyperParameters", "Environment"})
 _SHOWN_KEYS = 8
+_MAX_NESTING = 200  # as for the documents themselves (files.py)
 _DATETIME_PARTS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
 
 
@@ -75,7 +79,7 @@ def records_hint(doc: Any) -> str | None:
 def _what(doc: Mapping[str, Any]) -> str | None:
     if _is_event(doc):
         return f"an EventBridge event ({doc.get('detail-type')})"
-    if _is_cloudtrail(doc) or _is_cloudtrail_log(doc):
+    if _is_cloudtrail(doc) or _is_cloudtrail_log(doc) or _is_lookup_events(doc):
         return "CloudTrail records"
     if _is_envelope(doc):
         return "a recorded botocore response"
@@ -101,6 +105,8 @@ def _document(doc: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool) -> 
             out.notes.append(
                 f"skipped {out.skipped} CloudTrail record(s) that are not a SageMaker CreateTrainingJob call"
             )
+    elif _is_lookup_events(doc):
+        _lookup_events(doc["Events"], f"{at}/Events", out)
     elif _is_cloudtrail(doc):
         _cloudtrail(doc, at, out, in_log)
     elif _is_envelope(doc):
@@ -178,6 +184,38 @@ def _is_cloudtrail_log(doc: Mapping[str, Any]) -> bool:
         and any(isinstance(r, Mapping) and _is_cloudtrail(r) for r in records)
         and set(doc) <= {"Records"}
     )
+
+
+def _is_lookup_events(doc: Mapping[str, Any]) -> bool:
+    """`aws cloudtrail lookup-events`: each event carries its record as JSON text."""
+    events = doc.get("Events")
+    return (
+        isinstance(events, list)
+        and set(doc) <= {"Events", "NextToken", "ResponseMetadata"}
+        and any(
+            isinstance(e, Mapping) and isinstance(e.get("CloudTrailEvent"), str) for e in events
+        )
+    )
+
+
+def _lookup_events(events: list[Any], at: str, out: Unwrapped) -> None:
+    for index, event in enumerate(events):
+        where = f"{at}/{index}/CloudTrailEvent"
+        text = event.get("CloudTrailEvent") if isinstance(event, Mapping) else None
+        try:
+            record = DECODER.decode(text) if isinstance(text, str) else None
+        except (ValueError, RecursionError):
+            record = None
+        if isinstance(record, Mapping) and deeper_than(record, _MAX_NESTING, str(text)):
+            record = None
+        if isinstance(record, Mapping) and _is_cloudtrail(record):
+            _cloudtrail(record, where, out, in_log=True)
+        else:
+            out.refused.append((where, "not a CloudTrail record in JSON text"))
+    if out.skipped:
+        out.notes.append(
+            f"skipped {out.skipped} CloudTrail event(s) that are not a SageMaker CreateTrainingJob call"
+        )
 
 
 def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool) -> None:
