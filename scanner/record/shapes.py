@@ -28,22 +28,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from smscan.record.strict_json import DECODER, deeper_than
+from smscan.record.wire import HIDDEN, pascal_request, recorded_datetimes
 
 TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
 CLOUDTRAIL_VIA_EVENTBRIDGE = "AWS API Call via CloudTrail"
 SAGEMAKER_EVENT_SOURCES = ("sagemaker.amazonaws.com",)
-HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's stand-in for a value it does not log
 _NAMED_PASCAL = ("TrainingJobName", "TrainingJobArn")
 _NAMED_SNAKE = ("_key", "training_job_name", "training_job_arn")
-# Under these request keys the keys are the user's own (hyperparameter names, variables).
-_USER_KEYS = frozenset({"HyperParameters", "Environment"})
 _SHOWN_KEYS = 8
 _MAX_NESTING = 200  # as for the documents themselves (files.py)
-_DATETIME_PARTS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
 
 
 @dataclass(frozen=True)
@@ -241,7 +237,7 @@ def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool
     if not isinstance(params, Mapping):
         out.refused.append((at, "a CreateTrainingJob record without requestParameters"))
         return
-    request, hidden = _pascal(params, "")
+    request, hidden = pascal_request(params)
     response = record.get("responseElements")
     arn = response.get("trainingJobArn") if isinstance(response, Mapping) else None
     if isinstance(arn, str):
@@ -249,30 +245,6 @@ def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool
     for path in hidden:
         out.notes.append(f"{path} is not logged by CloudTrail ({HIDDEN}): treated as missing")
     out.jobs.append(Job(request, f"{at}/requestParameters"))
-
-
-def _pascal(value: Any, path: str, user_keys: bool = False) -> tuple[Any, list[str]]:
-    """CloudTrail's camelCase request as the API's PascalCase; values it hid are left out."""
-    hidden: list[str] = []
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            name = str(key) if user_keys else str(key)[:1].upper() + str(key)[1:]
-            where = f"{path}.{name}" if path else name
-            if item == HIDDEN:
-                hidden.append(where)
-                continue
-            out[name], more = _pascal(item, where, name in _USER_KEYS and not user_keys)
-            hidden += more
-        return out, hidden
-    if isinstance(value, list):
-        items = []
-        for index, item in enumerate(value):
-            converted, more = _pascal(item, f"{path}[{index}]")
-            items.append(converted)
-            hidden += more
-        return items, hidden
-    return value, hidden
 
 
 def _is_envelope(doc: Mapping[str, Any]) -> bool:
@@ -288,26 +260,8 @@ def _envelope(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
         out.refused.append((at, "a recorded response whose data is not an object"))
         return
     try:
-        plain = _datetimes(data)
+        plain = recorded_datetimes(data)
     except ValueError as err:
         out.refused.append((at, f"a recorded response that cannot be read: {err}"))
         return
     _plain(plain, f"{at}/data", out)
-
-
-def _datetimes(value: Any) -> Any:
-    """placebo writes a datetime as {"__class__": "datetime", "year": ..., ...}."""
-    if isinstance(value, Mapping):
-        kind = value.get("__class__")
-        if kind is None:
-            return {k: _datetimes(v) for k, v in value.items()}
-        if kind != "datetime":
-            raise ValueError(f"a recorded value of class {str(kind)[:40]!r}")
-        try:
-            y, mo, d, h, mi, s, us = (int(value.get(k, 0)) for k in _DATETIME_PARTS)
-            return datetime(y, mo, d, h, mi, s, us).isoformat() + "Z"  # placebo drops the zone: UTC
-        except (TypeError, ValueError):
-            raise ValueError("a recorded datetime that is not a date") from None
-    if isinstance(value, list):
-        return [_datetimes(v) for v in value]
-    return value
