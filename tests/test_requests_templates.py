@@ -340,3 +340,13 @@ def test_intrinsics_that_are_literal_are_resolved_and_the_rest_are_not(tmp_path:
         "RoleArn": "CloudFormation pseudo parameter AWS::Partition and 1 more value(s)",
         "OutputDataConfig.S3OutputPath": "CloudFormation Ref to resource Bucket",
     }
+
+
+def test_placeholders_in_json_text_respect_strings_and_escapes() -> None:
+    from smscan.sources.requests.stepfunctions import Tokens, substitute_text
+
+    tokens = Tokens()
+    text = '{"a": "x\\\\", "b": ${A}, "c": "q\\"${B}", "n": ${N}, "t": "${T}", "ok": ${Ok}}'
+    out = json.loads(substitute_text(text, {"A": 'va"l', "N": 5, "T": "plain", "Ok": False}, tokens))
+    assert out["a"] == "x\\" and out["b"] == 'va"l' and out["n"] == 5 and out["t"] == "plain" and out["ok"] is False
+    assert tokens.value(out["c"]).expression == 'q"${B}'  # unknown: not in the substitutions

@@ -35,6 +35,7 @@ PLACEHOLDER = re.compile(r"\$\{([^}]{1,200})\}")
 # assembled (Fn::Join, Fn::Sub, DefinitionSubstitutions); they cannot occur in AWS names.
 OPEN, CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(f"{OPEN}(\\d{{1,6}}){CLOSE}")
+_MATTERS = re.compile(f'["\\\\]|\\$\\{{|{OPEN}')
 
 
 def is_training_resource(resource: Any) -> bool:
@@ -93,34 +94,35 @@ def substitute_text(text: str, substitutions: Mapping[str, Any], tokens: Tokens)
     (SAM allows `"TimeoutSeconds": ${Timeout}`). Line breaks are never added or removed,
     so line numbers stay those of the file.
     """
+    if "${" not in text and OPEN not in text:
+        return text
     out: list[str] = []
-    in_string = escaped = False
+    in_string = False
     at = 0
-    while at < len(text):
-        char = text[at]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
+    # Jump from one character that matters to the next: definitions run to megabytes.
+    for match in _MATTERS.finditer(text):
+        if match.start() < at:
+            continue  # inside a piece already handled
+        out.append(text[at : match.start()])
+        at, char = match.start(), match[0]
+        if char == "\\" and in_string:  # an escape: the next character is never a delimiter
+            out.append(text[at : at + 2])
+            at += 2
         elif char == '"':
-            in_string = True
-        match = PLACEHOLDER.match(text, at) if char == "$" else None
-        if match is None and char == OPEN:
-            match = _TOKEN.match(text, at)
-            if match is not None:  # a token already in the text (Fn::Join): keep it
-                piece = match[0]
-                out.append(piece if in_string else f'"{piece}"')
-                at = match.end()
-                continue
-        if match is None:
+            in_string = not in_string
             out.append(char)
             at += 1
-            continue
-        out.append(_filled(match[1], substitutions, tokens, in_string))
-        at = match.end()
+        elif char == "${" and (placeholder_match := PLACEHOLDER.match(text, at)):
+            out.append(_filled(placeholder_match[1], substitutions, tokens, in_string))
+            at = placeholder_match.end()
+        elif char == OPEN and (token := _TOKEN.match(text, at)):
+            # a token already in the text (Fn::Join): keep it, quoted outside a string
+            out.append(token[0] if in_string else f'"{token[0]}"')
+            at = token.end()
+        else:
+            out.append(char)
+            at += len(char)
+    out.append(text[at:])
     return "".join(out)
 
 
