@@ -350,3 +350,12 @@ def test_placeholders_in_json_text_respect_strings_and_escapes() -> None:
     out = json.loads(substitute_text(text, {"A": 'va"l', "N": 5, "T": "plain", "Ok": False}, tokens))
     assert out["a"] == "x\\" and out["b"] == 'va"l' and out["n"] == 5 and out["t"] == "plain" and out["ok"] is False
     assert tokens.value(out["c"]).expression == 'q"${B}'  # unknown: not in the substitutions
+
+
+@pytest.mark.parametrize("first_the_template", [True, False])
+def test_a_template_and_its_definition_file_named_separately_give_one_job(first_the_template: bool) -> None:
+    paths = [SAM / "template.yaml", SAM / "statemachine" / "train.asl.json"]
+    records, problems = scan(*(paths if first_the_template else paths[::-1]))
+    assert [r.origin.source for r in records] == [str(paths[1])]
+    assert records[0].data["enable_network_isolation"] is True  # as the template fills it
+    assert [p for p in problems if p.kind != "note"] == []
