@@ -92,18 +92,18 @@ class RequestFileSource:
         # came first, even when the two were named as separate paths.
         read: list[_PathRead] = []
         for path in self.paths:
-            files = _walk(path)
-            if isinstance(files, Problem):
-                read.append(_PathRead(path, True, [(path, [files])], []))
+            walked = _walk(path)
+            if isinstance(walked, Problem):
+                read.append(_PathRead(path, True, [(path, [walked])], []))
                 continue
             named = os.path.isfile(path)
             self._root = os.path.realpath(os.path.dirname(path) or "." if named else path)
             self._hints = []
-            items = [(file, list(self._file(file, named))) for file in files]
-            read.append(_PathRead(path, named, items, self._hints))
-        for path, named, files, hints in read:
+            per_file = [(file, list(self._file(file, named))) for file in walked]
+            read.append(_PathRead(path, named, per_file, self._hints))
+        for done in read:
             found = problems = 0
-            kept = [(f, items) for f, items in files if os.path.realpath(f) not in self._claimed]
+            kept = [(f, items) for f, items in done.files if os.path.realpath(f) not in self._claimed]
             for _file, items in kept:
                 jobs = sum(isinstance(item, Record) for item in items)
                 problems += sum(isinstance(item, Problem) and item.kind != "note" for item in items)
@@ -112,7 +112,7 @@ class RequestFileSource:
                 yield from items
             self.jobs += found
             if kept and not found and not problems:
-                yield self._nothing_found(path, named, len(files), hints)
+                yield self._nothing_found(done.path, done.named, len(done.files), done.hints)
 
     def _nothing_found(
         self, path: str, named: bool, files: int, hints: list[tuple[str, str]]
