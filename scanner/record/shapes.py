@@ -129,6 +129,10 @@ def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
     elif "AlgorithmSpecification" in doc and ("RoleArn" in doc or "OutputDataConfig" in doc):
         why = "a CreateTrainingJob request without TrainingJobName: scan request files as positional paths"
         out.refused.append((at, why))
+    elif _definition(doc):
+        out.refused.append(
+            (at, f"not a job record: {_definition(doc)}; scan it as a positional path")
+        )
     else:
         keys = sorted(str(k) for k in doc)
         shown = ", ".join(keys[:_SHOWN_KEYS]) + (", ..." if len(keys) > _SHOWN_KEYS else "")
@@ -138,6 +142,17 @@ def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
                 f"not a training job: no TrainingJobName, TrainingJobArn or training_job_name (keys: {shown or 'none'})",
             )
         )
+
+
+def _definition(doc: Mapping[str, Any]) -> str | None:
+    """Documents that define jobs rather than record them (request files)."""
+    if isinstance(doc.get("Resources"), Mapping):
+        return "a CloudFormation template"
+    if isinstance(doc.get("States"), Mapping):
+        return "a Step Functions state machine"
+    if isinstance(doc.get("Steps"), list):
+        return "a SageMaker Pipeline definition"
+    return None
 
 
 def _is_event(doc: Mapping[str, Any]) -> bool:
