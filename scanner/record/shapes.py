@@ -74,7 +74,7 @@ def records_hint(doc: Any) -> str | None:
 
 def _what(doc: Mapping[str, Any]) -> str | None:
     if _is_event(doc):
-        return f"an EventBridge event ({doc.get('detail-type')})"
+        return f"an EventBridge event ({_short(doc['detail-type'])})"
     if _is_cloudtrail(doc) or _is_cloudtrail_log(doc) or _is_lookup_events(doc):
         return "CloudTrail records"
     if _is_envelope(doc):
@@ -144,6 +144,11 @@ def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
         )
 
 
+def _short(text: str) -> str:
+    """Names read from a document go into messages: bounded, whatever the document says."""
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _definition(doc: Mapping[str, Any]) -> str | None:
     """Documents that define jobs rather than record them (request files)."""
     if isinstance(doc.get("Resources"), Mapping):
@@ -177,7 +182,9 @@ def _event(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
     elif kind == CLOUDTRAIL_VIA_EVENTBRIDGE and _is_cloudtrail(detail):
         _cloudtrail(detail, f"{at}/detail", out, in_log=False)
     else:  # another event on the same bus: a stream of events is not all training jobs
-        out.notes.append(f"skipped an EventBridge event {kind!r} from {source}: not a training job")
+        out.notes.append(
+            f"skipped an EventBridge event {_short(kind)!r} from {_short(source)}: not a training job"
+        )
 
 
 def _is_cloudtrail(doc: Mapping[str, Any]) -> bool:
@@ -236,7 +243,7 @@ def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool
             out.skipped += 1
         else:
             out.notes.append(
-                f"skipped a CloudTrail record of {source} {name}: not a CreateTrainingJob call"
+                f"skipped a CloudTrail record of {_short(source)} {_short(name)}: not a CreateTrainingJob call"
             )
         return
     if record.get("errorCode"):
