@@ -171,13 +171,13 @@ def _is_event(doc: Mapping[str, Any]) -> bool:
 def _event(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
     kind, source, detail = doc["detail-type"], doc["source"], doc["detail"]
     if not isinstance(detail, Mapping):
-        out.refused.append((at, f"EventBridge event {kind!r}: its detail is not an object"))
+        out.refused.append((at, f"EventBridge event {_short(kind)!r}: its detail is not an object"))
     elif kind == TRAINING_STATE_CHANGE and source == "aws.sagemaker":
         if any(k in detail for k in _NAMED_PASCAL):
             out.jobs.append(Job(detail, f"{at}/detail"))
         else:
             out.refused.append(
-                (at, f"EventBridge event {kind!r}: its detail names no training job")
+                (at, f"EventBridge event {_short(kind)!r}: its detail names no training job")
             )
     elif kind == CLOUDTRAIL_VIA_EVENTBRIDGE and _is_cloudtrail(detail):
         _cloudtrail(detail, f"{at}/detail", out, in_log=False)
