@@ -15,15 +15,15 @@ import pytest
 from smscan.models import Problem, Record
 from smscan.record.shapes import unwrap
 from smscan.record.timestamps import to_iso_utc
-from smscan.sources.files import FileSource
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.files import FileOptions, FileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
 RECORDS = Path(__file__).parent / "fixtures" / "records"
 SAMPLE = RECORDS / "eventbridge_training_state_change.json"
 
 
 def read(*paths: Path | str) -> tuple[list[Record], list[Problem]]:
-    items = list(FileSource([str(p) for p in paths]).items())
+    items = list(FileSource(FileOptions(tuple(str(p) for p in paths))).items())
     return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
 
 
@@ -130,7 +130,7 @@ def test_unknown_key_notes_name_the_file_they_came_from(tmp_path: Path) -> None:
 
 
 def test_named_record_files_given_as_requests_get_a_hint() -> None:
-    items = list(RequestFileSource([str(SAMPLE)]).items())
+    items = list(RequestFileSource(RequestOptions((str(SAMPLE),))).items())
     assert [(i.kind, i.message) for i in items if isinstance(i, Problem)] == [
         ("input", "no training-job request found; this looks like an EventBridge event (SageMaker Training Job State Change): scan it with --input")
     ]
@@ -173,7 +173,7 @@ def test_a_named_json_array_of_describe_responses_gets_the_hint(tmp_path: Path) 
     describe = json.loads((Path(__file__).parent / "fixtures" / "aws" / "describe_full.json").read_text())
     path = tmp_path / "jobs.json"
     path.write_text(json.dumps([describe, describe]))
-    items = list(RequestFileSource([str(path)]).items())
+    items = list(RequestFileSource(RequestOptions((str(path),))).items())
     assert [(i.kind, i.message) for i in items if isinstance(i, Problem)] == [
         ("input", "no training-job request found; this looks like a DescribeTrainingJob response: scan it with --input")
     ]
