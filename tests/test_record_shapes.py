@@ -52,8 +52,9 @@ def test_a_cloudtrail_log_file_gives_its_create_training_job_calls_only() -> Non
     assert data["input_data_config"][0]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://ml-data-123456789012/churn/train/"
     assert data["tags"] == {"team": "churn"}
     assert data["environment"] is None
+    assert record.unknown == {"/environment": "not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS)"}
     assert [(p.kind, p.message) for p in problems] == [
-        ("note", "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing"),
+        ("note", "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): policies that read it are UNKNOWN"),
         ("note", "skipped 3 CloudTrail record(s) that are not a SageMaker CreateTrainingJob call"),
     ]
 
@@ -112,6 +113,22 @@ def test_a_document_of_no_known_shape_names_the_keys_it_saw(tmp_path: Path) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("path", "pointer"),
+    [
+        ("Environment", "/environment"),
+        ("HyperParameters.learning_rate", "/hyper_parameters/learning_rate"),
+        ("InputDataConfig[0].DataSource.S3DataSource.S3Uri", "/input_data_config/0/DataSource/S3DataSource/S3Uri"),
+        ("VpcConfig.Subnets[1]", "/vpc_config/Subnets/1"),
+        ("NotASeedField", None),
+    ],
+)
+def test_hidden_cloudtrail_paths_become_seed_pointers(path: str, pointer: str | None) -> None:
+    from smscan.record.wire import seed_pointer
+
+    assert seed_pointer(path) == pointer
+
+
 def test_a_nameless_request_given_as_a_record_is_refused_with_a_hint() -> None:
     found = unwrap({"AlgorithmSpecification": {"TrainingImage": "img"}, "RoleArn": "arn:aws:iam::123456789012:role/x"})
     assert found.jobs == []
@@ -165,7 +182,7 @@ def test_a_json_array_of_cloudtrail_records_skips_other_calls_with_a_note(tmp_pa
     ]
     assert [p.message for p in problems] == [
         "skipped a CloudTrail record of s3.amazonaws.com ListBuckets: not a CreateTrainingJob call",
-        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing",
+        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): policies that read it are UNKNOWN",
     ]
 
 
@@ -186,7 +203,7 @@ def test_cloudtrail_lookup_events_output_reads_the_json_text_of_each_event() -> 
     assert record.origin.pointer == "/Events/0/CloudTrailEvent/requestParameters"
     assert record.data["enable_network_isolation"] is True
     assert [p.message for p in problems] == [
-        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing",
+        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): policies that read it are UNKNOWN",
         "skipped 1 CloudTrail event(s) that are not a SageMaker CreateTrainingJob call",
     ]
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import IO, Any
 
 from smscan.errors import RecordError
-from smscan.models import Origin, Problem
+from smscan.models import Origin, Problem, Record
 from smscan.record.normalize import NormalizeStats, normalize
 from smscan.record.shapes import unwrap
 from smscan.record.strict_json import DECODER, NotJson, deeper_than
@@ -163,7 +164,9 @@ class JsonRecords:
             yield Problem(name, note, line=origin.line, kind="note")
         for job in found.jobs:
             inner = origin if not job.pointer else Origin(name, origin.line, base + job.pointer)
-            yield from self._normalize(name, dict(job.doc), inner)
+            for item in self._normalize(name, dict(job.doc), inner):
+                # A value the input says it does not hold (CloudTrail's hidden ones) is unknown.
+                yield replace(item, unknown=dict(job.unknown)) if job.unknown and isinstance(item, Record) else item
 
     def _normalize(self, name: str, value: dict[str, Any], origin: Origin) -> Iterator[SourceItem]:
         at = f" (item {origin.pointer})" if origin.pointer else ""
