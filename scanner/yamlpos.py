@@ -10,6 +10,7 @@ a "billion laughs" file explodes in memory.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,19 @@ _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _INT_DIGITS = re.compile(r"Exceeds the limit \((\d+) digits\)")
 
 
-def _convert(node: yaml.Node, depth: int) -> Any:
+# (tag, value, position) -> value, for application tags such as CloudFormation's `!Ref`.
+LocalTags = Callable[[str, Any, Pos], Any]
+
+
+def _convert(node: yaml.Node, depth: int, tags: LocalTags | None = None) -> Any:
+    if tags is not None and node.tag.startswith("!"):
+        # An application tag: its value is built untagged (a scalar stays text), then the
+        # caller says what it means. Nothing is ever constructed from the tag itself.
+        if isinstance(node, yaml.ScalarNode):
+            return tags(node.tag, node.value, _pos(node.start_mark))
+        plain = "map" if isinstance(node, yaml.MappingNode) else "seq"
+        untagged = type(node)(f"tag:yaml.org,2002:{plain}", node.value, node.start_mark, node.end_mark)
+        return tags(node.tag, _convert(untagged, depth, tags), _pos(node.start_mark))
     if depth > MAX_DEPTH:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _pos(node.start_mark))
     if node.tag.startswith(_PYTHON_TAG):
@@ -76,7 +89,7 @@ def _convert(node: yaml.Node, depth: int) -> Any:
         result.pos = _pos(node.start_mark)
         result.key_pos = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, depth + 1)
+            key = _convert(key_node, depth + 1, tags)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise YamlProblem("mapping keys must be plain scalars", _pos(key_node.start_mark))
             key = str(key) if not isinstance(key, str) else key
@@ -89,10 +102,10 @@ def _convert(node: yaml.Node, depth: int) -> Any:
                     _pos(key_node.start_mark),
                 )
             result.key_pos[key] = _pos(key_node.start_mark)
-            result[key] = _convert(value_node, depth + 1)
+            result[key] = _convert(value_node, depth + 1, tags)
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = YList(_convert(item, depth + 1) for item in node.value)
+        items = YList(_convert(item, depth + 1, tags) for item in node.value)
         items.pos = _pos(node.start_mark)
         items.item_pos = [_pos(item.start_mark) for item in node.value]
         return items
@@ -133,8 +146,10 @@ class _NoAliasComposer(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def parse_text(text: str) -> Any:
-    """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem."""
+def parse_text(text: str, tags: LocalTags | None = None) -> Any:
+    """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem.
+
+    `tags` gives application tags (`!Ref`) their meaning; without it they are refused."""
     try:
         # The reader checks every character when it is built: NUL and other control
         # characters raise there, before any parsing.
@@ -157,7 +172,7 @@ def parse_text(text: str) -> Any:
         loader.dispose()
     if node is None:
         return None
-    return _convert(node, 0)
+    return _convert(node, 0, tags)
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -301,4 +301,4 @@ def test_a_malformed_response_is_an_error_for_that_job_not_a_crash(moto: None) -
     assert sorted(records) == [n for n in names if n != "job-0003"]  # every job accounted for
     [problem] = problems
     assert problem.kind == "aws" and problem.resource and problem.resource.endswith("/job-0003")
-    assert problem.message.startswith("DescribeTrainingJob: malformed answer")
+    assert problem.message.startswith("DescribeTrainingJob: unreadable answer (a truncated or invalid JSON body")

@@ -203,13 +203,34 @@ def test_jsonata_arguments_and_tasks_without_parameters(tmp_path: Path) -> None:
     assert nested.unknown == {"": f"set at run time (the state input) at {path}:{nested.origin.line}"}
 
 
-def test_files_that_are_not_requests_are_skipped_silently() -> None:
+def test_a_directory_of_records_but_no_request_is_a_problem_with_a_hint() -> None:
     records, problems = scan(REPO / "other")
-    # package.json, a JSON file that merely mentions AlgorithmSpecification, a describe
-    # response (scan those with --input) and a YAML file: no record, no problem
+    # package.json, a JSON file that merely mentions AlgorithmSpecification and a YAML file
+    # are skipped silently; the describe response says what to do with it.
+    assert records == []
+    describe = REPO / "other" / "describe_response.json"
+    assert [(p.kind, p.message) for p in problems] == [
+        ("input", f"no training-job request found; {describe}: this looks like a DescribeTrainingJob response: scan it with --input")
+    ]
+
+
+def test_a_directory_without_requests_or_records_is_a_note(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "app", "AlgorithmSpecification": 1}')
+    (tmp_path / "compose.yaml").write_text("services: {}\n")
+    records, problems = scan(tmp_path)
     assert records == []
     assert [(p.kind, p.message) for p in problems] == [
-        ("note", "no training job found in 4 file(s)")
+        ("note", "no training-job request found in 2 file(s)")
+    ]
+
+
+def test_a_named_file_without_a_request_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "notes.json"
+    path.write_text('{"title": "no job here"}')
+    records, problems = scan(path)
+    assert records == []
+    assert [(p.kind, p.source, p.message) for p in problems] == [
+        ("input", str(path), "no training-job request found in this file")
     ]
 
 

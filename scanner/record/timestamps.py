@@ -1,10 +1,12 @@
 """One timestamp format for every record: ISO-8601 in UTC, "YYYY-MM-DDTHH:MM:SS[.ffffff]Z".
 
 Inputs come from boto3 (datetime), the AWS CLI (ISO strings, or epoch seconds as
-floats with CLI v1's default `cli_timestamp_format`), and PostgreSQL text output
-("2024-01-02 03:04:05.123+00"). Python 3.10's `datetime.fromisoformat` rejects
-"Z", "+00" and most fraction widths, so strings are parsed here with one anchored
-pattern instead.
+floats with CLI v1's default `cli_timestamp_format`), PostgreSQL text output
+("2024-01-02 03:04:05.123+00") and EventBridge events (epoch milliseconds, as digit
+strings: "1583831889050"). A number is epoch milliseconds when it is at least 1e11:
+as seconds that would be past the year 5000, as milliseconds it is 1973 or later.
+Python 3.10's `datetime.fromisoformat` rejects "Z", "+00" and most fraction widths, so
+strings are parsed here with one anchored pattern instead.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ _ISO = re.compile(
     r" ?(?:([Zz]|UTC)|([+-])(\d{2})(?::?(\d{2}))?)?",
     re.ASCII,
 )
+# Digit text is an epoch from 9 digits on (1973 in seconds): "2024" stays a bad timestamp.
+_EPOCH_TEXT = re.compile(r"\d{9,16}(?:\.\d{1,9})?", re.ASCII)
+_MILLISECONDS = 1e11
 _MAX_TEXT = 64  # longer than any timestamp spelling accepted above
 _SHOWN = 40  # at most this much of a bad input goes into an error message
 
@@ -32,8 +37,8 @@ def to_iso_utc(value: Any) -> str:
     """Return `value` as "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (fraction only when non-zero).
 
     Accepts a datetime (naive means UTC), a date (midnight UTC), int/float epoch
-    seconds, or an ISO-8601 / PostgreSQL string (no zone means UTC). Anything else
-    raises ValueError.
+    seconds or milliseconds (also as digit text), or an ISO-8601 / PostgreSQL string (no
+    zone means UTC). Anything else raises ValueError.
     """
     if isinstance(value, datetime):
         moment = value
@@ -63,6 +68,8 @@ def _format(moment: datetime) -> str:
 def _from_epoch(seconds: float) -> datetime:
     if isinstance(seconds, float) and not math.isfinite(seconds):
         raise ValueError("epoch seconds must be a finite number")
+    if abs(seconds) >= _MILLISECONDS:
+        seconds = seconds / 1000
     try:
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
@@ -79,6 +86,8 @@ def _from_text(text: str) -> datetime:
         except ValueError:
             pass  # the full pattern below gives the error
     stripped = text.strip()
+    if _EPOCH_TEXT.fullmatch(stripped):
+        return _from_epoch(float(stripped) if "." in stripped else int(stripped))
     match = _ISO.fullmatch(stripped) if len(stripped) <= _MAX_TEXT else None
     if match is None:
         raise ValueError(f"invalid timestamp {_shown(text)}: expected ISO-8601 text")

@@ -82,14 +82,6 @@ class FileSource(Source):
             yield item
         if not records and not problems:
             yield Problem(self.describe(), "no training job record in the inputs (an empty export?)")
-        if self.stats.unknown_keys:
-            keys = sorted(self.stats.unknown_keys)
-            shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
-            yield Problem(
-                source=self.describe(),
-                message=f"ignored {len(keys)} unknown top-level key(s): {shown}",
-                kind="note",
-            )
 
     def _all(self, reader: JsonRecords) -> Iterator[SourceItem]:
         for path, expanded in self.walks():
@@ -107,6 +99,15 @@ class FileSource(Source):
 
     def _read(self, reader: JsonRecords, path: str) -> Iterator[SourceItem]:
         name = STDIN_NAME if path == STDIN else path
+        before = set(self.stats.unknown_keys)
+        yield from self._read_file(reader, path, name)
+        # Named per file: in a directory scan, one file's odd keys are not another's.
+        keys = sorted(set(self.stats.unknown_keys) - before)
+        if keys:
+            shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+            yield Problem(name, f"ignored {len(keys)} unknown top-level key(s): {shown}", kind="note")
+
+    def _read_file(self, reader: JsonRecords, path: str, name: str) -> Iterator[SourceItem]:
         try:
             stream = self._open(path)
         except OSError as err:

@@ -28,11 +28,15 @@ Adding a reader to an existing source (CloudFormation, Terraform, SDK code, even
 
 - a request-file reader is a function from a parsed document to job sites
   (sources/requests/extract.py's `find_jobs` is the model), called by RequestFileSource,
-  which already walks, reads, parses and positions files; a reader of another file type
+  which already walks, reads, parses and positions files (sources/requests/cloudformation.py
+  reads templates this way, with RunTime leaves for intrinsics); a reader of another file type
   adds its suffixes to `REQUEST_WALK`, its marker bytes to `MARKERS` and its parser next
   to `RequestFileSource._parse` (sources/requests/source.py);
-- a record reader (an event export, another inventory) is a new document shape accepted
-  by `normalize` (smscan.record.normalize), so FileSource reads it from files and stdin.
+- a record reader (an event export, another inventory) is a new document shape: one that
+  carries its job inside another document (an EventBridge event, a CloudTrail record) is
+  unwrapped by smscan.record.shapes, recognised by evidence, never by one key; a new flat
+  shape is accepted by `normalize` (smscan.record.normalize). FileSource then reads it from
+  files and stdin.
 
 A new kind of input (another API, a queue) is a new Source subclass in its own module,
 plus one frozen options value and one builder in smscan.cli.sources. Files are always

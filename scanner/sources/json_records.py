@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import IO, Any
 
 from smscan.errors import RecordError
-from smscan.models import Origin, Problem
+from smscan.models import Origin, Problem, Record
 from smscan.record.normalize import NormalizeStats, normalize
+from smscan.record.shapes import unwrap
 from smscan.record.strict_json import DECODER, NotJson, deeper_than
 from smscan.sources.interface import SourceItem
 
@@ -152,6 +154,22 @@ class JsonRecords:
             message = f"expected a JSON object{at}, got {_kind(value)}"
             yield Problem(name, message, line=origin.line, kind="record")
             return
+        # Events, CloudTrail records and recorded responses carry their job inside (shapes.py).
+        found = unwrap(value)
+        base = origin.pointer or ""
+        for pointer, why in found.refused:
+            where = f" (at {base + pointer})" if base + pointer else ""
+            yield Problem(name, why + where, line=origin.line, kind="record")
+        for note in found.notes:
+            yield Problem(name, note, line=origin.line, kind="note")
+        for job in found.jobs:
+            inner = origin if not job.pointer else Origin(name, origin.line, base + job.pointer)
+            for item in self._normalize(name, dict(job.doc), inner):
+                # A value the input says it does not hold (CloudTrail's hidden ones) is unknown.
+                yield replace(item, unknown=dict(job.unknown)) if job.unknown and isinstance(item, Record) else item
+
+    def _normalize(self, name: str, value: dict[str, Any], origin: Origin) -> Iterator[SourceItem]:
+        at = f" (item {origin.pointer})" if origin.pointer else ""
         try:
             yield normalize(value, origin, stats=self.stats)
         except RecordError as err:

@@ -18,6 +18,9 @@ from typing import Any
 import boto3
 import botocore.exceptions
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
+
+from .answers import check_answer, unreadable_reason
 
 log = logging.getLogger("smscan.aws")
 
@@ -99,6 +102,7 @@ class ClientFactory:
             config=self._config,
         )
         self.counter.attach(client)
+        client.meta.events.register_first("before-parse.*.*", check_answer)
         if self.hook is not None:
             self.hook(client, account, region)
         return client
@@ -156,6 +160,8 @@ def describe_error(operation: str, exc: BaseException) -> str:
         return f"{operation}: timeout ({type(exc).__name__})"
     if isinstance(exc, botocore.exceptions.EndpointConnectionError):
         return f"{operation}: cannot connect to the endpoint (EndpointConnectionError)"
+    if isinstance(exc, ResponseParserError):
+        return f"{operation}: unreadable answer ({unreadable_reason(exc)})"
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return f"{operation}: no AWS credentials found (env, --profile or instance role)"
     return f"{operation}: {type(exc).__name__}"
@@ -165,4 +171,5 @@ def describe_error(operation: str, exc: BaseException) -> str:
 AWS_ERRORS: tuple[type[BaseException], ...] = (
     botocore.exceptions.BotoCoreError,
     botocore.exceptions.ClientError,
+    ResponseParserError,  # a proxy's page, a cut body: botocore does not make it a BotoCoreError
 )

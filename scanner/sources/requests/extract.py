@@ -27,12 +27,12 @@ from typing import Any, Literal
 
 from smscan.record.schema import FIELDS_BY_AWS_KEY
 from smscan.sources.requests.runtime import RunTime
+from smscan.sources.requests.stepfunctions import is_training_resource
 from smscan.yamlpos import YList, YMap
 
 Dialect = Literal["literal", "pipeline", "jsonpath", "jsonata"]
 Kind = Literal["request", "pipeline", "stepfunctions", "terraform", "sdk"]
 
-_SFN_RESOURCE = re.compile(r"arn:aws(?:-[a-z]+)*:states:::sagemaker:createTrainingJob(?:\.sync)?")
 _JSONATA = re.compile(r"\s*\{%.*%\}\s*", re.DOTALL)
 _DESCRIBE_ONLY = ("TrainingJobArn", "TrainingJobStatus", "CreationTime")
 # How each dialect spells a run-time value, for the notes.
@@ -141,7 +141,7 @@ def _is_machine(value: Any) -> bool:
 
 
 def _is_training_task(resource: Any) -> bool:
-    return isinstance(resource, str) and _SFN_RESOURCE.fullmatch(resource) is not None
+    return is_training_resource(resource)
 
 
 def clean(site: JobSite) -> Cleaned:
