@@ -23,6 +23,8 @@ from smscan.models import Finding, PolicyInfo, ScanResult, Status
 from smscan.reports import RenderOptions
 from smscan.reports.jsonsafe import jsonable
 from smscan.reports.sarif.category import category
+from smscan.reports.sarif.notifications import INDEX as NOTE_INDEX
+from smscan.reports.sarif.notifications import descriptors as notification_descriptors
 from smscan.reports.sarif.paths import Where, locate
 from smscan.reports.sarif.rules import LEVELS, placeholder, rule
 
@@ -40,15 +42,7 @@ OWN_FINGERPRINT_KEY = "smscanResourceHash/v1"  # same value, under a key no uplo
 
 REPORTED = (Status.FAIL, Status.WAIVED)
 
-# Tool notification descriptors: (id, what it means).
-NOTIFICATIONS = (
-    ("input-problem", "An input, region or record could not be scanned."),
-    ("evaluation-error", "A policy could not be evaluated on a training job."),
-    ("pack-relative-location", "A file outside the SARIF root is located relative to its pack."),
-    ("results-truncated", "Results beyond GitHub's per-run limit were left out."),
-    ("output-too-large", "The gzipped SARIF exceeds GitHub's upload size limit."),
-)
-_NOTE_INDEX = {name: i for i, (name, _) in enumerate(NOTIFICATIONS)}
+_NOTE_INDEX = NOTE_INDEX
 
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
 _SEMVER = re.compile(r"\d+\.\d+\.\d+")
@@ -277,9 +271,7 @@ def _log(
         "semanticVersion": semver.group(0) if semver else "0.0.0",
         "informationUri": INFORMATION_URI,
         "rules": [rule(p) for p in policies],
-        "notifications": [
-            {"id": name, "shortDescription": {"text": text}} for name, text in NOTIFICATIONS
-        ],
+        "notifications": notification_descriptors(),
     }
     run = {
         "tool": {"driver": driver},

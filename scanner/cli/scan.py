@@ -26,9 +26,10 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
     out = parser.add_argument_group("output")
     out.add_argument("--format", "-f", action="append", metavar="FMT",
-                     help=f"report format(s), comma-separated or repeated: {', '.join(FORMATS)} (default json)")
+                     help=f"report format(s), comma-separated or repeated, any case: {', '.join(FORMATS)} "
+                          "(default: from the -o suffix, else json)")
     out.add_argument("--output-dir", metavar="DIR", help="write report.<ext> for each format into DIR")
-    out.add_argument("-o", "--output", metavar="FILE", help="write the one format to FILE ('-' for stdout)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the one format to FILE ('-' for stdout); .json .sarif .html .xml .md pick the format")
     out.add_argument("--sarif-root", metavar="DIR", help="make SARIF URIs relative to DIR (default: cwd)")
     out.add_argument("--sarif-category", metavar="NAME", help="SARIF runAutomationDetails category")
     out.add_argument("--include-passed", action="store_true", help="list PASS findings too (they are always counted)")
@@ -153,13 +154,9 @@ def run_scan_command(args: argparse.Namespace) -> int:
 
 
 def _formats(args: argparse.Namespace, config: Config) -> list[str]:
-    from smscan.reports import FORMATS
+    from smscan.cli.formats import choose
 
-    formats = split_list(args.format or []) or config.formats or ["json"]
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    return list(dict.fromkeys(formats))
+    return choose(split_list(args.format or []), args.output, config.formats)
 
 
 def _sources(args: argparse.Namespace, policies: list[Policy], progress: Any) -> list[Any]:
@@ -187,7 +184,7 @@ def _report(
     gate: Gate | None = None,
 ) -> int:
     from smscan.cli.output import append_text, emit
-    from smscan.cli.summary import format_summary
+    from smscan.cli.summary import GateFacts, format_summary, quiet_failure
     from smscan.reports import RenderOptions, renderer
 
     options = RenderOptions(
@@ -203,8 +200,21 @@ def _report(
     if summary_file and markdown is not None:
         append_text(Path(summary_file), markdown)
     code, text = verdict(result, fail_on, allow_partial, gate)
+    facts = GateFacts(
+        fail_on=fail_on,
+        allow_partial=allow_partial,
+        strict_waivers=bool(gate and gate.strict_waivers),
+        waiver_violations=len(gate.waivers.report().violations) if gate else 0,
+        new_only=bool(gate and gate.new_only),
+    )
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from smscan.cli.annotations import workflow_commands
+
+        sys.stderr.write(workflow_commands(result))
     if not getattr(args, "quiet", False):
-        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], text))
+        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], text, facts))
+    elif code != EXIT_OK:
+        sys.stderr.write(quiet_failure(result, text, gate))
     return code
 
 
