@@ -30,8 +30,9 @@ class ConfigError(ScannerError):
 class PolicyError(ScannerError):
     """One or more policies are invalid; carries every problem found, not just the first."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], kind: str = "policy") -> None:
         self.problems = list(problems)
+        self.kind = kind  # what the problems are in: policy, waiver, config
         super().__init__("\n".join(self.problems))
 
 

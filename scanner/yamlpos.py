@@ -38,6 +38,19 @@ class YList(list):
     item_pos: list[Pos]
 
 
+@dataclass(frozen=True)
+class BadScalar:
+    """A scalar PyYAML cannot build (`2027-02-30`), kept in place so the file's other
+    problems are still found; whoever expects a value there reports it at `pos`."""
+
+    text: str
+    problem: str
+    pos: Pos
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class YamlProblem(Exception):
     """One problem with a YAML document, already positioned."""
 
@@ -57,7 +70,7 @@ _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _INT_DIGITS = re.compile(r"Exceeds the limit \((\d+) digits\)")
 
 
-def _convert(node: yaml.Node, depth: int) -> Any:
+def _convert(node: yaml.Node, depth: int, keep_bad: bool = False) -> Any:
     if depth > MAX_DEPTH:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _pos(node.start_mark))
     if node.tag.startswith(_PYTHON_TAG):
@@ -69,7 +82,7 @@ def _convert(node: yaml.Node, depth: int) -> Any:
         result.pos = _pos(node.start_mark)
         result.key_pos = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, depth + 1)
+            key = _convert(key_node, depth + 1)  # a bad key is never kept: it has no field
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise YamlProblem("mapping keys must be plain scalars", _pos(key_node.start_mark))
             key = str(key) if not isinstance(key, str) else key
@@ -82,10 +95,10 @@ def _convert(node: yaml.Node, depth: int) -> Any:
                     _pos(key_node.start_mark),
                 )
             result.key_pos[key] = _pos(key_node.start_mark)
-            result[key] = _convert(value_node, depth + 1)
+            result[key] = _convert(value_node, depth + 1, keep_bad)
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = YList(_convert(item, depth + 1) for item in node.value)
+        items = YList(_convert(item, depth + 1, keep_bad) for item in node.value)
         items.pos = _pos(node.start_mark)
         items.item_pos = [_pos(item.start_mark) for item in node.value]
         return items
@@ -98,6 +111,8 @@ def _convert(node: yaml.Node, depth: int) -> Any:
         digits = _INT_DIGITS.search(problem)
         if digits:
             problem = f"integer longer than {digits[1]} digits"
+        if keep_bad:
+            return BadScalar(str(node.value), problem, _pos(node.start_mark))
         raise YamlProblem(f"invalid value: {problem}", _pos(node.start_mark)) from None
 
 
@@ -126,8 +141,11 @@ class _NoAliasComposer(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def parse_text(text: str) -> Any:
-    """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem."""
+def parse_text(text: str, keep_bad: bool = False) -> Any:
+    """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem.
+
+    With `keep_bad`, a scalar that cannot be built becomes a BadScalar instead of raising,
+    so a validator can report it together with the document's other problems."""
     try:
         # The reader checks every character when it is built: NUL and other control
         # characters raise there, before any parsing.
@@ -150,7 +168,7 @@ def parse_text(text: str) -> Any:
         loader.dispose()
     if node is None:
         return None
-    return _convert(node, 0)
+    return _convert(node, 0, keep_bad)
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -170,8 +188,8 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         raise YamlProblem("not valid UTF-8", Pos(line, col)) from None
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
-    return parse_text(read_text(path, max_bytes))
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, keep_bad: bool = False) -> Any:
+    return parse_text(read_text(path, max_bytes), keep_bad)
 
 
 def to_plain(value: Any) -> Any:
@@ -182,4 +200,6 @@ def to_plain(value: Any) -> Any:
         return [to_plain(v) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, BadScalar):
+        return value.text  # whoever reads it as a date will refuse it with its own message
     return value

@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from smscan.errors import ConfigError
+from smscan.errors import ConfigError, PolicyError
 from smscan.models import Severity
-from smscan.yamlpos import YamlProblem, YList, YMap, load_file, to_plain
+from smscan.yamlpos import BadScalar, YamlProblem, YList, YMap, load_file, to_plain
 
 DEFAULT_CONFIG = "smscan.yaml"
 FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
@@ -37,14 +37,16 @@ class Config:
 
 
 def load_config(explicit: str | None) -> Config:
-    """Read --config FILE, or ./smscan.yaml when present; an absent default is not an error."""
+    """Read --config FILE, or ./smscan.yaml when present; an absent default is not an error.
+
+    Every problem of the file is reported at once, each as FILE:LINE:COL: key: problem."""
     path = Path(explicit) if explicit else Path(DEFAULT_CONFIG)
     if not path.exists():
         if explicit:
             raise ConfigError(f"{explicit}: config file not found")
         return Config()
     try:
-        doc = load_file(path)
+        doc = load_file(path, keep_bad=True)
     except YamlProblem as exc:
         where = f"{path}:{exc.pos.line}:{exc.pos.col}" if exc.pos else str(path)
         raise ConfigError(f"{where}: {exc}") from None
@@ -53,12 +55,21 @@ def load_config(explicit: str | None) -> Config:
     if not isinstance(doc, YMap):
         raise ConfigError(f"{path}:1:1: expected a mapping of settings")
     config = Config(source=str(path))
+    problems: list[str] = []
     for key, value in doc.items():
-        pos = doc.key_pos[key]
+        pos = value.pos if isinstance(value, BadScalar) and key in _KEYS else doc.key_pos[key]
         where = f"{path}:{pos.line}:{pos.col}: {key}"
         if key not in _KEYS:
-            raise ConfigError(f"{where}: unknown setting (expected one of {', '.join(_KEYS)})")
-        _apply(config, key, value, where)
+            problems.append(f"{where}: unknown setting (expected one of {', '.join(_KEYS)})")
+        elif isinstance(value, BadScalar):
+            problems.append(f"{where}: invalid value '{value.text}' ({value.problem})")
+        else:
+            try:
+                _apply(config, key, value, where)
+            except ConfigError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise PolicyError(problems, kind="config")
     return config
 
 
@@ -67,6 +78,12 @@ def _apply(config: Config, key: str, value: Any, where: str) -> None:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, YList) and not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise ConfigError(f"{where}: expected a list of strings")
+        if key == "formats":
+            from smscan.cli.formats import known_formats
+
+            unknown = [i for i in items if i.strip().lower() not in known_formats()]
+            if unknown:
+                raise ConfigError(f"{where}: unknown format {unknown[0]!r} (expected one of {', '.join(known_formats())})")
         setattr(config, key, list(items))
     elif key in ("fail_on", "output_dir", "waivers"):
         if not isinstance(value, str):

@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)
-        print(f"smscan: {len(exc.problems)} policy problem(s); nothing was scanned", file=sys.stderr)
+        print(f"smscan: {len(exc.problems)} {exc.kind} problem(s); nothing was scanned", file=sys.stderr)
         return EXIT_ERROR
     except ScannerError as exc:
         print(f"smscan: error: {exc}", file=sys.stderr)

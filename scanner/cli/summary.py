@@ -66,7 +66,7 @@ def format_summary(
     problems = [p for p in result.errors if p.kind != "note"]
     lines.extend(_capped("note", notes))
     if problems:
-        lines.append(f"  {plural(len(problems), 'problem')}: not everything could be scanned:")
+        lines.append(f"  {len(problems)} problem(s): not everything could be scanned:")
         lines.extend(_capped("", [str(p) for p in problems]))
     lines.extend(f"  wrote {path}" for path in written)
     lines.extend(gate_lines(result, facts))

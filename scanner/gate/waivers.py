@@ -28,7 +28,7 @@ from smscan.models import Record, Waiver
 from smscan.policy.problems import Problems, Scope
 from smscan.policy.regex_safety import check_regex
 from smscan.secrets import redact
-from smscan.yamlpos import Pos, YamlProblem, YList, YMap, load_file
+from smscan.yamlpos import BadScalar, Pos, YamlProblem, YList, YMap, load_file
 
 DEFAULT_FILE = ".smscan-waivers.yaml"
 TAG_PREFIX = "smscan:waive:"
@@ -194,19 +194,17 @@ def load_waivers(
     file = str(path)
     top = Scope(file, "waivers", problems)
     try:
-        doc = load_file(path)
+        # keep_bad: an impossible date (`expires: 2027-02-30`) is reported with the rest
+        doc = load_file(path, keep_bad=True)
     except YamlProblem as exc:
         top.add(exc.pos, "", str(exc))
-        raise PolicyError(problems.items) from None
-    except ValueError as exc:  # PyYAML builds dates eagerly: `expires: 2027-02-30` lands here
-        top.add(None, "", f"invalid YAML value: {exc}")
-        raise PolicyError(problems.items) from None
+        raise PolicyError(problems.items, kind="waiver") from None
     rules: list[FileWaiver] = []
     if doc is None:  # an empty file: no waivers
         return WaiverSet(rules, today, tag_waivers=tag_waivers)
     if not isinstance(doc, YMap):
         top.add(getattr(doc, "pos", None), "", "expected a mapping with a 'waivers' list")
-        raise PolicyError(problems.items)
+        raise PolicyError(problems.items, kind="waiver")
     for key in doc:
         if key != "waivers":
             top.add(doc.key_pos[key], key, "unknown key (expected waivers)")
@@ -223,7 +221,7 @@ def load_waivers(
         if rule is not None:
             rules.append(rule)
     if problems:
-        raise PolicyError(problems.items)
+        raise PolicyError(problems.items, kind="waiver")
     return WaiverSet(rules, today, tag_waivers=tag_waivers)
 
 
@@ -321,6 +319,9 @@ def _expires(entry: YMap, scope: Scope) -> date | None:
     # YAML reads an unquoted 2026-12-31 as a date, a quoted one as a string; both are fine.
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
+    if isinstance(value, BadScalar):
+        scope.add(value.pos, "expires", f"invalid date '{value.text}' ({value.problem}; {expected})")
+        return None
     parsed = _parse_date(value) if isinstance(value, str) else None
     if parsed is None:
         scope.add(_at(entry, "expires"), "expires", f"invalid date {value!r} ({expected})")
