@@ -41,9 +41,11 @@ def add_scan_command(sub: Any) -> None:
     p = sub.add_parser("scan", help="scan training jobs from files or AWS and write reports")
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="repository files or directories to search for job-request documents "
-                        "(CreateTrainingJob requests, SageMaker Pipelines, Step Functions)")
+                        "(CreateTrainingJob requests, SageMaker Pipelines, Step Functions); a tree "
+                        "with none passes with a note, since most repositories hold no training job")
     p.add_argument("--input", "-i", action="append", default=[], metavar="PATH",
-                   help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable)")
+                   help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable); "
+                        "inputs with no record exit 3: an empty export is a broken pipeline, not a clean fleet")
     p.add_argument("--policies", "-p", action="append", default=[], metavar="PATH",
                    help="policy file or directory (repeatable; 'builtin' = the built-in pack, the default)")
     p.add_argument("--select", action="append", default=[], metavar="IDS",
