@@ -24,7 +24,7 @@ from markupsafe import Markup
 from smscan.errors import RenderError
 from smscan.models import Finding, PolicyInfo, ScanResult, Severity
 from smscan.reports import RenderOptions
-from smscan.reports.html import view
+from smscan.reports.html import layout, view
 from smscan.reports.jsonsafe import jsonable
 
 TEMPLATE = "report.html.j2"
@@ -46,6 +46,7 @@ COLUMNS = (
     "waiver",  # {reason, owner, expires, source} | null
     "baseline",
     "location",  # "path:line:column" | null
+    "summary",  # the message as the table shows it: without the job name, first clause
 )
 
 _JSON_ESCAPES = {
@@ -108,7 +109,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         "baseline": view.baseline_counts(result),
         "fixed": sorted(result.fixed, key=lambda f: f.sort_key),
         "trend": view.trend(result, options.generated_at),
-        "trend_plot": view.trend_plot,
+        "trend_layout": layout.trend_plot,
         "data_json": Markup(_data_block(policies, findings)),
         "script": Markup(script),
         "style": Markup(style),
@@ -211,4 +212,5 @@ def _row(f: Finding, index: dict[str, int]) -> list[Any]:
         },
         f.baseline,
         None if loc is None else f"{loc.path}:{loc.line}:{loc.column}",
+        layout.short_message(f),
     ]
