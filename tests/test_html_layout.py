@@ -116,7 +116,7 @@ GEOMETRY = r"""(() => {
   });
   if (document.documentElement.scrollWidth > window.innerWidth + 1) bad.push('page scrolls sideways: ' + document.documentElement.scrollWidth);
   const rows = {};
-  document.querySelectorAll('.summary-cards > .card').forEach(c => { const t = Math.round(box(c).top); rows[t] = (rows[t] || 0) + 1; });
+  document.querySelectorAll('#summary .cards > .card').forEach(c => { const t = Math.round(box(c).top); rows[t] = (rows[t] || 0) + 1; });
   const counts = Object.values(rows);
   if (counts.length > 1 && counts.slice(1).some(n => n < 2)) bad.push('a summary card alone on a row: ' + JSON.stringify(rows));
   const trend = document.querySelector('figure.trend');
