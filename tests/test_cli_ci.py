@@ -230,7 +230,7 @@ def test_a_waivers_file_reports_every_problem_with_an_unquoted_impossible_date(
         f"{w}:2:5: waiver 1: policy: matches no loaded policy 'network-isolaton' (expected an id from `smscan policy list`)",
         f"{w}:2:5: waiver 1: expires: missing required key (expected a date YYYY-MM-DD)",
         f"{w}:5:5: waiver 1: expire: unknown key (expected one of policy, arn, job_name, account, region, tag, reason, owner, expires)",
-        f"{w}:9:5: waiver 2: expires: invalid date '2027-02-30' (expected a date YYYY-MM-DD)",
+        f"{w}:9:14: waiver 2: expires: invalid date '2027-02-30' (day is out of range for month; expected a date YYYY-MM-DD)",
         "smscan: 4 waiver problem(s); nothing was scanned",
     ]
 

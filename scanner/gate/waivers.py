@@ -320,7 +320,7 @@ def _expires(entry: YMap, scope: Scope) -> date | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, BadScalar):
-        scope.add(_at(entry, "expires"), "expires", f"invalid date '{value.text}' ({expected})")
+        scope.add(value.pos, "expires", f"invalid date '{value.text}' ({value.problem}; {expected})")
         return None
     parsed = _parse_date(value) if isinstance(value, str) else None
     if parsed is None:
