@@ -168,25 +168,35 @@ def test_print_layout_fits_the_page(reports: dict[str, Path]) -> None:
 
 
 @pytest.mark.browser
-def test_table_cells_break_between_words(reports: dict[str, Path]) -> None:
+@pytest.mark.parametrize(("width", "media"), [(1024, "screen"), (794, "print")])
+def test_table_cells_break_between_words(reports: dict[str, Path], width: int, media: str) -> None:
     # A policy id, a date or an evidence path in a narrow column wraps at its hyphens, dots
     # or underscores, never mid-word.
-    with browser.devtools(width=1024, height=1000) as page:
-        _open_at(page, reports["history"].as_uri(), 1024)
+    with browser.devtools(width=width, height=1000) as page:
+        _open_at(page, reports["history"].as_uri(), width, media)
         broken = page.evaluate(r"""(() => {
-          // A line may only start right after a hyphen, space, dot, underscore or slash.
+          // A line may start inside a word only when the word alone is wider than its
+          // column (more than 24 characters, a 120-character job name); otherwise after a hyphen, space, dot,
+          // underscore, slash, comma, colon, bracket or ellipsis.
           const out = [];
-          document.querySelectorAll('td.policy code, td.date, .evidence td.path code').forEach(el => {
+          const boundary = /[-\s._\/,:|\[\](){}\u2026]/;
+          document.querySelectorAll('#findings-body tr.finding td, td.date, .evidence td').forEach(el => {
             const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-            let prevTop = null, prevChar = '';
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-              for (let i = 0; i < node.length; i++) {
+              const text = node.data;
+              let prevTop = null;
+              for (let i = 0; i < text.length; i++) {
                 const range = document.createRange(); range.setStart(node, i); range.setEnd(node, i + 1);
                 const rect = range.getClientRects()[0];
                 if (!rect) continue;
                 const top = Math.round(rect.top);
-                if (prevTop !== null && top > prevTop + 2 && !/[-\s._\/]/.test(prevChar)) { out.push(el.textContent); }
-                prevTop = top; prevChar = node.data[i];
+                if (prevTop !== null && top > prevTop + 2 && !boundary.test(text[i - 1]) && !boundary.test(text[i])) {
+                  let a = i, b = i;
+                  while (a > 0 && !boundary.test(text[a - 1])) a--;
+                  while (b < text.length && !boundary.test(text[b])) b++;
+                  if (b - a <= 24) out.push(text.slice(a, b) + ' in ' + text.slice(0, 60));
+                }
+                prevTop = top;
               }
             }
           });

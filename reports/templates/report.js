@@ -52,16 +52,20 @@
     if (text !== undefined && text !== null) { node.textContent = String(text); }
     return node;
   }
-  // A JSON path wraps after its dots and underscores, never inside a key.
+  // A JSON path or value wraps after its dots, underscores, slashes, commas, colons,
+  // closing brackets and ellipses, never inside a key or a word.
   function breakable(tag, text) {
     var node = el(tag);
-    String(text).split(/(?<=[._\/])/).forEach(function (part, i) {
+    String(text).split(/(?<=[._\/,:|\]})\u2026])/).forEach(function (part, i) {
       if (i) { node.appendChild(document.createElement("wbr")); }
       node.appendChild(document.createTextNode(part));
     });
     return node;
   }
-  function show(v) { return typeof v === "string" ? v : JSON.stringify(v); }
+  function show(v) {  // lists with a space after each comma, so they wrap between items
+    if (Array.isArray(v)) { return "[" + v.map(function (x) { return JSON.stringify(x); }).join(", ") + "]"; }
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
   function haystack(r) {
     if (r.text === null) {
       r.text = [r.name, r.arn, r.policy, r.p.title, r.message, r.account, r.region, r.origin,
@@ -121,19 +125,20 @@
     if (r.evidence.length) {
       var table = el("table", { "class": "evidence compact" });
       var head = el("tr");
-      ["Path", "Operator", "Expected", "Actual", "Held"].forEach(function (h) {
+      ["Path and operator", "Expected", "Actual", "Held"].forEach(function (h) {
         head.appendChild(el("th", { scope: "col" }, h));
       });
       table.appendChild(el("thead")).appendChild(head);
       var body = table.appendChild(el("tbody"));
       r.evidence.forEach(function (e) {
         var row = el("tr");
-        row.appendChild(el("td", { "class": "path" })).appendChild(breakable("code", e[0]));
-        row.appendChild(el("td", null, e[1]));
-        row.appendChild(el("td")).appendChild(el("code", null, show(e[2])));
+        var cond = row.appendChild(el("td", { "class": "path" }));
+        cond.appendChild(breakable("code", e[0]));
+        cond.appendChild(el("div", { "class": "muted small" })).appendChild(breakable("span", e[1]));
+        row.appendChild(el("td")).appendChild(breakable("code", show(e[2])));
         var actual = e[3].length ? e[3].map(show).join(", ") : "(missing)";
         var cell = row.appendChild(el("td"));
-        cell.appendChild(el("code", null, actual));
+        cell.appendChild(breakable("code", actual));
         if (e[5]) { cell.appendChild(el("div", { "class": "muted small" }, e[5])); }
         row.appendChild(el("td", { "class": e[4] ? "ok" : "bad" }, e[4] ? "yes" : "no"));
         body.appendChild(row);
