@@ -186,3 +186,15 @@ def test_nightly_org_audit_example_against_moto(
     assert {p.name for p in (github / "audit").iterdir()} >= {"report.json", "report.sarif", "report.html", "report.md"}
     assert (github / "state" / "history.sqlite").exists()
     check_sarif(github, tmp_path)
+
+
+def test_code_scanning_alerts_open_a_file_after_init_with_pack(
+    moto_account: Any, github: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "init", "--with-pack")[0] == 0
+    [(code, err)] = run_example(capsys, "github-code-scanning.yml")
+    assert code == 0, err
+    doc = json.loads((github / "smscan.sarif").read_text())
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
+    assert uris and all((github / uri).is_file() for uri in uris), uris
+    check_sarif(github, tmp_path)
