@@ -58,8 +58,8 @@ def test_a_suffix_contradicting_format_is_refused(tmp_path: Path, capsys: pytest
 
 
 def test_an_unknown_suffix_without_format_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(capsys, "scan", "-i", fleet(tmp_path), "-o", tmp_path / "findings.csv")
-    assert code == 2 and "smscan writes no CSV report" in err
+    code, _, err = run_cli(capsys, "scan", "-i", fleet(tmp_path), "-o", tmp_path / "findings.pdf")
+    assert code == 2 and "smscan writes no PDF report" in err
     # No suffix (or /dev/null) keeps the default, JSON.
     assert run_cli(capsys, "scan", "-i", fleet(tmp_path), "-o", tmp_path / "report")[0] == 0
     assert "findings" in json.loads((tmp_path / "report").read_text())
@@ -238,13 +238,15 @@ def test_a_waivers_file_reports_every_problem_with_an_unquoted_impossible_date(
 def test_smscan_yaml_reports_every_problem_with_file_line_col(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from smscan.reports import FORMATS
+
     monkeypatch.chdir(tmp_path)
-    Path("smscan.yaml").write_text("fail_on: urgent\nformats: [HTML, csv]\noutputdir: x\nwaivers: 2027-02-30\n")
+    Path("smscan.yaml").write_text("fail_on: urgent\nformats: [HTML, pdf]\noutputdir: x\nwaivers: 2027-02-30\n")
     code, _, err = run_cli(capsys, "scan", "-i", fleet(tmp_path), "-o", "r.json")
     assert code == 2
     assert err.splitlines() == [
         "smscan.yaml:1:1: fail_on: expected one of info|low|medium|high|critical|never",
-        "smscan.yaml:2:1: formats: unknown format 'csv' (expected one of json, sarif, html, junit, markdown)",
+        f"smscan.yaml:2:1: formats: unknown format 'pdf' (expected one of {', '.join(FORMATS)})",
         "smscan.yaml:3:1: outputdir: unknown setting (expected one of policies, select, skip, fail_on, formats, output_dir, params, include_passed, waivers)",
         "smscan.yaml:4:10: waivers: invalid value '2027-02-30' (day is out of range for month)",
         "smscan: 4 config problem(s); nothing was scanned",

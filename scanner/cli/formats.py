@@ -13,23 +13,18 @@ from pathlib import PurePath
 
 from smscan.errors import UsageError
 
-# Longest suffixes first, so `x.sarif.json` is SARIF and `x.junit.xml` JUnit.
-SUFFIXES: tuple[tuple[str, str], ...] = (
+# Suffixes beyond each format's own extension (the registry's `extension`, e.g. junit.xml).
+ALIASES: tuple[tuple[str, str], ...] = (
     (".sarif.json", "sarif"),
-    (".junit.xml", "junit"),
-    (".sarif", "sarif"),
-    (".json", "json"),
-    (".html", "html"),
     (".htm", "html"),
     (".xml", "junit"),
-    (".md", "markdown"),
     (".markdown", "markdown"),
 )
 
 # SARIF is JSON: `-f sarif -o results.json` is what several upload guides write.
 COMPATIBLE = {("sarif", "json")}
 
-NOT_WRITTEN = {".csv": "CSV", ".txt": "plain text", ".pdf": "PDF", ".yaml": "YAML", ".yml": "YAML"}
+NOT_WRITTEN = {".csv": "CSV", ".txt": "plain text", ".pdf": "PDF", ".yaml": "YAML", ".yml": "YAML", ".xlsx": "Excel"}
 
 
 def known_formats() -> list[str]:
@@ -47,10 +42,19 @@ def normalize(name: str) -> str:
     return wanted
 
 
+def suffixes() -> list[tuple[str, str]]:
+    """(suffix, format) pairs, longest first, so `x.sarif.json` is SARIF and `x.junit.xml` JUnit."""
+    from smscan.reports import FORMATS
+
+    pairs = [(f".{f.extension}".lower(), name) for name, f in FORMATS.items()]
+    pairs += [(suffix, fmt) for suffix, fmt in ALIASES if fmt in FORMATS]
+    return sorted(dict(pairs).items(), key=lambda p: -len(p[0]))
+
+
 def from_suffix(path: str) -> str | None:
     """The format a file name's suffix names, or None when it names none smscan writes."""
     name = PurePath(path).name.lower()
-    return next((fmt for suffix, fmt in SUFFIXES if name.endswith(suffix) and name != suffix), None)
+    return next((fmt for suffix, fmt in suffixes() if name.endswith(suffix) and name != suffix), None)
 
 
 def choose(explicit: Sequence[str], output_file: str | None, configured: Sequence[str]) -> list[str]:
