@@ -327,3 +327,20 @@ def test_output_dir_in_a_source_checkouts_package_folder_is_warned_about(
     monkeypatch.chdir(checkout)
     _, _, err = run_cli(capsys, "scan", "-i", fleet(tmp_path), "--output-dir", "reports/")
     assert "smscan: warning: reports is inside smscan's own package directory" in err
+
+
+def test_a_virtualenv_in_the_repository_is_not_walked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `python -m venv venv` in a checkout: its site-packages hold JSON that mentions
+    # AlgorithmSpecification (SDK test data, say), which is not the repository's job.
+    repo = tmp_path / "repo"
+    pkg = repo / "venv" / "lib" / "python3.11" / "site-packages" / "sdk"
+    pkg.mkdir(parents=True)
+    (repo / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    request = (EXAMPLES / "insecure" / "training" / "legacy-train.json").read_text()
+    (pkg / "example.json").write_text(request)
+    (repo / "jobs").mkdir()
+    (repo / "jobs" / "train.json").write_text(request)
+    code, _, err = run_cli(capsys, "scan", repo, "-o", tmp_path / "r.json", "--fail-on", "never")
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert code == 0 and doc["summary"]["records"] == 1
+    assert all("site-packages" not in (f.get("location") or {}).get("path", "") for f in doc["findings"])

@@ -12,7 +12,8 @@ training job found in:
   in JSONata), also inside Parallel and Map states.
 
 Files are recognised by content. Directories are walked in sorted order for .json,
-.yaml and .yml files, skipping hidden directories, node_modules and __pycache__,
+.yaml and .yml files, skipping hidden directories, node_modules, __pycache__ and
+virtualenvs (a directory with a pyvenv.cfg, or site-packages),
 never entering symlinked directories and reading a symlinked file only when it
 resolves to a regular file inside the tree. A file that mentions neither
 `AlgorithmSpecification` nor `sagemaker:createTrainingJob` is skipped unread, and a
@@ -44,7 +45,7 @@ from smscan.yamlpos import YamlProblem, parse_text
 MiB = 1024 * 1024
 SUFFIXES = (".json", ".yaml", ".yml")
 MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob")
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "dist-packages"})
 
 
 class RequestFileSource:
@@ -194,12 +195,20 @@ def _walk(path: str) -> list[str] | Problem:
     root = os.path.realpath(path)
     found: list[tuple[tuple[str, ...], str]] = []
     for folder, dirs, names in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        dirs[:] = sorted(
+            d for d in dirs
+            if not d.startswith(".") and d not in SKIPPED_DIRS and not _is_virtualenv(os.path.join(folder, d))
+        )
         for name in names:
             full = os.path.join(folder, name)
             if name.lower().endswith(SUFFIXES) and _regular_inside(full, root):
                 found.append((tuple(os.path.relpath(full, path).split(os.sep)), full))
     return [full for _, full in sorted(found)]
+
+
+def _is_virtualenv(directory: str) -> bool:
+    """A virtualenv (`venv/`, `env/`) holds installed packages, not the repository's jobs."""
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
 
 
 def _regular_inside(full: str, root: str) -> bool:
