@@ -207,10 +207,10 @@ def test_table_cells_break_between_words(reports: dict[str, Path], width: int, m
 
 def test_waived_findings_are_named_on_the_score_card() -> None:
     from smscan.reports import RenderOptions
-    from smscan.reports.html.render import render
     from tests.factories import make_finding, make_result
+    from tests.report_helpers import render
 
     waived = make_finding("network-isolation", "legacy-1", Status.WAIVED)
-    html = render(make_result([make_finding(), waived]), RenderOptions(generated_at="2026-11-24T10:00:00Z"))
+    html = render("html", make_result([make_finding(), waived]), RenderOptions(generated_at="2026-11-24T10:00:00Z"))
     card = html[html.index('class="card score'):html.index("</div>", html.index('class="card score'))]
     assert "1 waived failure left out of the score" in card

@@ -13,13 +13,17 @@ from typing import Any
 
 import yaml
 
-from smscan.errors import ConfigError, PolicyError
+from smscan.errors import ConfigError, ConfigProblemsError
 from smscan.models import Severity
+from smscan.policy.problems import PolicyProblem
 from smscan.yamlpos import BadScalar, YamlProblem, YList, YMap, load_file, to_plain
 
 DEFAULT_CONFIG = "smscan.yaml"
 FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
-_KEYS = ("policies", "select", "skip", "fail_on", "formats", "output_dir", "params", "include_passed", "waivers")
+_KEYS = (
+    "policies", "select", "skip", "fail_on", "fail_on_unknown", "formats", "output_dir", "params",
+    "include_passed", "waivers",
+)
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Config:
     select: list[str] = field(default_factory=list)
     skip: list[str] = field(default_factory=list)
     fail_on: str | None = None
+    fail_on_unknown: str | None = None
     formats: list[str] = field(default_factory=list)
     output_dir: str | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -55,50 +60,50 @@ def load_config(explicit: str | None) -> Config:
     if not isinstance(doc, YMap):
         raise ConfigError(f"{path}:1:1: expected a mapping of settings")
     config = Config(source=str(path))
-    problems: list[str] = []
+    problems: list[PolicyProblem] = []
     for key, value in doc.items():
         pos = value.pos if isinstance(value, BadScalar) and key in _KEYS else doc.key_pos[key]
-        where = f"{path}:{pos.line}:{pos.col}: {key}"
         if key not in _KEYS:
-            problems.append(f"{where}: unknown setting (expected one of {', '.join(_KEYS)})")
+            message = f"unknown setting (expected one of {', '.join(_KEYS)})"
         elif isinstance(value, BadScalar):
-            problems.append(f"{where}: invalid value '{value.text}' ({value.problem})")
+            message = f"invalid value '{value.text}' ({value.problem})"
         else:
-            try:
-                _apply(config, key, value, where)
-            except ConfigError as exc:
-                problems.append(str(exc))
+            message = _apply(config, key, value)
+        if message:
+            problems.append(PolicyProblem(str(path), pos.line, pos.col, "", key, message))
     if problems:
-        raise PolicyError(problems, kind="config")
+        raise ConfigProblemsError(problems)
     return config
 
 
-def _apply(config: Config, key: str, value: Any, where: str) -> None:
+def _apply(config: Config, key: str, value: Any) -> str:
+    """Set `key` from `value`; the problem with the value, or '' when there is none."""
     if key in ("policies", "select", "skip", "formats"):
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, YList) and not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ConfigError(f"{where}: expected a list of strings")
+            return "expected a list of strings"
         if key == "formats":
             from smscan.cli.formats import known_formats
 
             unknown = [i for i in items if i.strip().lower() not in known_formats()]
             if unknown:
-                raise ConfigError(f"{where}: unknown format {unknown[0]!r} (expected one of {', '.join(known_formats())})")
+                return f"unknown format {unknown[0]!r} (expected one of {', '.join(known_formats())})"
         setattr(config, key, list(items))
-    elif key in ("fail_on", "output_dir", "waivers"):
+    elif key in ("fail_on", "fail_on_unknown", "output_dir", "waivers"):
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string")
-        if key == "fail_on" and value not in FAIL_ON_CHOICES:
-            raise ConfigError(f"{where}: expected one of {'|'.join(FAIL_ON_CHOICES)}")
+            return "expected a string"
+        if key in ("fail_on", "fail_on_unknown") and value not in FAIL_ON_CHOICES:
+            return f"expected one of {'|'.join(FAIL_ON_CHOICES)}"
         setattr(config, key, value)
     elif key == "include_passed":
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false")
+            return "expected true or false"
         config.include_passed = value
     elif key == "params":
         if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise ConfigError(f"{where}: expected policy-id: {{param: value}} mappings")
+            return "expected policy-id: {param: value} mappings"
         config.params = {str(k): to_plain(v) for k, v in value.items()}
+    return ""
 
 
 def parse_param(text: str) -> tuple[str, str, Any]:

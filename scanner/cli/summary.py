@@ -2,28 +2,19 @@
 
 A finding in a request file starts with `path:line:`, as a compiler's diagnostics do,
 so editors and CI log annotators link it. The last lines say what decides the gate, in
-the order the gate decides it, ending with the verdict itself.
+the order the gate decides it (smscan.gate.verdict), ending with the verdict itself.
+Nothing here decides anything: the verdict and the blocking findings come from the gate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from smscan.gate.score import total_score
+from smscan.gate.verdict import NEVER, GateOptions, Verdict, blocking_findings
 from smscan.models import Finding, ScanResult, Severity, Status
 
 WORST_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class GateFacts:
-    """What the gate was asked to weigh; the verdict itself is decided elsewhere."""
-
-    fail_on: str = "high"
-    allow_partial: bool = False
-    strict_waivers: bool = False
-    waiver_violations: int = 0
-    new_only: bool = False
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -31,9 +22,10 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def format_summary(
-    result: ScanResult, written: Sequence[str], verdict: str, facts: GateFacts | None = None
+    result: ScanResult, written: Sequence[str], verdict: Verdict, options: GateOptions | None = None
 ) -> str:
-    facts = facts or GateFacts(fail_on=result.meta.fail_on)
+    """The summary; its last line is the verdict (PASSED, FAILED or INCOMPLETE) and its reason."""
+    options = options or GateOptions(fail_on=result.meta.fail_on)
     meta = result.meta
     lines = [
         f"smscan {meta.tool_version}: {plural(meta.records_scanned, 'training job')} x "
@@ -43,44 +35,47 @@ def format_summary(
         calls = ", ".join(f"{op} {n}" for op, n in sorted(meta.api_calls.items())) or "none"
         lines.append(f"  fetch plan: {meta.scope['fetch_plan']}; API calls: {calls}")
     lines.append("  results: " + "  ".join(f"{s.value} {result.total(s)}" for s in Status))
-    failing = {s: 0 for s in Severity}
-    for f in result.findings:
-        if f.status is Status.FAIL:
-            failing[f.severity] += 1
-    lines.append("  failures by severity: " + "  ".join(f"{s.value} {failing[s]}" for s in reversed(Severity)))
-    score = result.compliance_score
-    if score is not None:
+    counts = result.findings.counts()
+    by_sev = "  ".join(f"{s.value} {counts.get((Status.FAIL, s), 0)}" for s in reversed(Severity))
+    lines.append(f"  failures by severity: {by_sev}")
+    score = total_score(result.counts.values())
+    if score.permille is not None:
         waived = result.total(Status.WAIVED)
         aside = f" ({plural(waived, 'waived finding')} left out of it)" if waived else ""
-        lines.append(f"  compliance score: {score:.1%} of evaluated checks pass{aside}")
+        lines.append(f"  compliance score: {score} of evaluated checks pass{aside}")
+    unknown = result.total(Status.UNKNOWN)
+    if unknown:
+        lines.append(
+            f"  {unknown} check(s) read a value known only at run time (UNKNOWN): never a pass;"
+            " --fail-on-unknown gates on them"
+        )
     lines.extend(_baseline_lines(result))
     lines.extend(_history_lines(result))
-    worst = [f for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
-    worst.sort(key=lambda f: (f.status is not Status.FAIL, *f.sort_key))
+    worst = result.findings.first(WORST_SHOWN + 1, (Status.FAIL, Status.ERROR))
     if worst:
         lines.append("  worst findings:")
         lines.extend(f"    {finding_line(f)}" for f in worst[:WORST_SHOWN])
-        if len(worst) > WORST_SHOWN:
-            lines.append(f"    ... and {len(worst) - WORST_SHOWN} more (see the reports)")
+        more = len(list(result.findings.where((Status.FAIL, Status.ERROR)))) - WORST_SHOWN
+        if more > 0:
+            lines.append(f"    ... and {more} more (see the reports)")
     notes = list(meta.notes) + [str(p) for p in result.errors if p.kind == "note"]
-    problems = [p for p in result.errors if p.kind != "note"]
+    problems = [str(p) for p in result.problems]
     lines.extend(_capped("note", notes))
     if problems:
         lines.append(f"  {len(problems)} problem(s): not everything could be scanned:")
-        lines.extend(_capped("", [str(p) for p in problems]))
+        lines.extend(_capped("", problems))
     lines.extend(f"  wrote {path}" for path in written)
-    lines.extend(gate_lines(result, facts))
-    lines.append(f"  {verdict}")
+    lines.extend(gate_lines(result, options))
+    lines.append(f"  {verdict.headline()} (exit {verdict.exit_code})")
     return "\n".join(lines) + "\n"
 
 
-def quiet_failure(result: ScanResult, verdict: str, gate: object | None = None) -> str:
+def quiet_failure(result: ScanResult, verdict: Verdict, options: GateOptions) -> str:
     """What `--quiet` still prints when the run does not exit 0: each problem, then the verdict."""
-    lines = [f"smscan: {p}" for p in result.errors if p.kind != "note"]
-    waivers = getattr(gate, "waivers", None)
-    if waivers is not None and getattr(gate, "strict_waivers", False):
-        lines.extend(f"smscan: {v}" for v in waivers.report().violations)
-    lines.append(f"smscan: {verdict}")
+    lines = [f"smscan: {p}" for p in result.problems]
+    if options.strict_waivers:
+        lines.extend(f"smscan: {v}" for v in options.waiver_violations)
+    lines.append(f"smscan: {verdict.headline()} (exit {verdict.exit_code})")
     return "\n".join(lines) + "\n"
 
 
@@ -91,41 +86,45 @@ def finding_line(f: Finding) -> str:
     return f"{where}[{label}] {f.policy_id}: {' '.join(f.message.split())}"
 
 
-def gate_lines(result: ScanResult, facts: GateFacts) -> list[str]:
-    """What decides the gate, in the order it decides: inputs, waivers, then findings."""
+def gate_lines(result: ScanResult, options: GateOptions) -> list[str]:
+    """What decides the gate, in the order the verdict weighs it: inputs, findings, waivers."""
     lines = ["  the gate, in the order it decides:"]
-    problems = sum(1 for p in result.errors if p.kind != "note")
+    problems = len(result.problems)
     if not problems:
         lines.append("    1. inputs: every input was read")
     else:
-        effect = "accepted with --allow-partial" if facts.allow_partial else "the run is INCOMPLETE (exit 3)"
+        effect = "accepted with --allow-partial" if options.allow_partial else "the run is INCOMPLETE (exit 3)"
+        if result.meta.records_scanned == 0:
+            effect = "no job was read, so the run is INCOMPLETE (exit 3)"
         lines.append(f"    1. inputs: {plural(problems, 'problem')}; {effect}")
-    if facts.waiver_violations:
-        effect = "fails the run (--strict-waivers)" if facts.strict_waivers else "reported only (no --strict-waivers)"
-        lines.append(f"    2. waivers: {plural(facts.waiver_violations, 'expired or stale waiver')}; {effect}")
+    lines.append(f"    2. {_threshold_line(result, options)}")
+    violations = len(options.waiver_violations)
+    if violations:
+        effect = "fails the run (--strict-waivers)" if options.strict_waivers else "reported only (no --strict-waivers)"
+        lines.append(f"    3. waivers: {plural(violations, 'expired or stale waiver')}; {effect}")
     else:
-        lines.append("    2. waivers: none expired or stale")
-    lines.append(f"    3. {_threshold_line(result, facts)}")
+        lines.append("    3. waivers: none expired or stale")
     return lines
 
 
-def _threshold_line(result: ScanResult, facts: GateFacts) -> str:
-    if facts.fail_on == "never":
+def _threshold_line(result: ScanResult, options: GateOptions) -> str:
+    if options.fail_on == NEVER and options.fail_on_unknown == NEVER:
         return "findings: --fail-on never, so no finding fails the run"
-    open_ = [f for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
-    if facts.new_only:
-        from smscan.gate.baseline import new_failures
-
-        open_ = new_failures(result)
-    scope = "new " if facts.new_only else ""
-    blocking = result.blocking(facts.fail_on, open_)
-    below = [f for f in open_ if f not in blocking]
-    text = f"findings: {len(blocking)} {scope}FAIL/ERROR at or above {facts.fail_on}"
-    errors = sum(1 for f in blocking if f.status is Status.ERROR)
+    blocking = blocking_findings(result, options)
+    scope = "new " if options.fail_on_new_only else ""
+    judged = [f for f in blocking if f.status is not Status.UNKNOWN]
+    text = f"findings: {len(judged)} {scope}FAIL/ERROR at or above {options.fail_on}"
+    errors = sum(1 for f in judged if f.status is Status.ERROR)
     if errors:
         text += f" ({errors} of them could not be evaluated: an ERROR blocks like a FAIL)"
+    unknown = [f for f in blocking if f.status is Status.UNKNOWN]
+    if options.fail_on_unknown != NEVER:
+        text += f"; {len(unknown)} UNKNOWN at or above {options.fail_on_unknown}"
+    blocked = set(map(id, blocking))
+    below = sum(1 for f in result.findings.where((Status.FAIL, Status.ERROR)) if id(f) not in blocked)
     if below:
-        text += f"; {len(below)} below {facts.fail_on} do not decide it"
+        why = "unchanged since the baseline or below" if options.fail_on_new_only else "below"
+        text += f"; {below} {why} {options.fail_on} do not decide it"
     return text
 
 
@@ -139,17 +138,16 @@ def _baseline_lines(result: ScanResult) -> list[str]:
 
 
 def _history_lines(result: ScanResult) -> list[str]:
+    from smscan.gate.score import fraction_text
+
     scans = list(result.history)
     if len(scans) < 2:
         return ["  history: first scan recorded; a trend needs two"] if scans else []
     scores = [s.get("score") for s in scans]
-    shown = " -> ".join("n/a" if v is None else f"{float(v):.1%}" for v in scores[-5:])
+    shown = " -> ".join(fraction_text(None if v is None else float(v)) for v in scores[-5:])
     fails = " -> ".join(str(s.get("fail", 0)) for s in scans[-5:])
     first, last = scores[0], scores[-1]
-    if first is None or last is None:
-        trend = ""
-    else:
-        trend = "; up" if last > first else "; down" if last < first else "; flat"
+    trend = "" if first is None or last is None else "; up" if last > first else "; down" if last < first else "; flat"
     return [f"  history ({plural(len(scans), 'scan')}): score {shown}{trend}; FAIL {fails}"]
 
 
