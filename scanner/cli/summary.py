@@ -93,9 +93,10 @@ def gate_lines(result: ScanResult, options: GateOptions) -> list[str]:
     if not problems:
         lines.append("    1. inputs: every input was read")
     else:
-        effect = "accepted with --allow-partial" if options.allow_partial else "the run is INCOMPLETE (exit 3)"
+        # The verdict words (PASSED, FAILED, INCOMPLETE) appear once, on the verdict line.
+        effect = "accepted with --allow-partial" if options.allow_partial else "exit 3 unless --allow-partial"
         if result.meta.records_scanned == 0:
-            effect = "no job was read, so the run is INCOMPLETE (exit 3)"
+            effect = "no job was read: exit 3, even with --allow-partial"
         lines.append(f"    1. inputs: {plural(problems, 'problem')}; {effect}")
     lines.append(f"    2. {_threshold_line(result, options)}")
     violations = len(options.waiver_violations)
