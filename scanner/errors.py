@@ -75,3 +75,9 @@ class EvaluationError(ScannerError):
 
 class RenderError(ScannerError):
     """A report could not be produced or written."""
+
+
+class ConfigProblemsError(PolicyError):
+    """smscan.yaml has problems; every one of them, each at FILE:LINE:COL (policy-file shape)."""
+
+    kind = "config"

@@ -39,6 +39,19 @@ class YList(list):
     item_pos: list[Pos]
 
 
+@dataclass(frozen=True)
+class BadScalar:
+    """A scalar PyYAML cannot build (`2027-02-30`), kept in place so the file's other
+    problems are still found; whoever expects a value there reports it at `pos`."""
+
+    text: str
+    problem: str
+    pos: Pos
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class YamlProblem(Exception):
     """One problem with a YAML document, already positioned.
 
@@ -69,7 +82,9 @@ _INT_DIGITS = re.compile(r"Exceeds the limit \((\d+) digits\)")
 LocalTags = Callable[[str, Any, Pos], Any]
 
 
-def _convert(node: yaml.Node, depth: int, tags: LocalTags | None = None) -> Any:
+def _convert(
+    node: yaml.Node, depth: int, tags: LocalTags | None = None, keep_bad: bool = False
+) -> Any:
     if tags is not None and node.tag.startswith("!"):
         # An application tag: its value is built untagged (a scalar stays text), then the
         # caller says what it means. Nothing is ever constructed from the tag itself.
@@ -77,7 +92,7 @@ def _convert(node: yaml.Node, depth: int, tags: LocalTags | None = None) -> Any:
             return tags(node.tag, node.value, _pos(node.start_mark))
         plain = "map" if isinstance(node, yaml.MappingNode) else "seq"
         untagged = type(node)(f"tag:yaml.org,2002:{plain}", node.value, node.start_mark, node.end_mark)
-        return tags(node.tag, _convert(untagged, depth, tags), _pos(node.start_mark))
+        return tags(node.tag, _convert(untagged, depth, tags, keep_bad), _pos(node.start_mark))
     if depth > MAX_DEPTH:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _pos(node.start_mark))
     if node.tag.startswith(_PYTHON_TAG):
@@ -89,7 +104,7 @@ def _convert(node: yaml.Node, depth: int, tags: LocalTags | None = None) -> Any:
         result.pos = _pos(node.start_mark)
         result.key_pos = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, depth + 1, tags)
+            key = _convert(key_node, depth + 1, tags)  # a bad key is never kept: it has no field
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise YamlProblem("mapping keys must be plain scalars", _pos(key_node.start_mark))
             key = str(key) if not isinstance(key, str) else key
@@ -102,10 +117,10 @@ def _convert(node: yaml.Node, depth: int, tags: LocalTags | None = None) -> Any:
                     _pos(key_node.start_mark),
                 )
             result.key_pos[key] = _pos(key_node.start_mark)
-            result[key] = _convert(value_node, depth + 1, tags)
+            result[key] = _convert(value_node, depth + 1, tags, keep_bad)
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = YList(_convert(item, depth + 1, tags) for item in node.value)
+        items = YList(_convert(item, depth + 1, tags, keep_bad) for item in node.value)
         items.pos = _pos(node.start_mark)
         items.item_pos = [_pos(item.start_mark) for item in node.value]
         return items
@@ -118,6 +133,8 @@ def _convert(node: yaml.Node, depth: int, tags: LocalTags | None = None) -> Any:
         digits = _INT_DIGITS.search(problem)
         if digits:
             problem = f"integer longer than {digits[1]} digits"
+        if keep_bad:
+            return BadScalar(str(node.value), problem, _pos(node.start_mark))
         raise YamlProblem(f"invalid value: {problem}", _pos(node.start_mark)) from None
 
 
@@ -146,10 +163,12 @@ class _NoAliasComposer(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def parse_text(text: str, tags: LocalTags | None = None) -> Any:
+def parse_text(text: str, tags: LocalTags | None = None, keep_bad: bool = False) -> Any:
     """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem.
 
-    `tags` gives application tags (`!Ref`) their meaning; without it they are refused."""
+    `tags` gives application tags (`!Ref`) their meaning; without it they are refused.
+    With `keep_bad`, a scalar that cannot be built becomes a BadScalar instead of raising,
+    so a validator can report it together with the document's other problems."""
     try:
         # The reader checks every character when it is built: NUL and other control
         # characters raise there, before any parsing.
@@ -172,7 +191,7 @@ def parse_text(text: str, tags: LocalTags | None = None) -> Any:
         loader.dispose()
     if node is None:
         return None
-    return _convert(node, 0, tags)
+    return _convert(node, 0, tags, keep_bad)
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -192,8 +211,8 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         raise YamlProblem("not valid UTF-8", Pos(line, col)) from None
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
-    return parse_text(read_text(path, max_bytes))
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, keep_bad: bool = False) -> Any:
+    return parse_text(read_text(path, max_bytes), keep_bad=keep_bad)
 
 
 def to_plain(value: Any) -> Any:
@@ -204,4 +223,6 @@ def to_plain(value: Any) -> Any:
         return [to_plain(v) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, BadScalar):
+        return value.text  # whoever reads it as a date will refuse it with its own message
     return value

@@ -10,6 +10,7 @@ Exit codes (README): 2 when a policy is bad (nothing is scanned, no report is wr
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -303,7 +304,8 @@ def _problem_lines(err: str) -> list[str]:
     start = next((i for i, line in enumerate(lines) if "problem(s)" in line), None)
     if start is None:
         return []
-    return [line.strip() for line in lines[start + 1 :] if line.startswith("    ")]
+    block = itertools.takewhile(lambda line: line.startswith("    "), lines[start + 1 :])
+    return [line.strip() for line in block]
 
 
 def test_every_record_case_has_a_fixture() -> None:

@@ -25,7 +25,7 @@ from smscan.errors import RenderError
 from smscan.gate.score import total_score
 from smscan.gate.verdict import Verdict
 from smscan.models import Finding, PolicyInfo, ScanResult, Severity, Status
-from smscan.reports.html import view
+from smscan.reports.html import layout, view
 from smscan.reports.interface import RenderOptions
 from smscan.reports.jsonsafe import jsonable
 
@@ -48,6 +48,7 @@ COLUMNS = (
     "waiver",  # {reason, owner, expires, source} | null
     "baseline",
     "location",  # "path:line:column" | null
+    "summary",  # the message as the table shows it: without the job name, first clause
 )
 
 _JSON_ESCAPES = {
@@ -118,7 +119,7 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
         "baseline": view.baseline_counts(result),
         "fixed": sorted(result.fixed, key=lambda f: f.sort_key),
         "trend": view.trend(result, options.generated_at),
-        "trend_plot": view.trend_plot,
+        "trend_layout": layout.trend_plot,
         "data_json": Markup(_data_block(policies, findings)),
         "script": Markup(script),
         "style": Markup(style),
@@ -222,4 +223,5 @@ def _row(f: Finding, index: dict[str, int]) -> list[Any]:
         },
         f.baseline,
         None if loc is None else f"{loc.path}:{loc.line}:{loc.column}",
+        layout.short_message(f),
     ]

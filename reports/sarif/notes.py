@@ -7,16 +7,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from smscan.models import ScanResult, Status
+from smscan.reports.sarif.notifications import INDEX as NOTE_INDEX
 
-# Tool notification descriptors: (id, what it means).
-NOTIFICATIONS = (
-    ("input-problem", "An input, region or record could not be scanned."),
-    ("evaluation-error", "A policy could not be evaluated on a training job."),
-    ("pack-relative-location", "A file outside the SARIF root is located relative to its pack."),
-    ("results-truncated", "Results beyond GitHub's per-run limit were left out."),
-    ("output-too-large", "The gzipped SARIF exceeds GitHub's upload size limit."),
-)
-_NOTE_INDEX = {name: i for i, (name, _) in enumerate(NOTIFICATIONS)}
+# The descriptors (with the help GitHub requires) are in notifications.py.
+_NOTE_INDEX = NOTE_INDEX
+
+
 def note(
     name: str, level: str, text: str, rule_ref: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -60,6 +56,7 @@ def fallback_note(uris: Iterable[str]) -> dict[str, Any]:
     text = (
         f"{len(listed)} file(s) lie outside the SARIF root, so their results point at a path"
         f" relative to the policy pack (or at the bare file name): {shown}. Run smscan with"
-        " --sarif-root set to the repository that holds them to point at the files themselves."
+        " --sarif-root set to the repository that holds them to point at the files themselves,"
+        " or keep the policies in the repository (`smscan init --with-pack`)."
     )
     return note("pack-relative-location", "note", text)

@@ -8,7 +8,9 @@ SARIF root, and a file outside it falls back to a path that is relative by const
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
@@ -27,8 +29,31 @@ def encode(posix_path: str) -> str:
     return quote(posix_path, safe="/")
 
 
+_INSTALL_DIRS = frozenset({"site-packages", "dist-packages"})
+
+
+@lru_cache(maxsize=4096)
+def _venv_dir(directory: str) -> bool:
+    here = Path(directory)
+    return any((d / "pyvenv.cfg").is_file() for d in (here, *here.parents))
+
+
+def in_environment(path: str) -> bool:
+    """True for a file of an installed package or a virtualenv: never part of a repository,
+    even when the virtualenv sits inside the checkout (`.venv/lib/.../site-packages`)."""
+    full = os.path.abspath(path)
+    if _INSTALL_DIRS.intersection(Path(full).parts):
+        return True
+    if sys.prefix != sys.base_prefix and full.startswith(os.path.abspath(sys.prefix) + os.sep):
+        return True
+    return _venv_dir(os.path.dirname(full))
+
+
 def _relative_to(path: str, root: Path) -> str | None:
-    """`path` relative to `root` as POSIX text, or None when it lies outside it."""
+    """`path` relative to `root` as POSIX text, or None when it lies outside it (or lies in
+    an installed package or a virtualenv, which no upload can resolve)."""
+    if in_environment(path):
+        return None
     for resolve in (os.path.abspath, os.path.realpath):
         target, base = resolve(path), resolve(os.fspath(root))
         try:
@@ -66,7 +91,7 @@ def locate(finding: Finding, policy: PolicyInfo, root: Path) -> Where:
         if rel is not None:
             return Where(encode(rel), line, True, given)
         fallback = clean_relative(given)
-        if os.path.isabs(given) or PureWindowsPath(given).anchor:
+        if os.path.isabs(given) or PureWindowsPath(given).anchor or in_environment(given):
             fallback = fallback.rsplit("/", 1)[-1]  # a bare name: never leak where it lived
         return Where(encode(fallback or "unknown"), line, False, given)
     line = max(1, policy.source_line)

@@ -30,12 +30,12 @@ from smscan.reports.interface import RenderOptions
 from smscan.reports.jsonsafe import jsonable
 from smscan.reports.sarif.category import category
 from smscan.reports.sarif.notes import (
-    NOTIFICATIONS,
     error_notes,
     fallback_note,
     note,
     problem_notes,
 )
+from smscan.reports.sarif.notifications import descriptors as notification_descriptors
 from smscan.reports.sarif.paths import Where, locate
 from smscan.reports.sarif.rules import LEVELS, placeholder, rule
 
@@ -236,9 +236,7 @@ def _log(
         "semanticVersion": semver.group(0) if semver else "0.0.0",
         "informationUri": INFORMATION_URI,
         "rules": [rule(p) for p in policies],
-        "notifications": [
-            {"id": name, "shortDescription": {"text": text}} for name, text in NOTIFICATIONS
-        ],
+        "notifications": notification_descriptors(),
     }
     run = {
         "tool": {"driver": driver},

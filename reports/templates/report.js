@@ -25,7 +25,7 @@
       i: i, p: p, policy: p.id, severity: r[C.severity], status: r[C.status], name: r[C.name],
       arn: r[C.arn], account: r[C.account], region: r[C.region], message: r[C.message],
       origin: r[C.origin], evidence: r[C.evidence], waiver: r[C.waiver], baseline: r[C.baseline] || "",
-      location: r[C.location], text: null
+      location: r[C.location], summary: r[C.summary], text: null
     };
   });
 
@@ -37,6 +37,8 @@
   var sizeSelect = $("f-size");
   var columns = Array.prototype.map.call(document.querySelectorAll("#findings-table thead th"),
     function (th) { return th.getAttribute("data-sort"); });
+  var sortKeys = Array.prototype.map.call(document.querySelectorAll("#findings-table thead [data-sort]"),
+    function (node) { return node.getAttribute("data-sort"); });
   var selects = {};
   FILTERS.forEach(function (f) { var el = $("f-" + f); if (el) { selects[f] = el; } });
 
@@ -50,7 +52,20 @@
     if (text !== undefined && text !== null) { node.textContent = String(text); }
     return node;
   }
-  function show(v) { return typeof v === "string" ? v : JSON.stringify(v); }
+  // A JSON path or value wraps after its dots, underscores, slashes, commas, colons,
+  // closing brackets and ellipses, never inside a key or a word.
+  function breakable(tag, text) {
+    var node = el(tag);
+    String(text).split(/(?<=[._\/,:|\]})\u2026])/).forEach(function (part, i) {
+      if (i) { node.appendChild(document.createElement("wbr")); }
+      node.appendChild(document.createTextNode(part));
+    });
+    return node;
+  }
+  function show(v) {  // lists with a space after each comma, so they wrap between items
+    if (Array.isArray(v)) { return "[" + v.map(function (x) { return JSON.stringify(x); }).join(", ") + "]"; }
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
   function haystack(r) {
     if (r.text === null) {
       r.text = [r.name, r.arn, r.policy, r.p.title, r.message, r.account, r.region, r.origin,
@@ -110,19 +125,20 @@
     if (r.evidence.length) {
       var table = el("table", { "class": "evidence compact" });
       var head = el("tr");
-      ["Path", "Operator", "Expected", "Actual", "Held"].forEach(function (h) {
+      ["Path and operator", "Expected", "Actual", "Held"].forEach(function (h) {
         head.appendChild(el("th", { scope: "col" }, h));
       });
       table.appendChild(el("thead")).appendChild(head);
       var body = table.appendChild(el("tbody"));
       r.evidence.forEach(function (e) {
         var row = el("tr");
-        row.appendChild(el("td")).appendChild(el("code", null, e[0]));
-        row.appendChild(el("td", null, e[1]));
-        row.appendChild(el("td")).appendChild(el("code", null, show(e[2])));
+        var cond = row.appendChild(el("td", { "class": "path" }));
+        cond.appendChild(breakable("code", e[0]));
+        cond.appendChild(el("div", { "class": "muted small" })).appendChild(breakable("span", e[1]));
+        row.appendChild(el("td")).appendChild(breakable("code", show(e[2])));
         var actual = e[3].length ? e[3].map(show).join(", ") : "(missing)";
         var cell = row.appendChild(el("td"));
-        cell.appendChild(el("code", null, actual));
+        cell.appendChild(breakable("code", actual));
         if (e[5]) { cell.appendChild(el("div", { "class": "muted small" }, e[5])); }
         row.appendChild(el("td", { "class": e[4] ? "ok" : "bad" }, e[4] ? "yes" : "no"));
         body.appendChild(row);
@@ -176,11 +192,19 @@
     td0.appendChild(btn);
     columns.slice(1).forEach(function (col) {
       var td = tr.appendChild(el("td"));
-      if (col === "severity") { td.appendChild(el("span", { "class": "badge sev-" + r.severity }, r.severity)); }
-      else if (col === "status") { td.appendChild(el("span", { "class": "badge st-" + r.status }, r.status.replace("_", " "))); }
+      if (col === "severity") {
+        td.className = "result";
+        td.appendChild(el("span", { "class": "badge sev-" + r.severity }, r.severity));
+        td.appendChild(el("span", { "class": "badge st-" + r.status }, r.status.replace("_", " ")));
+      }
       else if (col === "policy") { td.className = "policy"; td.appendChild(el("code", { title: r.p.title }, r.policy)); }
-      else if (col === "name") { td.className = "job"; td.textContent = r.name || r.arn || r.origin; td.title = r.arn; }
-      else if (col === "message") { td.className = "msg"; td.textContent = r.message; }
+      else if (col === "name") {
+        td.className = "job";
+        td.appendChild(el("span", { "class": "job-name", title: r.arn || "" }, r.name || r.arn || r.origin));
+        var where = [r.account, r.region].filter(Boolean).join(" \u00b7 ") || r.location || "";
+        if (where) { td.appendChild(el("span", { "class": "where" }, where)); }
+      }
+      else if (col === "message") { td.className = "msg"; td.textContent = r.summary || r.message; td.title = r.message; }
       else { td.className = col; td.textContent = r[col]; }
     });
     return tr;
@@ -209,8 +233,9 @@
       b.disabled = (k === "first" || k === "prev") ? state.page === 0 : state.page >= pages - 1;
     });
     document.querySelectorAll("#findings-table thead th[data-sort]").forEach(function (th) {
-      var k = th.getAttribute("data-sort");
-      if (k === state.sort) { th.setAttribute("aria-sort", state.dir === "desc" ? "descending" : "ascending"); }
+      var keys = [th.getAttribute("data-sort")];
+      th.querySelectorAll("button[data-sort]").forEach(function (b) { keys.push(b.getAttribute("data-sort")); });
+      if (keys.indexOf(state.sort) >= 0) { th.setAttribute("aria-sort", state.dir === "desc" ? "descending" : "ascending"); }
       else { th.removeAttribute("aria-sort"); }
     });
     root.setAttribute("data-visible-rows", String(slice.length));
@@ -253,7 +278,7 @@
     state.q = params.q || "";
     search.value = state.q;
     FILTERS.forEach(function (f) { if (selects[f]) { setSelect(selects[f], params[f] || ""); } });
-    state.sort = columns.indexOf(params.sort) > 0 ? params.sort : "";
+    state.sort = sortKeys.indexOf(params.sort) >= 0 ? params.sort : "";
     state.dir = params.dir === "desc" ? "desc" : "asc";
     var size = parseInt(params.size, 10);
     state.size = [50, 100, 250, 500].indexOf(size) >= 0 ? size : 100;
@@ -276,7 +301,7 @@
   sizeSelect.addEventListener("change", function () { state.size = parseInt(sizeSelect.value, 10) || 100; update(false); });
   document.querySelectorAll("#findings-table thead th[data-sort] button").forEach(function (b) {
     b.addEventListener("click", function () {
-      var k = b.parentNode.getAttribute("data-sort");
+      var k = b.getAttribute("data-sort") || b.parentNode.getAttribute("data-sort");
       if (state.sort === k) { state.dir = state.dir === "asc" ? "desc" : "asc"; } else { state.sort = k; state.dir = "asc"; }
       update(false);
     });

@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
-from smscan.errors import ConfigError
+from smscan.errors import ConfigError, ConfigProblemsError
 from smscan.models import Severity
-from smscan.yamlpos import YamlProblem, YList, YMap, load_file, to_plain
+from smscan.policy.problems import PolicyProblem
+from smscan.yamlpos import BadScalar, YamlProblem, YList, YMap, load_file, to_plain
 
 DEFAULT_CONFIG = "smscan.yaml"
 FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
@@ -41,14 +42,16 @@ class Config:
 
 
 def load_config(explicit: str | None) -> Config:
-    """Read --config FILE, or ./smscan.yaml when present; an absent default is not an error."""
+    """Read --config FILE, or ./smscan.yaml when present; an absent default is not an error.
+
+    Every problem of the file is reported at once, each as FILE:LINE:COL: key: problem."""
     path = Path(explicit) if explicit else Path(DEFAULT_CONFIG)
     if not path.exists():
         if explicit:
             raise ConfigError(f"{explicit}: config file not found")
         return Config()
     try:
-        doc = load_file(path)
+        doc = load_file(path, keep_bad=True)
     except YamlProblem as exc:
         where = f"{path}:{exc.pos.line}:{exc.pos.col}" if exc.pos else str(path)
         raise ConfigError(f"{where}: {exc}") from None
@@ -57,35 +60,50 @@ def load_config(explicit: str | None) -> Config:
     if not isinstance(doc, YMap):
         raise ConfigError(f"{path}:1:1: expected a mapping of settings")
     config = Config(source=str(path))
+    problems: list[PolicyProblem] = []
     for key, value in doc.items():
-        pos = doc.key_pos[key]
-        where = f"{path}:{pos.line}:{pos.col}: {key}"
+        pos = value.pos if isinstance(value, BadScalar) and key in _KEYS else doc.key_pos[key]
         if key not in _KEYS:
-            raise ConfigError(f"{where}: unknown setting (expected one of {', '.join(_KEYS)})")
-        _apply(config, key, value, where)
+            message = f"unknown setting (expected one of {', '.join(_KEYS)})"
+        elif isinstance(value, BadScalar):
+            message = f"invalid value '{value.text}' ({value.problem})"
+        else:
+            message = _apply(config, key, value)
+        if message:
+            problems.append(PolicyProblem(str(path), pos.line, pos.col, "", key, message))
+    if problems:
+        raise ConfigProblemsError(problems)
     return config
 
 
-def _apply(config: Config, key: str, value: Any, where: str) -> None:
+def _apply(config: Config, key: str, value: Any) -> str:
+    """Set `key` from `value`; the problem with the value, or '' when there is none."""
     if key in ("policies", "select", "skip", "formats"):
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, YList) and not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ConfigError(f"{where}: expected a list of strings")
+            return "expected a list of strings"
+        if key == "formats":
+            from smscan.cli.formats import known_formats
+
+            unknown = [i for i in items if i.strip().lower() not in known_formats()]
+            if unknown:
+                return f"unknown format {unknown[0]!r} (expected one of {', '.join(known_formats())})"
         setattr(config, key, list(items))
     elif key in ("fail_on", "fail_on_unknown", "output_dir", "waivers"):
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string")
+            return "expected a string"
         if key in ("fail_on", "fail_on_unknown") and value not in FAIL_ON_CHOICES:
-            raise ConfigError(f"{where}: expected one of {'|'.join(FAIL_ON_CHOICES)}")
+            return f"expected one of {'|'.join(FAIL_ON_CHOICES)}"
         setattr(config, key, value)
     elif key == "include_passed":
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false")
+            return "expected true or false"
         config.include_passed = value
     elif key == "params":
         if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise ConfigError(f"{where}: expected policy-id: {{param: value}} mappings")
+            return "expected policy-id: {param: value} mappings"
         config.params = {str(k): to_plain(v) for k, v in value.items()}
+    return ""
 
 
 def parse_param(text: str) -> tuple[str, str, Any]:

@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
 # `smscan policy validate` must not pay for boto3 (the scan command's --aws options).
 COMMANDS = {
     "scan": ("smscan.cli.scan", "add_scan_command", "scan training jobs from files or AWS and write reports"),
-    "policy": ("smscan.cli.policy", "add_policy_commands", "validate, list or test policy packs"),
+    "policy": ("smscan.cli.policy", "add_policy_commands", "validate, list, show or test policy packs"),
+    "init": ("smscan.cli.init", "add_init_command", "write a starting smscan.yaml (and, with --with-pack, a copy of the pack)"),
     "demo": ("smscan.cli.scan", "add_demo_command", "scan the bundled demo fleet offline and write every report format"),
     "merge": ("smscan.cli.scan", "add_merge_command", "combine shard JSON results into one result and render it"),
     "guardrails": ("smscan.cli.guardrails", "add_guardrails_command", "write SCP / IAM guardrails that deny non-compliant CreateTrainingJob calls"),

@@ -37,8 +37,51 @@ def plan_targets(formats: list[str], output_dir: str | None, output_file: str | 
     return [Target(f, directory / f"report.{FORMATS[f].extension}") for f in formats]
 
 
+def package_dirs() -> list[Path]:
+    """smscan's own directories: where it is installed, or scanner/ reports/ policies/ of a
+    source checkout (which `--output-dir reports/` run from the checkout would land in)."""
+    import smscan
+    from smscan import policies, reports
+
+    return [Path(m.__file__).resolve().parent for m in (smscan, reports, policies) if m.__file__]
+
+
+SOURCE_PACKAGES = ("scanner", "reports", "policies")
+
+
+def _source_tree_dirs(full: Path) -> list[Path]:
+    """The package folders of an smscan checkout that `full` lies in (its pyproject names smscan)."""
+    for tree in full.parents:
+        project = tree / "pyproject.toml"
+        if project.is_file():
+            try:
+                named = 'name = "smscan"' in project.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                named = False
+            return [tree / name for name in SOURCE_PACKAGES] if named else []
+    return []
+
+
+def inside_package(directory: Path) -> Path | None:
+    full = directory.resolve()
+    candidates = package_dirs() + _source_tree_dirs(full)
+    return next((pkg for pkg in candidates if full == pkg or pkg in full.parents), None)
+
+
 def check_writable(targets: list[Target]) -> None:
     """Fail before any scanning (and any AWS call) when a report could not be written."""
+    warned: set[Path] = set()
+    for target in targets:
+        if target.path is not None and target.path.parent not in warned:
+            pkg = inside_package(target.path.parent)
+            if pkg is not None:
+                warned.add(target.path.parent)
+                print(
+                    f"smscan: warning: {target.path.parent} is inside smscan's own package"
+                    f" directory {pkg}; reports there mix with its code (and vanish on reinstall):"
+                    " pick another --output-dir",
+                    file=sys.stderr,
+                )
     for target in targets:
         if target.path is None:
             continue

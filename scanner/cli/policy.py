@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from smscan.cli.config import load_config, merge_params
-from smscan.errors import EXIT_FAIL, EXIT_OK
+from smscan.errors import EXIT_FAIL, EXIT_OK, UsageError
 from smscan.models import Origin, Record, Status
 from smscan.policy.model import Policy
 
@@ -25,6 +25,12 @@ def add_policy_commands(sub: Any) -> None:
         p.add_argument("--param", action="append", default=[], metavar="ID.NAME=VALUE")
         p.add_argument("--config", metavar="FILE")
         p.set_defaults(handler=handler)
+    show = actions.add_parser("show", help="print one policy: what it checks, params in force, frameworks, remediation, YAML")
+    show.add_argument("policy_id", metavar="ID", help="a policy id from `smscan policy list`")
+    show.add_argument("paths", nargs="*", metavar="PATH", help="policy files or directories (default: built-in pack)")
+    show.add_argument("--param", action="append", default=[], metavar="ID.NAME=VALUE")
+    show.add_argument("--config", metavar="FILE")
+    show.set_defaults(handler=run_show)
     policy.set_defaults(handler=lambda args: (policy.print_help(sys.stderr), 2)[1])
 
 
@@ -48,6 +54,21 @@ def run_list(args: argparse.Namespace) -> int:
         # Whether `smscan guardrails` can enforce the policy, too.
         prevent = "-" if p.prevent is None else "guardrail" if p.prevent.preventable else "detect-only"
         print(f"{p.id:<{width}}  {p.severity.value:<8}  {prevent:<11}  {p.info.title}")
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from smscan.cli.policy_show import describe
+
+    policies = _load(args)
+    chosen = next((p for p in policies if p.id == args.policy_id), None)
+    if chosen is None:
+        import difflib
+
+        close = difflib.get_close_matches(args.policy_id, [p.id for p in policies], n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (see `smscan policy list`)"
+        raise UsageError(f"no policy {args.policy_id!r}{hint}")
+    sys.stdout.write(describe(chosen))
     return EXIT_OK
 
 

@@ -98,7 +98,7 @@ class Progress:
         self._write(self._line(), final=False)
 
     def _line(self) -> str:
-        evaluated = f"{self._evaluated} jobs evaluated"
+        evaluated = f"{self._evaluated} job{'' if self._evaluated == 1 else 's'} evaluated"
         if not self._scopes:
             return f"smscan: {evaluated}"
         return f"{self._scope_line()}; {evaluated}" if self._evaluated else self._scope_line()

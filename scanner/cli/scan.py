@@ -30,13 +30,15 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
     out = parser.add_argument_group("output")
     out.add_argument("--format", "-f", action="append", metavar="FMT",
-                     help=f"report format(s), comma-separated or repeated: {', '.join(FORMATS)} (default json)")
+                     help=f"report format(s), comma-separated or repeated, any case: {', '.join(FORMATS)} "
+                          "(default: from the -o suffix, else json)")
     out.add_argument("--output-dir", metavar="DIR", help="write report.<ext> for each format into DIR")
-    out.add_argument("-o", "--output", metavar="FILE", help="write the one format to FILE ('-' for stdout)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the one format to FILE ('-' for stdout); .json .sarif .html .xml .md pick the format")
     out.add_argument("--sarif-root", metavar="DIR", help="make SARIF URIs relative to DIR (default: cwd)")
     out.add_argument("--sarif-category", metavar="NAME", help="SARIF runAutomationDetails category")
     out.add_argument("--include-passed", action="store_true", help="list PASS findings too (they are always counted)")
-    out.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    out.add_argument("--quiet", "-q", action="store_true",
+                     help="print nothing on a clean run; a non-zero exit still prints each problem and the verdict")
     out.add_argument("--verbose", "-v", action="store_true", help="log API calls and retries")
 
 
@@ -45,9 +47,12 @@ def add_scan_command(sub: Any) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="repository files or directories to search for training jobs "
                         "(CreateTrainingJob requests, SageMaker Pipelines, Step Functions, "
-                        "Terraform .tf and plan JSON, SageMaker SDK .py and .ipynb)")
+                        "CloudFormation/SAM/CDK templates, Terraform .tf and plan JSON, SageMaker "
+                        "SDK .py and .ipynb); a tree with none passes with a note, since most "
+                        "repositories hold no training job")
     p.add_argument("--input", "-i", action="append", default=[], metavar="PATH",
-                   help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable)")
+                   help="JSON, JSON array or JSONL file, a directory of them, or - for stdin (repeatable); "
+                        "inputs with no record exit 3: an empty export is a broken pipeline, not a clean fleet")
     p.add_argument("--policies", "-p", action="append", default=[], metavar="PATH",
                    help="policy file or directory (repeatable; 'builtin' = the built-in pack, the default)")
     p.add_argument("--select", action="append", default=[], metavar="IDS",
@@ -158,19 +163,15 @@ def run_scan_command(args: argparse.Namespace) -> int:
 
 
 def _formats(args: argparse.Namespace, config: Config) -> list[str]:
-    from smscan.reports import FORMATS
+    from smscan.cli.formats import choose
 
-    formats = split_list(args.format or []) or config.formats or ["json"]
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    return list(dict.fromkeys(formats))
+    return choose(split_list(args.format or []), args.output, config.formats)
 
 
 def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], gate: GateOptions) -> int:
     """Decide the verdict once, hand it to every report and the summary, return its exit code."""
     from smscan.cli.output import append_text, emit
-    from smscan.cli.summary import format_summary
+    from smscan.cli.summary import format_summary, quiet_failure
     from smscan.gate.verdict import decide
     from smscan.reports import render_text, renderer
 
@@ -185,8 +186,14 @@ def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], ga
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file and any(target.fmt == "markdown" for target in targets):
         append_text(Path(summary_file), render_text("markdown", result, verdict, options))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from smscan.cli.annotations import workflow_commands
+
+        sys.stderr.write(workflow_commands(result))
     if not getattr(args, "quiet", False):
-        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], verdict))
+        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], verdict, gate))
+    elif verdict.exit_code != EXIT_OK:
+        sys.stderr.write(quiet_failure(result, verdict, gate))
     return verdict.exit_code
 
 

@@ -19,7 +19,7 @@ from smscan.gate.waivers import FileWaiver, WaiverSet, parse_date
 from smscan.policy.problems import Problems, Scope
 from smscan.policy.regex_safety import check_regex
 from smscan.secrets import redact
-from smscan.yamlpos import Pos, YamlProblem, YList, YMap, load_file
+from smscan.yamlpos import BadScalar, Pos, YamlProblem, YList, YMap, load_file
 
 MATCH_KEYS = ("arn", "job_name", "account", "region", "tag")  # ANDed when several are given
 KEYS = ("policy", *MATCH_KEYS, "reason", "owner", "expires")
@@ -44,12 +44,10 @@ def load_waivers(
     file = str(path)
     top = Scope(file, "waivers", problems)
     try:
-        doc = load_file(path)
+        # keep_bad: an impossible date (`expires: 2027-02-30`) is reported with the rest
+        doc = load_file(path, keep_bad=True)
     except YamlProblem as exc:
         top.add(exc.pos, "", str(exc))
-        raise WaiverError(problems.items) from None
-    except ValueError as exc:  # PyYAML builds dates eagerly: `expires: 2027-02-30` lands here
-        top.add(None, "", f"invalid YAML value: {exc}")
         raise WaiverError(problems.items) from None
     rules: list[FileWaiver] = []
     if doc is None:  # an empty file: no waivers
@@ -171,6 +169,9 @@ def _expires(entry: YMap, scope: Scope) -> date | None:
     # YAML reads an unquoted 2026-12-31 as a date, a quoted one as a string; both are fine.
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
+    if isinstance(value, BadScalar):
+        scope.add(value.pos, "expires", f"invalid date '{value.text}' ({value.problem}; {expected})")
+        return None
     parsed = parse_date(value) if isinstance(value, str) else None
     if parsed is None:
         scope.add(_at(entry, "expires"), "expires", f"invalid date {value!r} ({expected})")

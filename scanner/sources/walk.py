@@ -41,6 +41,7 @@ class WalkOptions:
     suffixes: tuple[str, ...]  # lower-case, with the dot: (".json", ".jsonl")
     skip_dirs: Collection[str] = frozenset()  # directory names never entered
     skip_hidden: bool = False  # also skip directories whose name starts with "."
+    skip_virtualenvs: bool = False  # also skip directories holding a pyvenv.cfg (venv/, env/)
     max_dir_depth: int = MAX_DIR_DEPTH
 
 
@@ -93,6 +94,8 @@ def _walk_dir(path: str, options: WalkOptions) -> Walk:
             if name in options.skip_dirs or (options.skip_hidden and name.startswith(".")):
                 continue
             full = os.path.join(folder, name)
+            if options.skip_virtualenvs and os.path.isfile(os.path.join(full, "pyvenv.cfg")):
+                continue
             if depth >= options.max_dir_depth and not os.path.islink(full):
                 note = f"directory deeper than {options.max_dir_depth} levels: not scanned"
                 found.append((order(full), Problem(full, note, kind="note")))

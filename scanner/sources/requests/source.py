@@ -18,7 +18,8 @@ is handed to its reader by code.py; each gives the same JobSites (docs/SHIFT_LEF
 
 Files are recognised by content. Directories are walked by sources/walk.py (regular
 files only, sorted order, symlinks never followed out of the tree) for .json, .yaml,
-.yml, .tf, .py and .ipynb files, skipping hidden directories, node_modules and __pycache__; a file
+.yml, .tf, .py and .ipynb files, skipping hidden directories, node_modules, __pycache__
+and virtualenvs (a directory with a pyvenv.cfg, or site-packages); a file
 named explicitly is read whatever its extension. In a directory, a file that mentions none
 of MARKERS is skipped unread, and a file that parses but holds no job is skipped; one
 that mentions them but cannot be parsed is a Problem at FILE:LINE. A named file that
@@ -64,8 +65,9 @@ MARKERS = (
     b"aws_sagemaker_training_job",
     *cloudformation.MARKERS,
 )
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
-REQUEST_WALK = WalkOptions(suffixes=SUFFIXES, skip_dirs=SKIPPED_DIRS, skip_hidden=True)
+# A virtualenv (`venv/`, any name) holds installed packages, not the repository's jobs.
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "dist-packages"})
+REQUEST_WALK = WalkOptions(suffixes=SUFFIXES, skip_dirs=SKIPPED_DIRS, skip_hidden=True, skip_virtualenvs=True)
 
 
 @dataclass(frozen=True)
