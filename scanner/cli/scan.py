@@ -13,7 +13,13 @@ from typing import Any, TextIO
 
 from smscan.cli.config import FAIL_ON_CHOICES, Config, load_config, merge_params
 from smscan.cli.gate import Gate, add_gate_arguments
-from smscan.cli.sinks import add_sink_arguments, check_sink_arguments, finish_sinks, run_sinks
+from smscan.cli.sinks import (
+    add_sink_arguments,
+    check_sink_arguments,
+    report_sinks,
+    run_sinks,
+    with_sink_problems,
+)
 from smscan.errors import EXIT_OK, UsageError
 from smscan.gate.verdict import GateOptions, Verdict
 from smscan.models import ScanResult, Severity
@@ -158,8 +164,12 @@ def run_scan_command(args: argparse.Namespace) -> int:
     )
     progress.close()
     result = gate.finish(result)
-    code = _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))
-    return finish_sinks(code, run_sinks(args, result, gate.present, sources), args.quiet)
+    # Sinks run before the verdict: a finding that did not reach Security Hub is a problem of
+    # this run, so every report and the exit code say INCOMPLETE alike.
+    sent = run_sinks(args, result, gate.present, sources)
+    report_sinks(sent, args.quiet)
+    result = with_sink_problems(result, sent)
+    return _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))
 
 
 def _formats(args: argparse.Namespace, config: Config) -> list[str]:

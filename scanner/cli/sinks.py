@@ -72,16 +72,27 @@ def format_sink_results(results: Sequence[SinkResult], limit: int = 10) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def finish_sinks(code: int, results: Sequence[SinkResult], quiet: bool) -> int:
-    """Print what the sinks did; a finding that did not arrive makes the run incomplete (exit 3)."""
-    import sys
+def with_sink_problems(result: ScanResult, results: Sequence[SinkResult]) -> ScanResult:
+    """A finding a sink did not deliver is a problem of the run: the verdict counts it."""
+    import dataclasses
 
-    from smscan.errors import EXIT_INCOMPLETE
+    from smscan.models import Problem
+
+    problems = tuple(
+        Problem(r.name, f"{r.failed} finding(s) not delivered (see the sink's problems above)", kind="sink")
+        for r in results
+        if r.failed
+    )
+    return dataclasses.replace(result, errors=tuple(result.errors) + problems) if problems else result
+
+
+def report_sinks(results: Sequence[SinkResult], quiet: bool) -> None:
+    """What the sinks did; under --quiet only the failures, which are errors."""
+    import sys
 
     if results and not quiet:
         sys.stderr.write(format_sink_results(results))
-    if any(r.failed for r in results):
-        if quiet:  # --quiet prints errors only, and this is one
-            sys.stderr.write("".join(f"  {r.name}: {r.failed} finding(s) not delivered\n" for r in results if r.failed))
-        return max(code, EXIT_INCOMPLETE)
-    return code
+    elif quiet:
+        sys.stderr.write("".join(f"  {r.name}: {r.failed} finding(s) not delivered\n" for r in results if r.failed))
+
+
