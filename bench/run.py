@@ -1,4 +1,4 @@
-"""Run smscan's benchmarks: `python3 bench/run.py [evaluation|streaming|live|rendering|startup|all] [--quick]`.
+"""Run smscan's benchmarks: `python3 bench/run.py [evaluation|custodian|streaming|live|rendering|startup|all] [--quick]`.
 
 Each benchmark prints its figures and the ratios measured in the same run; nothing here
 asserts on time. `all` runs each benchmark in its own process, so every peak RSS is its
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-NAMES = ("evaluation", "streaming", "live", "rendering", "startup")
+NAMES = ("evaluation", "custodian", "streaming", "live", "rendering", "startup")
 
 
 def machine() -> str:
@@ -38,6 +38,10 @@ def run_one(name: str, quick: bool, records: int | None) -> None:
         from bench import evaluation
 
         evaluation.run(records or (10_000 if quick else 100_000))
+    elif name == "custodian":
+        from bench import custodian
+
+        custodian.run(records or (10_000 if quick else 100_000))
     elif name == "streaming":
         from bench import streaming
 
