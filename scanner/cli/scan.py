@@ -174,9 +174,12 @@ def _sources(args: argparse.Namespace, policies: list[Policy], progress: Any) ->
         sources.append(FileSource(args.input, **_limits(args)))
     if getattr(args, "aws", False):
         from smscan.engine import Engine
+        from smscan.policy.scope import expensive_scope
         from smscan.sources.aws import cli as aws_cli
+        from smscan.sources.aws.plans import describe_only_fields
 
-        sources.append(aws_cli.build_source(args, Engine(policies).fields_read(), progress))
+        scope = expensive_scope(policies, describe_only_fields())
+        sources.append(aws_cli.build_source(args, Engine(policies).fields_read(), progress, scope))
     if not sources:
         raise UsageError("nothing to scan: give request-file PATHs, --input PATH (records; - for stdin) or --aws")
     return sources

@@ -19,7 +19,7 @@ from smscan.errors import UsageError
 from .accounts import AccountSpec, Shard, load_accounts_file, role_arn_account
 from .fetch import FetchSettings
 from .plans import ALL_STATUSES, Filters
-from .source import AwsOptions, AwsSource
+from .source import AwsOptions, AwsSource, DescribeScope
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_ATTEMPTS = 10
@@ -104,9 +104,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_source(
-    args: argparse.Namespace, fields_read: frozenset[str] | None, progress: Progress
+    args: argparse.Namespace,
+    fields_read: frozenset[str] | None,
+    progress: Progress,
+    describe_scope: DescribeScope | None = None,
 ) -> AwsSource:
-    return AwsSource(options_from_args(args), fields_read, progress)
+    return AwsSource(options_from_args(args), fields_read, progress, describe_scope=describe_scope)
 
 
 def options_from_args(args: argparse.Namespace) -> AwsOptions:
