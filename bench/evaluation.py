@@ -10,7 +10,7 @@ from bench.common import header, line, peak_rss_mb
 from bench.fleet import fleet
 from smscan.engine import Engine
 from smscan.models import Origin, Record
-from smscan.policy.conditions import _detect_memo
+from smscan.policy.fast import _detect_memo
 from smscan.policy.loader import load_policies
 
 

@@ -5,11 +5,14 @@ this shard's (account, region) pairs, creates every client up front in this thre
 (boto3 sessions are not thread-safe, clients are), then scans the pairs concurrently and
 yields records and problems as they arrive. Module map:
 
-    aws_cli.py       command-line options -> AwsOptions -> AwsSource
-    aws_accounts.py  accounts, assume-role, Organizations, regions, --shard
-    aws_plans.py     fetch plans, describe-only fields, filters
-    aws_pair.py      scanning one (account, region) pair with a plan
-    aws_fetch.py     client settings, retries, API-call counting, error wording
+    source.py    AwsOptions -> AwsSource (the Source interface)
+    accounts.py  accounts, assume-role, Organizations, regions, --shard
+    plans.py     fetch plans, describe-only fields, filters
+    pair.py      scanning one (account, region) pair with a plan
+    fetch.py     client settings, retries, API-call counting, error wording
+    cache.py     the incremental-scan cache of finished jobs
+
+smscan/cli/aws_options.py turns the `--aws` command-line options into AwsOptions.
 """
 
 from __future__ import annotations
@@ -24,10 +27,16 @@ from typing import Any
 
 import boto3
 
-from smscan.cli.progress import Progress
 from smscan.models import Problem
 from smscan.sources.aws.cache import Cache
-from smscan.sources.interface import SourceItem
+from smscan.sources.interface import (
+    NoProgress,
+    Note,
+    ScopeProgress,
+    Source,
+    SourceItem,
+    SourceReport,
+)
 
 from .accounts import (
     Account,
@@ -60,7 +69,6 @@ class AwsOptions:
     external_id: str | None = None
     shard: Shard | None = None
     cache_path: Path | None = None
-    allow_partial: bool = False
 
 
 @dataclass
@@ -74,12 +82,12 @@ class _Run:
 DescribeScope = Callable[[dict[str, Any]], bool]
 
 
-class AwsSource:
+class AwsSource(Source):
     def __init__(
         self,
         options: AwsOptions,
         fields_read: frozenset[str] | None,
-        progress: Progress | None = None,
+        progress: ScopeProgress | None = None,
         session: boto3.Session | None = None,
         client_hook: ClientHook | None = None,
         describe_scope: DescribeScope | None = None,
@@ -88,11 +96,11 @@ class AwsSource:
         self.choice: PlanChoice = choose_plan(options.fetch, fields_read, describe_scope is not None)
         self._describe_scope = describe_scope if self.choice.plan is Plan.SEARCH_DESCRIBE else None
         self._undescribed = 0
-        self.progress = progress or Progress.create(quiet=True)
+        self.progress = progress or NoProgress()
         self._session = session
         self._counter = ApiCounter()
         self._factory = ClientFactory(options.settings, self._counter, client_hook)
-        self._notes: list[str] = []
+        self._notes: list[Note] = []
         self._notes_lock = threading.Lock()
         self._run = _Run()
         self._cache_hits = 0
@@ -106,7 +114,7 @@ class AwsSource:
         if unknown:
             self._note("policies read fields outside the seed schema: " + ", ".join(unknown))
 
-    # -- the Source protocol ----------------------------------------------------------------
+    # -- the Source interface ---------------------------------------------------------------
 
     def describe(self) -> str:
         accounts = len(self._run.accounts) or len(self.options.accounts) or 1
@@ -134,9 +142,12 @@ class AwsSource:
                     self._note(f"cache saved {cache.hits} DescribeTrainingJob calls")
             self.progress.close()
 
-    # -- extras the CLI reads ---------------------------------------------------------------
+    def report(self) -> SourceReport:
+        return SourceReport(scope=self._scope(), api_calls=self._counter.calls(), notes=self._all_notes())
 
-    def scope(self) -> dict[str, Any]:
+    # -- internals --------------------------------------------------------------------------
+
+    def _scope(self) -> dict[str, Any]:
         return {
             "source": "aws",
             "accounts": sorted(self._run.accounts),
@@ -153,28 +164,23 @@ class AwsSource:
             "endpoint_url": self.options.settings.endpoint_url,
         }
 
-    def api_calls(self) -> dict[str, int]:
-        return self._counter.calls()
-
-    def notes(self) -> list[str]:
+    def _all_notes(self) -> tuple[Note, ...]:
         with self._notes_lock:
             notes = list(self._notes)
             if self._undescribed:
-                notes.append(
+                notes.append(Note(
                     f"{self._undescribed} job(s) not described: no policy reading a describe-only "
                     "field applies to them (--fetch describe describes every job)"
-                )
+                ))
         retries = self._counter.retries()
         if retries:
             shown = ", ".join(f"{op} {n}" for op, n in retries.items())
-            notes.append(f"throttling or transient errors absorbed by retries: {shown}")
-        return notes
+            notes.append(Note(f"throttling or transient errors absorbed by retries: {shown}"))
+        return tuple(notes)
 
-    # -- internals --------------------------------------------------------------------------
-
-    def _note(self, text: str) -> None:
+    def _note(self, note: Note | str) -> None:
         with self._notes_lock:
-            self._notes.append(text)
+            self._notes.append(note if isinstance(note, Note) else Note(note))
 
     def _pairs(self, base: boto3.Session, home: str, problems: list[Problem]) -> list[Pair]:
         """Resolve accounts and regions into clients, in this thread, before any fan-out."""
@@ -226,7 +232,7 @@ class AwsSource:
             return self.options.regions or (home,)
         regions, error = enabled_regions(account.session, self._factory, home)
         if error:
-            self._note(f"aws:{account.account_id}: {error}; scanning every SageMaker region")
+            self._note(Note(f"{error}; scanning every SageMaker region", f"aws:{account.account_id}"))
         return tuple(regions)
 
     def _open_cache(self) -> Cache | None:

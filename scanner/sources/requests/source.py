@@ -11,49 +11,57 @@ training job found in:
   `arn:aws:states:::sagemaker:createTrainingJob[.sync]`, its Parameters (Arguments
   in JSONata), also inside Parallel and Map states.
 
-Files are recognised by content. Directories are walked in sorted order for .json,
-.yaml and .yml files, skipping hidden directories, node_modules and __pycache__,
-never entering symlinked directories and reading a symlinked file only when it
-resolves to a regular file inside the tree. A file that mentions neither
+Files are recognised by content. Directories are walked by sources/walk.py (regular
+files only, sorted order, symlinks never followed out of the tree) for .json, .yaml
+and .yml files, skipping hidden directories, node_modules and __pycache__; a file
+named explicitly is read whatever its extension. A file that mentions neither
 `AlgorithmSpecification` nor `sagemaker:createTrainingJob` is skipped unread, and a
 file that parses but holds no job is skipped silently; one that mentions them but
 cannot be parsed is a Problem at FILE:LINE.
 
 A value only known at run time (a `.$` key, a pipeline `Get` / `Std:*` expression, a
-JSONata `{% %}` string) is left out of the record, so policies see it as missing,
-and is reported as a note at its line. docs/REQUEST_FILES.md is the user guide.
+JSONata `{% %}` string) is never guessed: the Record lists it in `unknown` (pointer ->
+"set at run time (HOW) at FILE:LINE"), so a policy that reads it is UNKNOWN, and it is
+reported as a note at its line. docs/REQUEST_FILES.md is the user guide.
 """
 
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from smscan.errors import RecordError
-from smscan.models import Origin, Problem, Record
-from smscan.record.normalize import from_describe
-from smscan.sources.interface import SourceItem
-from smscan.sources.requests.extract import JobSite, clean, find_jobs
+from smscan.models import Problem, Record
+from smscan.sources.interface import Source, SourceItem
+from smscan.sources.requests.extract import JobSite, find_jobs
+from smscan.sources.requests.job import job_items
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
+from smscan.sources.walk import WalkOptions, open_regular, walk
 from smscan.yamlpos import YamlProblem, parse_text
 
 MiB = 1024 * 1024
 SUFFIXES = (".json", ".yaml", ".yml")
 MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob")
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
+REQUEST_WALK = WalkOptions(suffixes=SUFFIXES, skip_dirs=SKIPPED_DIRS, skip_hidden=True)
 
 
-class RequestFileSource:
-    def __init__(
-        self, paths: Sequence[str], *, max_file_bytes: int = 8 * MiB, max_depth: int = 100
-    ) -> None:
-        self.paths = list(paths)
-        self.max_file_bytes = max_file_bytes
-        self.max_depth = max_depth
+@dataclass(frozen=True)
+class RequestOptions:
+    paths: tuple[str, ...]  # repository files and directories
+    max_file_bytes: int = 8 * MiB
+    max_depth: int = 100  # JSON / YAML nesting
+
+
+class RequestFileSource(Source):
+    def __init__(self, options: RequestOptions) -> None:
+        self.options = options
+        self.paths = list(options.paths)
+        self.max_file_bytes = options.max_file_bytes
+        self.max_depth = options.max_depth
         self.files_read = 0
         self.request_files = 0
         self.jobs = 0
@@ -70,21 +78,25 @@ class RequestFileSource:
     def items(self) -> Iterator[SourceItem]:
         for path in self.paths:
             before, problems = self.jobs, 0
-            files = _walk(path)
-            if isinstance(files, Problem):
-                yield files
+            expanded = walk(path, REQUEST_WALK)
+            if not expanded.files and not expanded.is_dir:
+                yield from expanded.problems
                 continue
-            for file in files:
-                for item in self._file(file):
+            for entry in expanded.entries:
+                if isinstance(entry, Problem):
+                    problems += entry.kind != "note"
+                    yield entry
+                    continue
+                for item in self._file(entry):
                     problems += isinstance(item, Problem) and item.kind != "note"
                     yield item
             if self.jobs == before and not problems:
-                message = f"no training-job request found in {len(files)} JSON/YAML file(s)"
+                message = f"no training-job request found in {len(expanded.files)} JSON/YAML file(s)"
                 yield Problem(path, message, kind="note")
 
     def _file(self, file: str) -> Iterator[SourceItem]:
         try:
-            with open(file, "rb") as stream:
+            with open_regular(file) as stream:
                 size = os.fstat(stream.fileno()).st_size
                 raw = stream.read(min(size, self.max_file_bytes) + 1)
         except OSError as err:
@@ -135,7 +147,7 @@ class RequestFileSource:
         try:
             return parse_text(text), []
         except YamlProblem as err:
-            problem = str(err).removeprefix("invalid YAML: ")
+            problem = err.detail
             if err.pos is None:
                 return Problem(file, f"invalid YAML: {problem}")
             where = f"line {err.pos.line} column {err.pos.col}"
@@ -148,32 +160,9 @@ class RequestFileSource:
             return Problem(file, f"invalid YAML at line {mark.line + 1}: {problem}", line=mark.line + 1)
 
     def _job(self, file: str, site: JobSite) -> Iterator[SourceItem]:
-        origin = Origin(file, line=site.line, pointer=site.pointer)
-        try:
-            cleaned = clean(site)
-        except ValueError as err:
-            yield Problem(file, f"{err} (at {site.pointer or '/'})", line=site.line, kind="record")
-            return
-        try:
-            # A job without a name (pipelines name theirs at run time) is file#pointer.
-            record = from_describe(cleaned.doc, origin)
-        except RecordError as err:
-            message = str(err)
-            if err.field:  # Problem names the field itself
-                message = message.removeprefix(f"field {err.field}: ")
-            at = f" (at {site.pointer or '/'})"
-            yield Problem(file, message + at, line=site.line, field=err.field, kind="record")
-            return
-        self.jobs += 1
-        yield Record(data=record.data, origin=origin, key_lines=cleaned.key_lines)
-        for path, line, how in cleaned.unknown:
-            yield Problem(
-                file,
-                f"{path} is set at run time ({how}); treated as unknown (missing)",
-                line=line,
-                resource=record.key,
-                kind="note",
-            )
+        for item in job_items(file, site):
+            self.jobs += isinstance(item, Record)
+            yield item
 
 
 def _is_json(file: str, text: str) -> bool:
@@ -184,30 +173,3 @@ def _is_json(file: str, text: str) -> bool:
         return False
     return text.lstrip()[:1] in ("{", "[")
 
-
-def _walk(path: str) -> list[str] | Problem:
-    if os.path.isfile(path):
-        return [path]  # named explicitly: read whatever its extension
-    if not os.path.isdir(path):
-        reason = "no such file or directory" if not os.path.lexists(path) else "not a file"
-        return Problem(path, reason)
-    root = os.path.realpath(path)
-    found: list[tuple[tuple[str, ...], str]] = []
-    for folder, dirs, names in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-        for name in names:
-            full = os.path.join(folder, name)
-            if name.lower().endswith(SUFFIXES) and _regular_inside(full, root):
-                found.append((tuple(os.path.relpath(full, path).split(os.sep)), full))
-    return [full for _, full in sorted(found)]
-
-
-def _regular_inside(full: str, root: str) -> bool:
-    """A regular file (never a FIFO or device), and a symlink only if it stays in the tree."""
-    target = os.path.realpath(full) if os.path.islink(full) else full
-    if target is not full and not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
-        return False
-    try:
-        return stat.S_ISREG(os.stat(target).st_mode)
-    except OSError:
-        return False
