@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from smscan.policy.conditions import compile_fast
+from smscan.policy.fast import compile_fast
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
 
