@@ -54,12 +54,12 @@ def test_a_finished_fleet_costs_well_under_005_calls_a_job(moto: None) -> None:
         set_status(name, "Completed")
     policies = load_policies((), {})
     records, source = _scan(policies)
-    calls = source.api_calls()
+    calls = source.report().api_calls
     assert len(records) == 250
     assert calls.get("DescribeTrainingJob", 0) == 0, calls
     assert sum(calls.values()) / 250 <= 0.05, calls
-    assert source.scope()["fetch_plan"] == "search+describe"
-    assert any("250 job(s) not described" in note for note in source.notes())
+    assert source.report().scope["fetch_plan"] == "search+describe"
+    assert any("250 job(s) not described" in note for note in map(str, source.report().notes))
     # Every policy is still judged on every job: remote-debug-disabled is out of scope of
     # finished jobs by its own when:, whatever a describe would have said.
     engine = Engine(policies)
@@ -75,7 +75,7 @@ def test_running_jobs_are_described_and_finished_ones_are_not(moto: None) -> Non
         set_status(name, "InProgress" if name in running else "Stopped")
     records, source = _scan(load_policies((), {}))
     assert len(records) == 40
-    assert source.api_calls()["DescribeTrainingJob"] == len(running)
+    assert source.report().api_calls["DescribeTrainingJob"] == len(running)
 
 
 def test_judge_finished_jobs_describes_every_job(moto: None) -> None:
@@ -85,7 +85,7 @@ def test_judge_finished_jobs_describes_every_job(moto: None) -> None:
     policies = load_policies((), {"remote-debug-disabled": {"judge_finished_jobs": True}})
     records, source = _scan(policies)
     assert len(records) == 30
-    assert source.api_calls()["DescribeTrainingJob"] == 30
+    assert source.report().api_calls["DescribeTrainingJob"] == 30
 
 
 def test_fetch_describe_still_describes_every_job(moto: None) -> None:
@@ -93,7 +93,7 @@ def test_fetch_describe_still_describes_every_job(moto: None) -> None:
     for name in names:
         set_status(name, "Completed")
     _, source = _scan(load_policies((), {}), fetch="describe")
-    assert source.api_calls()["DescribeTrainingJob"] == 20
+    assert source.report().api_calls["DescribeTrainingJob"] == 20
 
 
 EXPENSIVE = frozenset({"remote_debug_config"})
