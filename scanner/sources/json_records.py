@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+import orjson
+
 from smscan.errors import RecordError
 from smscan.models import Origin, Problem
 from smscan.record.normalize import NormalizeStats, normalize
@@ -23,6 +25,8 @@ MiB = 1024 * 1024
 LIST_WRAPPERS = ("TrainingJobs", "Results", "records")
 _JOB_KEYS = ("TrainingJobName", "TrainingJobArn", "TrainingJob", "_key", "training_job_name")
 _WS = re.compile(r"[ \t\n\r]*")
+_LONG_DIGITS = re.compile(rb"\d{19}")
+_MISS = object()
 
 
 class JsonRecords:
@@ -50,6 +54,10 @@ class JsonRecords:
             if len(raw) > self.max_file_bytes:
                 yield Problem(name, f"line longer than {self.max_file_bytes} bytes", line=number)
                 continue
+            value = self._fast(raw)
+            if value is not _MISS:
+                yield from self._record(name, value, Origin(name, line=number))
+                continue
             text = _decode(raw, name, number)
             if isinstance(text, Problem):
                 yield text
@@ -57,6 +65,21 @@ class JsonRecords:
                 # Without its newline, an error at the end of the line stays on this line.
                 text = text.rstrip("\r\n")
                 yield from self._parse(name, text, Origin(name, line=number), number - 1)
+
+    def _fast(self, raw: bytes) -> Any:
+        """The value of one JSON line by orjson, or _MISS for the exact (and slower) path.
+
+        orjson refuses what the standard decoder refuses here (NaN, 1e999, bad UTF-8), and
+        more (a BOM, lone surrogates): those take the exact path, which decides and words
+        the problem. It reads integers past 64 bits as floats, so digit runs that long do too,
+        as does anything with brackets enough to need the depth walk.
+        """
+        if raw.count(b"{") + raw.count(b"[") > self.max_depth or _LONG_DIGITS.search(raw):
+            return _MISS
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return _MISS
 
     def read_json(self, name: str, stream: IO[bytes], head: list[bytes]) -> Iterator[SourceItem]:
         data = b"".join(head)
