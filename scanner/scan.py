@@ -16,6 +16,7 @@ from typing import Any
 from smscan import __version__
 from smscan.engine import Engine
 from smscan.findings import FindingStore, MemoryFindings
+from smscan.findings_disk import DEFAULT_BUDGET, SpillingFindings
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet
 from smscan.models import Problem, Record, ScanMeta, ScanResult, Status
@@ -31,8 +32,11 @@ class Tally:
     records: int = 0
 
     @classmethod
-    def for_policies(cls, policies: Iterable[Policy]) -> Tally:
-        return cls(counts={p.id: {s: 0 for s in Status} for p in policies})
+    def for_policies(cls, policies: Iterable[Policy], findings_in_memory: int | None = None) -> Tally:
+        counts = {p.id: {s: 0 for s in Status} for p in policies}
+        if findings_in_memory is None:
+            return cls(counts=counts)
+        return cls(counts=counts, findings=SpillingFindings(budget=findings_in_memory))
 
 
 WAIVABLE = (Status.FAIL, Status.UNKNOWN)
@@ -42,6 +46,7 @@ WAIVABLE = (Status.FAIL, Status.UNKNOWN)
 class ScanSettings:
     include_passed: bool = False
     fail_on: str = "high"
+    findings_in_memory: int = DEFAULT_BUDGET  # past this many, findings go to SQLite on disk
 
 
 def utc_now() -> str:
@@ -94,7 +99,7 @@ def run_scan(
 ) -> ScanResult:
     started_at, started = clock(), time.monotonic()
     engine = Engine(policies, explain_passed=settings.include_passed)
-    tally = Tally.for_policies(policies)
+    tally = Tally.for_policies(policies, settings.findings_in_memory)
     for source in sources:
         evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)
     scope: dict[str, Any] = {}

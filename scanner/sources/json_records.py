@@ -25,7 +25,9 @@ MiB = 1024 * 1024
 LIST_WRAPPERS = ("TrainingJobs", "Results", "records")
 _JOB_KEYS = ("TrainingJobName", "TrainingJobArn", "TrainingJob", "_key", "training_job_name")
 _WS = re.compile(r"[ \t\n\r]*")
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# 19 digits in a row, found by a C scan (a regex costs more than orjson's whole parse).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * 19
 _MISS = object()
 
 
@@ -74,7 +76,7 @@ class JsonRecords:
         the problem. It reads integers past 64 bits as floats, so digit runs that long do too,
         as does anything with brackets enough to need the depth walk.
         """
-        if raw.count(b"{") + raw.count(b"[") > self.max_depth or _LONG_DIGITS.search(raw):
+        if raw.count(b"{") + raw.count(b"[") > self.max_depth or _LONG_DIGITS in raw.translate(_DIGITS_AS_ZERO):
             return _MISS
         try:
             return orjson.loads(raw)
