@@ -70,3 +70,22 @@ def test_every_report_streamed_from_disk_is_byte_identical_to_the_in_memory_one(
     assert not in_memory.findings.on_disk and len(in_memory.findings) > 3  # type: ignore[attr-defined]
     for fmt in FORMATS:
         assert render(fmt, streamed) == render(fmt, in_memory), fmt
+
+
+def test_the_html_page_embeds_the_most_severe_rows_and_points_to_the_json_for_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+    import re
+
+    from smscan.reports.html import render as html_render
+
+    result = _scan(3)
+    monkeypatch.setattr(html_render, "MAX_ROWS", 4)
+    page = render("html", result)
+    block = re.search(r'<script type="application/json" id="findings-data">(.*?)</script>', page, re.S)
+    assert block is not None
+    rows = json.loads(block.group(1))["rows"]
+    assert len(rows) == 4 < len(result.findings)
+    assert f"the other {len(result.findings) - 4} are in the JSON report" in page
+    assert f"{len(result.findings)} findings, most severe first" in page

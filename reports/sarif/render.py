@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import heapq
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from smscan import __version__
+from smscan.findings import count_of
 from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, PolicyInfo, ScanResult, Status
 from smscan.reports.interface import RenderOptions
@@ -66,8 +68,8 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
     ordered = sorted(policies.values(), key=lambda p: p.id)
     rule_index = {p.id: i for i, p in enumerate(ordered)}
 
-    reported = list(result.findings.where(REPORTED))
-    kept, dropped = _cap(reported)
+    reported_count = count_of(result.findings, REPORTED)
+    kept, dropped = _cap(result.findings.where(REPORTED), reported_count)
     results: list[dict[str, Any]] = []
     fallbacks: set[str] = set()
     for f in kept:
@@ -82,7 +84,7 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
         notes.append(fallback_note(fallbacks))
     if dropped:
         text = (
-            f"{dropped} of {len(reported)} results were left out to stay within GitHub's limit"
+            f"{dropped} of {reported_count} results were left out to stay within GitHub's limit"
             f" of {MAX_RESULTS} results per run; the most severe were kept. The JSON report"
             " lists every finding."
         )
@@ -136,14 +138,19 @@ def _names_job(sentence: str, job: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(job)}(?![\w-])", sentence) is not None
 
 
-def _cap(findings: list[Finding]) -> tuple[list[Finding], int]:
-    if len(findings) <= MAX_RESULTS:
-        return findings, 0
-    ranked = sorted(
+def _cap(findings: Iterable[Finding], count: int) -> tuple[list[Finding], int]:
+    """At most MAX_RESULTS findings, most severe first, holding no more than that many.
+
+    heapq.nsmallest is sorted(...)[:n] (ties keep their order) without the whole list.
+    """
+    if count <= MAX_RESULTS:
+        return list(findings), 0
+    ranked = heapq.nsmallest(
+        MAX_RESULTS,
         findings,
         key=lambda f: (-f.severity.rank, f.status is Status.WAIVED, f.policy_id, f.resource.arn),
     )
-    return ranked[:MAX_RESULTS], len(findings) - MAX_RESULTS
+    return ranked, count - MAX_RESULTS
 
 
 def _result(finding: Finding, policy: PolicyInfo, index: int, where: Where) -> dict[str, Any]:
