@@ -11,7 +11,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smscan import __version__
 from smscan.engine import Engine
@@ -21,7 +21,11 @@ from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet
 from smscan.models import Problem, Record, ScanMeta, ScanResult, Status
 from smscan.policy.model import Policy
+from smscan.sources.files import FileSource
 from smscan.sources.interface import Source
+
+if TYPE_CHECKING:
+    from smscan.parallel import Chunk
 
 
 @dataclass
@@ -47,6 +51,7 @@ class ScanSettings:
     include_passed: bool = False
     fail_on: str = "high"
     findings_in_memory: int = DEFAULT_BUDGET  # past this many, findings go to SQLite on disk
+    jobs: int = 1  # processes judging JSON Lines files (smscan.parallel)
 
 
 def utc_now() -> str:
@@ -101,6 +106,13 @@ def run_scan(
     engine = Engine(policies, explain_passed=settings.include_passed)
     tally = Tally.for_policies(policies, settings.findings_in_memory)
     for source in sources:
+        chunks = _parallel_plan(source, settings.jobs) if waivers is None and present is None else None
+        if chunks:
+            from smscan.parallel import evaluate
+
+            assert isinstance(source, FileSource)
+            evaluate(source, chunks, engine, tally, settings.jobs, on_record)
+            continue
         evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)
     scope: dict[str, Any] = {}
     api_calls: dict[str, int] = {}
@@ -128,6 +140,14 @@ def run_scan(
         notes=tuple(notes),
     )
     return build_result(meta, policies, tally)
+
+
+def _parallel_plan(source: Source, jobs: int) -> list[Chunk] | None:
+    if jobs < 2 or not isinstance(source, FileSource):
+        return None
+    from smscan.parallel import plan
+
+    return plan(source, jobs)
 
 
 def build_result(meta: ScanMeta, policies: Sequence[Policy], tally: Tally) -> ScanResult:

@@ -59,6 +59,8 @@ def add_scan_command(sub: Any) -> None:
                    help="largest record file / JSONL line (default 256M) and request file (default 8M) read; K, M, G suffixes")
     p.add_argument("--max-depth", type=positive_int, metavar="N",
                    help="deepest JSON nesting accepted in inputs (default 200 for records, 100 for request files)")
+    p.add_argument("--jobs", "-j", type=positive_int, metavar="N",
+                   help="processes judging JSON Lines --input files (default: the CPU count; reports are the same for any N)")
     p.add_argument("--findings-in-memory", type=positive_int, metavar="N",
                    help="findings held in memory before the rest go to a temporary SQLite file (default 20000)")
     _add_output_arguments(p)
@@ -146,6 +148,9 @@ def run_scan_command(args: argparse.Namespace) -> int:
     settings = ScanSettings(include_passed=args.include_passed or config.include_passed, fail_on=fail_on)
     if args.findings_in_memory:
         settings = dataclasses.replace(settings, findings_in_memory=args.findings_in_memory)
+    from smscan.parallel import default_jobs
+
+    settings = dataclasses.replace(settings, jobs=args.jobs or default_jobs())
     result = run_scan(
         sources, policies, settings, waivers=gate.waivers, present=gate.present, on_record=progress.evaluated
     )

@@ -193,10 +193,11 @@ class JsonRecords:
         return Problem(name, f"JSON nested deeper than {self.max_depth} levels", line=line)
 
 
-def read_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
+def read_lines(stream: IO[bytes], limit: int, first_line: int = 1) -> Iterator[tuple[int, bytes]]:
     """(line number, bytes) of each line; a line longer than `limit` comes back truncated
-    to limit + 1 bytes (so the caller can tell), the rest of it skipped."""
-    number = 0
+    to limit + 1 bytes (so the caller can tell), the rest of it skipped. `first_line` is
+    the number of the stream's first line (a chunk of a file starts further down)."""
+    number = first_line - 1
     while True:
         raw = stream.readline(limit + 1)
         if not raw:
