@@ -99,7 +99,9 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
     # The page embeds at most MAX_ROWS findings, the most severe (the store's order);
     # the JSON report has every one. Names, accounts and regions still come from all.
     findings = result.findings.first(MAX_ROWS, ALL_STATUSES)
-    accounts, regions, missing = set(), set(), {}
+    accounts: set[str] = set()
+    regions: set[str] = set()
+    missing: dict[str, Severity] = {}
     for f in result.findings:
         accounts.add(f.resource.account_id)
         regions.add(f.resource.region)
