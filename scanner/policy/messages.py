@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -94,8 +94,18 @@ class MessageTemplate:
         if bad is not None:
             raise MessageTemplateError(bad[1], bad[0].lineno)
         self.source = source
-        self._template = env.from_string(source)
         self._pieces = _plain_pieces(tree)
+        # Compiling is most of loading a template: done once, on the first render that needs it
+        # (never for plain text with names, which is joined as Jinja would print it).
+        self._tree: nodes.Template | None = tree
+        self._compiled: Template | None = None
+
+    @property
+    def _template(self) -> Template:
+        if self._compiled is None:
+            assert self._tree is not None
+            self._compiled, self._tree = _environment().from_string(self._tree), None
+        return self._compiled
 
     def render(self, context: dict[str, Any]) -> str:
         try:
