@@ -89,3 +89,17 @@ def test_the_html_page_embeds_the_most_severe_rows_and_points_to_the_json_for_th
     assert len(rows) == 4 < len(result.findings)
     assert f"the other {len(result.findings) - 4} are in the JSON report" in page
     assert f"{len(result.findings)} findings, most severe first" in page
+
+
+def test_a_finding_with_every_field_set_comes_back_from_disk_equal() -> None:
+    from smscan.models import Evidence, Location, Waiver
+
+    full = dataclasses.replace(
+        make_finding("vpc-configured", "g", status=Status.WAIVED),
+        evidence=(Evidence("$.vpc_config.Subnets", "not_empty", None, ((),), False, "a note"),),
+        location=Location("requests/job.json", 12, 3),
+        waiver=Waiver("accepted risk", "team-ml", "2027-01-01", "waivers.yaml"),
+        baseline="unchanged",
+    )
+    store = SpillingFindings([full, *FINDINGS], budget=1)
+    assert store.on_disk and full in list(store)
