@@ -25,7 +25,7 @@ from typing import Any
 from smscan.findings import MemoryFindings
 from smscan.models import Evidence, Finding, Location, Origin, Resource, Severity, Status, Waiver
 
-DEFAULT_BUDGET = 20_000  # findings kept in memory (about 90 MB) before the store spills
+DEFAULT_BUDGET = 50_000  # findings kept in memory (about 75 MB of Findings) before the store spills
 _BATCH = 2_000
 _SCHEMA = (
     "CREATE TABLE finding (rank INTEGER, policy BLOB, arn BLOB, origin BLOB, status BLOB,"
