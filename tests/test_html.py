@@ -166,13 +166,10 @@ def test_waived_not_applicable_and_errors_are_all_shown() -> None:
     assert "Incomplete scan." in html
 
 
-def test_ten_thousand_findings_render_fast_as_one_data_block() -> None:
+def test_ten_thousand_findings_render_as_one_data_block() -> None:
+    # How fast is bench/rendering.py's business; here, the shape that keeps the page fast.
     result = big_result(10_000)
-    started = time.process_time()  # CPU time of this process: a loaded machine does not count
     html = render(result, OPTIONS)
-    seconds = time.process_time() - started
-    print(f"10,000 findings: {len(html.encode()):,} bytes in {seconds:.2f} s of CPU")
-    assert seconds < 10
     assert len(html.encode()) < 12_000_000
     markup = html.replace(data_block(html), "")
     assert "job-09996" not in markup  # FAIL rows are drawn by the page, a page at a time
