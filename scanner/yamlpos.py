@@ -62,7 +62,6 @@ _scalar_constructor = yaml.SafeLoader(stream="")
 
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _FAST_COMPOSER = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
-_MISSING = object()
 _INT_DIGITS = re.compile(r"Exceeds the limit \((\d+) digits\)")
 
 
@@ -144,11 +143,11 @@ def parse_text(text: str, *, trusted: bool = False) -> Any:
     """
     if trusted and _FAST_COMPOSER is not None:
         try:
-            node = yaml.compose(text, Loader=_FAST_COMPOSER)
+            fast = yaml.compose(text, Loader=_FAST_COMPOSER)
         except yaml.YAMLError:
-            node = _MISSING
-        if node is not _MISSING:
-            return None if node is None else _convert(node, 0)
+            pass  # the checked composer below words the problem
+        else:
+            return None if fast is None else _convert(fast, 0)
     try:
         # The reader checks every character when it is built: NUL and other control
         # characters raise there, before any parsing.
