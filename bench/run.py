@@ -1,4 +1,6 @@
-"""Run smscan's benchmarks: `python3 bench/run.py [evaluation|streaming|live|rendering|startup|shiftleft|all] [--quick]`.
+"""Run smscan's benchmarks: `python3 bench/run.py [custodian|throughput|memory|jobs|live|startup|evaluation|streaming|rendering|shiftleft|all] [--quick]`.
+
+The first six are the six targets of docs/PERFORMANCE.md, each printed with its target.
 
 Each benchmark prints its figures and the ratios measured in the same run; nothing here
 asserts on time. `all` runs each benchmark in its own process, so every peak RSS is its
@@ -18,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-NAMES = ("evaluation", "streaming", "live", "rendering", "startup", "shiftleft")
+NAMES = ("custodian", "throughput", "memory", "jobs", "live", "startup", "evaluation", "streaming", "rendering", "shiftleft")
 
 
 def machine() -> str:
@@ -38,6 +40,23 @@ def run_one(name: str, quick: bool, records: int | None) -> None:
         from bench import evaluation
 
         evaluation.run(records or (10_000 if quick else 100_000))
+    elif name == "custodian":
+        from bench import custodian
+
+        custodian.run(records or (10_000 if quick else 100_000))
+    elif name == "throughput":
+        from bench import targets
+
+        targets.throughput(records or (10_000 if quick else 100_000))
+    elif name == "memory":
+        from bench import targets
+
+        small = records or (10_000 if quick else 100_000)
+        targets.memory(small, 3 * small, None if quick else 1_000_000)
+    elif name == "jobs":
+        from bench import targets
+
+        targets.jobs(records or (10_000 if quick else 100_000))
     elif name == "streaming":
         from bench import streaming
 

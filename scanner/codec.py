@@ -10,9 +10,12 @@ it, because a loaded result is judged again under the options of the run that re
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from typing import Any, TextIO
+
+import orjson
 
 from smscan.errors import SourceError
 from smscan.findings import MemoryFindings
@@ -35,36 +38,83 @@ from smscan.models import (
 
 SCHEMA_VERSION = "1.0"
 
-_SPLICE = "\x00smscan-splice\x00"
-_SPLICE_JSON = json.dumps(_SPLICE)
+# The header comes first, the findings last: a reader can stop after the summary, and the
+# writer never holds more than one finding's document.
+_LONG_DIGITS = re.compile(r"\\d{19}")  # orjson reads integers past 64 bits as floats
+HEADER_ORDER = ("schema_version", "tool", "generated_at", "scan", "verdict", "summary", "policies", "errors", "history")
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 
 
 def write(result: ScanResult, verdict: Verdict, out: TextIO, *, generated_at: str | None = None) -> None:
-    """Write the document as json.dumps(..., indent=2, sort_keys=True) would, plus a newline.
+    """Write the document, header first, findings last, each value indented by two spaces.
 
-    Each finding is encoded on its own and written at its depth, so the dicts of every
-    finding never exist at once: peak memory stays that of one finding.
+    Each finding is encoded on its own as it comes out of the store, so the documents of
+    every finding never exist at once: a store on disk is streamed, never loaded whole.
     """
     doc = to_document(result, verdict, generated_at=generated_at, with_findings=False)
-    encode = json.JSONEncoder(indent=2, sort_keys=True, default=str, allow_nan=False).encode
-    lists = [(n, fs) for n, fs in (("findings", result.findings), ("fixed", result.fixed)) if fs]
-    for name, _ in lists:
-        doc[name] = _SPLICE
-    pieces = encode(doc).split(_SPLICE_JSON)
-    if len(pieces) != len(lists) + 1:  # the marker also occurs in scanned text: no splicing
-        full = to_document(result, verdict, generated_at=generated_at)
-        out.write(json.dumps(full, indent=2, sort_keys=True, default=str, allow_nan=False) + "\n")
-        return
-    out.write(pieces[0])
-    for (_, findings), rest in zip(lists, pieces[1:], strict=True):
-        separator = "[\n    "
+    separator = "{\n  "
+    for key in HEADER_ORDER:
+        out.write(f'{separator}"{key}": {_encode(doc[key], 1)}')
+        separator = ",\n  "
+    for key, findings in (("findings", result.findings), ("fixed", result.fixed)):
+        out.write(f'{separator}"{key}": ')
+        opening = "["
         for f in findings:
-            out.write(separator)
-            out.write(encode(finding_document(f)).replace("\n", "\n    "))
-            separator = ",\n    "
-        out.write("\n  ]")
-        out.write(rest)
-    out.write("\n")
+            out.write(opening)
+            out.write("\n    ")
+            out.write(_encode(_finding_fields(f), 2))
+            opening = ","
+        out.write("\n  ]" if opening == "," else "[]")
+    out.write("\n}\n")
+
+
+def _encode(value: Any, depth: int) -> str:
+    """`value` as indented JSON starting at `depth` levels of two spaces, keys sorted."""
+    try:
+        text = orjson.dumps(value, default=_fallback, option=_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library knows it
+        text = json.dumps(_plain(value), indent=2, sort_keys=True, default=str, allow_nan=False)
+    return text.replace("\n", "\n" + "  " * depth) if depth else text
+
+
+def _fallback(value: Any) -> Any:
+    if isinstance(value, tuple):  # namedtuples and the like: as lists, as json would write them
+        return list(value)
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts, for the standard library's encoder (orjson writes them itself)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _finding_fields(f: Finding) -> dict[str, Any]:
+    """finding_document(f) with its dataclasses left for orjson to write (no asdict copies)."""
+    r = f.resource
+    return {
+        "policy_id": f.policy_id,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "message": f.message,
+        "resource": {
+            "arn": r.arn,
+            "name": r.name,
+            "account_id": r.account_id,
+            "region": r.region,
+            "status": r.status,
+            "origin": r.origin,
+        },
+        "evidence": f.evidence,
+        "location": f.location,
+        "waiver": f.waiver,
+        "baseline": f.baseline,
+    }
 
 
 def to_document(
@@ -148,8 +198,8 @@ def finding_document(f: Finding) -> dict[str, Any]:
 def load(text: str, source: str = "<json>") -> ScanResult:
     """Parse a document written by `write`. Raises SourceError naming the source."""
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = orjson.loads(text) if not _LONG_DIGITS.search(text) else json.loads(text)
+    except json.JSONDecodeError as exc:  # orjson's error is a subclass, with the same fields
         raise SourceError(f"{source}:{exc.lineno}: not a JSON report ({exc.msg})") from None
     version = doc.get("schema_version") if isinstance(doc, dict) else None
     if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:

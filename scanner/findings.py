@@ -54,6 +54,10 @@ class MemoryFindings:
         self._sorted = False
         self._counts = None
 
+    def in_insertion_order(self) -> list[Finding]:
+        """The findings as added (until the first read sorts them): what a spill copies."""
+        return self._items
+
     def _ordered(self) -> list[Finding]:
         if not self._sorted:
             self._items.sort(key=_sort_key)

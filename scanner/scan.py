@@ -11,16 +11,21 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smscan import __version__
 from smscan.engine import Engine
 from smscan.findings import FindingStore, MemoryFindings
+from smscan.findings_disk import DEFAULT_BUDGET, SpillingFindings
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet
 from smscan.models import Problem, Record, ScanMeta, ScanResult, Status
 from smscan.policy.model import Policy
+from smscan.sources.files import FileSource
 from smscan.sources.interface import Source
+
+if TYPE_CHECKING:
+    from smscan.parallel import Chunk
 
 
 @dataclass
@@ -31,8 +36,11 @@ class Tally:
     records: int = 0
 
     @classmethod
-    def for_policies(cls, policies: Iterable[Policy]) -> Tally:
-        return cls(counts={p.id: {s: 0 for s in Status} for p in policies})
+    def for_policies(cls, policies: Iterable[Policy], findings_in_memory: int | None = None) -> Tally:
+        counts = {p.id: {s: 0 for s in Status} for p in policies}
+        if findings_in_memory is None:
+            return cls(counts=counts)
+        return cls(counts=counts, findings=SpillingFindings(budget=findings_in_memory))
 
 
 WAIVABLE = (Status.FAIL, Status.UNKNOWN)
@@ -42,6 +50,8 @@ WAIVABLE = (Status.FAIL, Status.UNKNOWN)
 class ScanSettings:
     include_passed: bool = False
     fail_on: str = "high"
+    findings_in_memory: int = DEFAULT_BUDGET  # past this many, findings go to SQLite on disk
+    jobs: int = 1  # processes judging JSON Lines files (smscan.parallel)
 
 
 def utc_now() -> str:
@@ -94,8 +104,15 @@ def run_scan(
 ) -> ScanResult:
     started_at, started = clock(), time.monotonic()
     engine = Engine(policies, explain_passed=settings.include_passed)
-    tally = Tally.for_policies(policies)
+    tally = Tally.for_policies(policies, settings.findings_in_memory)
     for source in sources:
+        chunks = _parallel_plan(source, settings.jobs) if waivers is None and present is None else None
+        if chunks:
+            from smscan.parallel import evaluate
+
+            assert isinstance(source, FileSource)
+            evaluate(source, chunks, engine, tally, settings.jobs, on_record)
+            continue
         evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)
     scope: dict[str, Any] = {}
     api_calls: dict[str, int] = {}
@@ -123,6 +140,14 @@ def run_scan(
         notes=tuple(notes),
     )
     return build_result(meta, policies, tally)
+
+
+def _parallel_plan(source: Source, jobs: int) -> list[Chunk] | None:
+    if jobs < 2 or not isinstance(source, FileSource):
+        return None
+    from smscan.parallel import plan
+
+    return plan(source, jobs)
 
 
 def build_result(meta: ScanMeta, policies: Sequence[Policy], tally: Tally) -> ScanResult:

@@ -54,7 +54,10 @@ def detect(value: str, key: str | None = None) -> str | None:
     if not v or MASKED.fullmatch(v) or STORE_REFERENCE.fullmatch(v):
         return None
     for kind, pattern, check in VALUE_DETECTORS:
-        if any(check is None or check(m) for m in pattern.finditer(v)):
+        if check is None:
+            if pattern.search(v) is not None:  # no generator for the detectors with no check
+                return kind
+        elif any(check(m) for m in pattern.finditer(v)):
             return kind
     if aws_secret(v, key):
         return "aws-secret-access-key"

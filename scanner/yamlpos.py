@@ -75,6 +75,7 @@ _scalar_constructor = yaml.SafeLoader(stream="")
 
 
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
+_FAST_COMPOSER = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
 _INT_DIGITS = re.compile(r"Exceeds the limit \((\d+) digits\)")
 
 
@@ -163,12 +164,25 @@ class _NoAliasComposer(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def parse_text(text: str, tags: LocalTags | None = None, keep_bad: bool = False) -> Any:
+def parse_text(
+    text: str, tags: LocalTags | None = None, keep_bad: bool = False, *, trusted: bool = False
+) -> Any:
     """Parse one YAML document into YMap/YList/scalars. Raises YamlProblem.
 
     `tags` gives application tags (`!Ref`) their meaning; without it they are refused.
     With `keep_bad`, a scalar that cannot be built becomes a BadScalar instead of raising,
-    so a validator can report it together with the document's other problems."""
+    so a validator can report it together with the document's other problems.
+    `trusted` text (the built-in pack, shipped with smscan and tested to compose the same
+    either way) is composed by libyaml when PyYAML has it: the pure-Python composer was
+    most of a start-up. Anything libyaml refuses takes the checked path for its message.
+    """
+    if trusted and _FAST_COMPOSER is not None:
+        try:
+            fast = yaml.compose(text, Loader=_FAST_COMPOSER)
+        except yaml.YAMLError:
+            pass  # the checked composer below words the problem
+        else:
+            return None if fast is None else _convert(fast, 0, tags, keep_bad)
     try:
         # The reader checks every character when it is built: NUL and other control
         # characters raise there, before any parsing.
@@ -211,8 +225,10 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         raise YamlProblem("not valid UTF-8", Pos(line, col)) from None
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, keep_bad: bool = False) -> Any:
-    return parse_text(read_text(path, max_bytes), keep_bad=keep_bad)
+def load_file(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, keep_bad: bool = False, *, trusted: bool = False
+) -> Any:
+    return parse_text(read_text(path, max_bytes), keep_bad=keep_bad, trusted=trusted)
 
 
 def to_plain(value: Any) -> Any:

@@ -8,6 +8,8 @@ nothing but the page's own inline script and style, by hash, so even a missed es
 run code or load anything from the network.
 
 Scale. 10,000 findings are not 10,000 table rows: the script renders one page at a time.
+Past MAX_ROWS findings the page embeds the most severe MAX_ROWS and says so; the JSON
+report has them all (an HTML file of millions of rows would not open fast, or at all).
 """
 
 from __future__ import annotations
@@ -88,13 +90,25 @@ def environment() -> jinja2.Environment:
 
 
 UNKNOWN_SHOWN = 500
+MAX_ROWS = 50_000  # findings embedded in the page; the JSON report lists every one
 
 
 def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     env = environment()
     script, style = _static(env, SCRIPT), _static(env, STYLE)
-    findings = list(result.findings)
-    policies = _policy_table(result, findings)
+    # The page embeds at most MAX_ROWS findings, the most severe (the store's order);
+    # the JSON report has every one. Names, accounts and regions still come from all.
+    findings: list[Finding] = []
+    accounts: set[str] = set()
+    regions: set[str] = set()
+    missing: dict[str, Severity] = {}
+    for f in result.findings:  # one pass: a store on disk is read once for all of these
+        if len(findings) < MAX_ROWS:
+            findings.append(f)
+        accounts.add(f.resource.account_id)
+        regions.add(f.resource.region)
+        missing.setdefault(f.policy_id, f.severity)
+    policies = _policy_table(result, missing)
     score = total_score(result.counts.values())
     context: dict[str, Any] = {
         "result": result,
@@ -110,9 +124,10 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
         "charts": view.charts(result),
         "policy_rows": view.policy_rows(result),
         "policy_ids": [p.id for p in policies],
-        "accounts": sorted({f.resource.account_id for f in findings}),
-        "regions": sorted({f.resource.region for f in findings}),
-        "findings_count": len(findings),
+        "accounts": sorted(accounts),
+        "regions": sorted(regions),
+        "findings_count": len(result.findings),
+        "rows_shown": len(findings),
         "packs": sorted({posixpath.dirname(p.pack_relpath or p.source_path) or "." for p in result.policies}),
         "waived": list(result.findings.where((Status.WAIVED,))),
         "unknown": result.findings.first(UNKNOWN_SHOWN, (Status.UNKNOWN,)),
@@ -152,10 +167,10 @@ def _csp(script: str, style: str) -> str:
     )
 
 
-def _policy_table(result: ScanResult, findings: list[Finding]) -> list[PolicyInfo]:
+def _policy_table(result: ScanResult, seen: dict[str, Severity]) -> list[PolicyInfo]:
     known = {p.id: p for p in result.policies}
-    for f in findings:  # a finding of a policy missing from the pack still gets a row
-        known.setdefault(f.policy_id, PolicyInfo(f.policy_id, f.policy_id, f.severity, ""))
+    for policy_id, severity in seen.items():  # a finding of a policy missing from the pack still gets a row
+        known.setdefault(policy_id, PolicyInfo(policy_id, policy_id, severity, ""))
     return sorted(known.values(), key=lambda p: p.id)
 
 

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import heapq
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
+import orjson
+
 from smscan import __version__
+from smscan.findings import count_of
 from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, PolicyInfo, ScanResult, Status
 from smscan.reports.interface import RenderOptions
@@ -66,12 +70,15 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
     ordered = sorted(policies.values(), key=lambda p: p.id)
     rule_index = {p.id: i for i, p in enumerate(ordered)}
 
-    reported = list(result.findings.where(REPORTED))
-    kept, dropped = _cap(reported)
+    reported_count = count_of(result.findings, REPORTED)
+    kept, dropped = _cap(result.findings.where(REPORTED), reported_count)
     results: list[dict[str, Any]] = []
     fallbacks: set[str] = set()
+    placed: dict[tuple[Any, str], Where] = {}  # a path is resolved once, not once per result
     for f in kept:
-        where = locate(f, policies[f.policy_id], options.sarif_root)
+        where = placed.get((f.location, f.policy_id))
+        if where is None:
+            where = placed[(f.location, f.policy_id)] = locate(f, policies[f.policy_id], options.sarif_root)
         if not where.inside_root:
             fallbacks.add(where.uri)
         results.append(_result(f, policies[f.policy_id], rule_index[f.policy_id], where))
@@ -82,7 +89,7 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
         notes.append(fallback_note(fallbacks))
     if dropped:
         text = (
-            f"{dropped} of {len(reported)} results were left out to stay within GitHub's limit"
+            f"{dropped} of {reported_count} results were left out to stay within GitHub's limit"
             f" of {MAX_RESULTS} results per run; the most severe were kept. The JSON report"
             " lists every finding."
         )
@@ -133,17 +140,35 @@ def message_text(finding: Finding, policy: PolicyInfo) -> str:
 
 
 def _names_job(sentence: str, job: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(job)}(?![\w-])", sentence) is not None
+    """`job` occurs in `sentence` as a whole name (no word character or '-' either side)."""
+    if not job:
+        return re.search(r"(?<![\w-])(?![\w-])", sentence) is not None
+    at = sentence.find(job)
+    while at >= 0:
+        end = at + len(job)
+        if (at == 0 or not _wordish(sentence[at - 1])) and (end == len(sentence) or not _wordish(sentence[end])):
+            return True
+        at = sentence.find(job, at + 1)
+    return False
 
 
-def _cap(findings: list[Finding]) -> tuple[list[Finding], int]:
-    if len(findings) <= MAX_RESULTS:
-        return findings, 0
-    ranked = sorted(
+def _wordish(ch: str) -> bool:
+    return ch.isalnum() or ch in "_-"  # what the regex \w (plus '-') matches in str patterns
+
+
+def _cap(findings: Iterable[Finding], count: int) -> tuple[list[Finding], int]:
+    """At most MAX_RESULTS findings, most severe first, holding no more than that many.
+
+    heapq.nsmallest is sorted(...)[:n] (ties keep their order) without the whole list.
+    """
+    if count <= MAX_RESULTS:
+        return list(findings), 0
+    ranked = heapq.nsmallest(
+        MAX_RESULTS,
         findings,
         key=lambda f: (-f.severity.rank, f.status is Status.WAIVED, f.policy_id, f.resource.arn),
     )
-    return ranked[:MAX_RESULTS], len(findings) - MAX_RESULTS
+    return ranked, count - MAX_RESULTS
 
 
 def _result(finding: Finding, policy: PolicyInfo, index: int, where: Where) -> dict[str, Any]:
@@ -255,4 +280,18 @@ def _log(
 
 
 def _dump(log: Mapping[str, Any]) -> str:
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n"
+    """Indented, keys sorted, ASCII only (non-ASCII as \\u escapes, as json.dumps writes it)."""
+    try:
+        text = orjson.dumps(log, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:  # integers past 64 bits, non-string keys: the standard library
+        return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n"
+    if not text.isascii():
+        text = _NON_ASCII.sub(_escape, text)
+    return text + "\n"
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return json.dumps(match.group(0))[1:-1]  # \\uXXXX (surrogate pairs past U+FFFF), as json does

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fnmatch
 import os
 import sys
@@ -74,6 +75,10 @@ def add_scan_command(sub: Any) -> None:
                         "(default: such files found in the scanned tree)")
     p.add_argument("--max-depth", type=positive_int, metavar="N",
                    help="deepest JSON nesting accepted in inputs (default 200 for records, 100 for request files)")
+    p.add_argument("--jobs", "-j", type=positive_int, metavar="N",
+                   help="processes judging JSON Lines --input files (default: the CPU count; reports are the same for any N)")
+    p.add_argument("--findings-in-memory", type=positive_int, metavar="N",
+                   help="findings held in memory before the rest go to a temporary SQLite file (default 50000)")
     _add_output_arguments(p)
     add_gate_arguments(p)
     add_sink_arguments(p)
@@ -159,6 +164,11 @@ def run_scan_command(args: argparse.Namespace) -> int:
     fail_on = args.fail_on or config.fail_on or "high"
     fail_on_unknown = args.fail_on_unknown or config.fail_on_unknown or "never"
     settings = ScanSettings(include_passed=args.include_passed or config.include_passed, fail_on=fail_on)
+    if args.findings_in_memory:
+        settings = dataclasses.replace(settings, findings_in_memory=args.findings_in_memory)
+    from smscan.parallel import default_jobs
+
+    settings = dataclasses.replace(settings, jobs=args.jobs or default_jobs())
     result = run_scan(
         sources, policies, settings, waivers=gate.waivers, present=gate.present, on_record=progress.evaluated
     )

@@ -34,9 +34,15 @@ def build_sources(args: argparse.Namespace, policies: list[Policy], progress: Pr
     if getattr(args, "aws", False):
         from smscan.cli.aws_options import aws_options
         from smscan.engine import Engine
+        from smscan.policy.scope import expensive_scope
+        from smscan.sources.aws.plans import describe_only_fields
         from smscan.sources.aws.source import AwsSource
 
-        sources.append(AwsSource(aws_options(args), Engine(policies).fields_read(), progress))
+        # Describe only the jobs some policy reading a describe-only field applies to.
+        scope = expensive_scope(policies, describe_only_fields())
+        sources.append(
+            AwsSource(aws_options(args), Engine(policies).fields_read(), progress, describe_scope=scope)
+        )
     if not sources:
         raise UsageError("nothing to scan: give request-file PATHs, --input PATH (records; - for stdin) or --aws")
     return sources

@@ -119,7 +119,7 @@ def _load_one(
     # Until the id is read, the file stem stands for it (they must be equal anyway).
     scope = Scope(str(file), f"policy {file.stem}", problems, name=file.stem)
     try:
-        doc = load_file(file)
+        doc = load_file(file, trusted=file.parent == builtin_pack_dir())
     except YamlProblem as exc:
         scope.add(exc.pos, "", str(exc))
         return None

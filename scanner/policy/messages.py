@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -94,11 +94,25 @@ class MessageTemplate:
         if bad is not None:
             raise MessageTemplateError(bad[1], bad[0].lineno)
         self.source = source
-        self._template = env.from_string(source)
+        self._pieces = _plain_pieces(tree)
+        # Compiling is most of loading a template: done once, on the first render that needs it
+        # (never for plain text with names, which is joined as Jinja would print it).
+        self._tree: nodes.Template | None = tree
+        self._compiled: Template | None = None
+
+    @property
+    def _template(self) -> Template:
+        if self._compiled is None:
+            assert self._tree is not None
+            self._compiled, self._tree = _environment().from_string(self._tree), None
+        return self._compiled
 
     def render(self, context: dict[str, Any]) -> str:
         try:
-            text = self._template.render(context)
+            if self._pieces is not None:  # text and {{ name }} only: what Jinja would print
+                text = "".join(p if literal else _printed(context, p) for literal, p in self._pieces)
+            else:
+                text = self._template.render(context)
         except SecurityError:
             return "(message template refused by the sandbox)"
         except (
@@ -107,3 +121,33 @@ class MessageTemplate:
             return f"(message template failed: {type(exc).__name__})"
         text = " ".join(text.split())
         return text[:MAX_MESSAGE_LENGTH]
+
+
+_ABSENT = object()
+
+
+def _plain_pieces(tree: nodes.Template) -> tuple[tuple[bool, str], ...] | None:
+    """(is_text, text or variable name) of a template made of text and `{{ name }}` only.
+
+    Most messages are that; rendering them by joining strings gives Jinja's output (a
+    missing name prints as "", any other value as str(value)) without building a Jinja
+    context for every finding. Anything else (filters, attributes, tags) returns None.
+    """
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    pieces: list[tuple[bool, str]] = []
+    for node in tree.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            pieces.append((True, node.data))
+        elif isinstance(node, nodes.Name) and node.ctx == "load":
+            pieces.append((False, node.name))
+        else:
+            return None
+    return tuple(pieces)
+
+
+def _printed(context: dict[str, Any], name: str) -> str:
+    value = context.get(name, _ABSENT)
+    if value is _ABSENT:
+        return ""
+    return value if type(value) is str else str(value)

@@ -9,6 +9,7 @@ scanner/record/normalize.py's docstring.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -35,6 +36,8 @@ _NESTED_TIME_KEYS = frozenset(
     {"StartTime", "EndTime", "Timestamp", "LastModifiedTime", "CreationTime"}
 )
 _LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
+# What to_iso_utc writes (a zero fraction is dropped, so ".000000" is not canonical).
+_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?Z", re.ASCII)
 
 
 
@@ -162,6 +165,8 @@ def _non_finite(name: str) -> RecordError:
 def _nested_time(value: int | float | str) -> Any:
     if isinstance(value, bool):
         return value
+    if type(value) is str and _CANONICAL_TIME.fullmatch(value):
+        return value  # to_iso_utc gives it back unchanged, or fails and it is kept anyway
     try:
         text = to_iso_utc(value)
     except ValueError:

@@ -80,6 +80,10 @@ class FileSource(Source):
             elif item.kind != "note":
                 problems += 1
             yield item
+        yield from self.closing_items(records, problems)
+
+    def closing_items(self, records: int, problems: int) -> Iterator[Problem]:
+        """What follows the last record: an empty input is a problem; ignored keys, a note."""
         if not records and not problems:
             yield Problem(self.describe(), "no training job record in the inputs (an empty export?)")
 

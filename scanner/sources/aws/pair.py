@@ -55,8 +55,11 @@ class PairScan:
         progress: ScopeProgress,
         emit: Emit,
         note: Callable[[Note], None],
+        describe_scope: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         self.pair = pair
+        self.describe_scope = describe_scope  # None: every job of a describing plan is described
+        self.undescribed = 0
         self.plan = plan
         self.filters = filters
         self.pool = pool
@@ -86,9 +89,27 @@ class PairScan:
                         self._emit_record(job, job.get("Tags") or [])
                     self.progress.update(self.pair.scope, described=len(jobs))
                 else:
-                    self._describe_all([(job, job.get("Tags") or []) for job in jobs])
+                    self._describe_all(
+                        [(job, job.get("Tags") or []) for job in jobs if self._needs_describe(job)]
+                    )
         except AWS_ERRORS as exc:
             self._pair_problem("Search", exc, seen)
+
+    def _needs_describe(self, job: dict[str, Any]) -> bool:
+        """False (and the job emitted from its Search result) when no policy that reads a
+        describe-only field applies to it: the describe could not change any verdict."""
+        if self.describe_scope is None:
+            return True
+        try:
+            record = to_record(job, self.origin, tags=job.get("Tags") or [])
+        except RecordError:
+            return True  # the describe path reports it, with the full answer
+        if self.describe_scope(record.data):
+            return True
+        self.emit(record)
+        self.undescribed += 1
+        self.progress.update(self.pair.scope, described=1)
+        return False
 
     def _search_pages(self) -> Iterator[list[dict[str, Any]]]:
         params: dict[str, Any] = {"Resource": "TrainingJob", "MaxResults": 100}

@@ -61,11 +61,14 @@ class PlanChoice:
     missing: tuple[str, ...] = ()  # describe-only fields read but not fetched (--fetch search)
 
 
-def choose_plan(requested: str, fields_read: frozenset[str] | None) -> PlanChoice:
+def choose_plan(
+    requested: str, fields_read: frozenset[str] | None, scoped: bool = False
+) -> PlanChoice:
     """auto: Search alone when no read field is describe-only, else Search + Describe.
 
     Search + Describe costs N/100 + N calls, list + describe + ListTags 2N + N/100; Search
-    also carries the tags, so it is the cheapest plan that sees every field.
+    also carries the tags, so it is the cheapest plan that sees every field. `scoped`: the
+    describes are limited to the jobs a describe-reading policy's `when:` admits.
     """
     needed = sorted(
         describe_only_fields() if fields_read is None else fields_read & describe_only_fields()
@@ -79,9 +82,10 @@ def choose_plan(requested: str, fields_read: frozenset[str] | None) -> PlanChoic
             Plan.SEARCH_DESCRIBE, "the fields the policies read are unknown: describing every job"
         )
     if needed:
-        return PlanChoice(
-            Plan.SEARCH_DESCRIBE, "policies read describe-only fields: " + ", ".join(needed)
-        )
+        reason = "policies read describe-only fields: " + ", ".join(needed)
+        if scoped:
+            reason += " (only jobs in those policies' when: scope are described)"
+        return PlanChoice(Plan.SEARCH_DESCRIBE, reason)
     return PlanChoice(Plan.SEARCH, "no selected policy reads a describe-only field")
 
 

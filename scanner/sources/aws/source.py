@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +50,7 @@ from .accounts import (
 from .fetch import AWS_ERRORS, ApiCounter, ClientFactory, ClientHook, FetchSettings
 from .fetch import describe_error as _describe_error
 from .pair import Pair, PairScan
-from .plans import Filters, PlanChoice, choose_plan, unknown_fields
+from .plans import Filters, Plan, PlanChoice, choose_plan, unknown_fields
 
 _DONE = object()
 
@@ -81,6 +81,9 @@ class _Run:
     sessions: dict[str, boto3.Session] = field(default_factory=dict)  # account id -> its credentials
 
 
+DescribeScope = Callable[[dict[str, Any]], bool]
+
+
 class AwsSource(Source):
     def __init__(
         self,
@@ -89,9 +92,12 @@ class AwsSource(Source):
         progress: ScopeProgress | None = None,
         session: boto3.Session | None = None,
         client_hook: ClientHook | None = None,
+        describe_scope: DescribeScope | None = None,
     ) -> None:
         self.options = options
-        self.choice: PlanChoice = choose_plan(options.fetch, fields_read)
+        self.choice: PlanChoice = choose_plan(options.fetch, fields_read, describe_scope is not None)
+        self._describe_scope = describe_scope if self.choice.plan is Plan.SEARCH_DESCRIBE else None
+        self._undescribed = 0
         self.progress = progress or NoProgress()
         self._session = session
         self._counter = ApiCounter()
@@ -169,6 +175,11 @@ class AwsSource(Source):
     def _all_notes(self) -> tuple[Note, ...]:
         with self._notes_lock:
             notes = list(self._notes)
+            if self._undescribed:
+                notes.append(Note(
+                    f"{self._undescribed} job(s) not described: no policy reading a describe-only "
+                    "field applies to them (--fetch describe describes every job)"
+                ))
         retries = self._counter.retries()
         if retries:
             shown = ", ".join(f"{op} {n}" for op, n in retries.items())
@@ -259,22 +270,26 @@ class AwsSource(Source):
             results.put(item)
 
         def work(pair: Pair) -> None:
+            scan = PairScan(
+                pair,
+                self.choice.plan,
+                self.options.filters,
+                describers,
+                cache,
+                self.progress,
+                emit,
+                self._note,
+                self._describe_scope,
+            )
             try:
-                PairScan(
-                    pair,
-                    self.choice.plan,
-                    self.options.filters,
-                    describers,
-                    cache,
-                    self.progress,
-                    emit,
-                    self._note,
-                ).run()
+                scan.run()
             except _Stopped:
                 pass
             except BaseException as exc:  # a bug, not an AWS error: re-raised in items()
                 results.put(exc)
             finally:
+                with self._notes_lock:
+                    self._undescribed += scan.undescribed
                 self.progress.finish(pair.scope)
                 results.put(_DONE)
 
