@@ -45,6 +45,9 @@ FORMATS: dict[str, Format] = {
         Format("html", "smscan.reports.html.render", "html", "self-contained HTML audit report"),
         Format("junit", "smscan.reports.junit", "junit.xml", "JUnit XML: a testcase per policy and job"),
         Format("markdown", "smscan.reports.markdown", "md", "short Markdown summary (GitHub step summary)"),
+        Format("asff", "smscan.reports.asff", "asff.json", "AWS Security Finding Format: a JSON array for Security Hub"),
+        Format("ocsf", "smscan.reports.ocsf", "ocsf.jsonl", "OCSF 1.5.0 Compliance Findings (class 2003), JSON Lines"),
+        Format("csv", "smscan.reports.csv_report", "csv", "one row per finding, RFC 4180, formula-safe"),
     )
 }
 

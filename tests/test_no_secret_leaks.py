@@ -179,7 +179,7 @@ def test_error_paths_do_not_leak(tmp_path: Path, capsys: pytest.CaptureFixture[s
     caplog.set_level(logging.DEBUG)
     out = tmp_path / "out"
     code, stdout, stderr = run_cli(
-        capsys, "scan", request, "--input", records, "--format", "json,sarif,markdown,junit", "--output-dir", out, "--verbose"
+        capsys, "scan", request, "--input", records, "--format", "json,sarif,markdown,junit,asff,ocsf,csv", "--output-dir", out, "--verbose"
     )
     assert code == 3
     doc = json.loads((out / "report.json").read_text())
@@ -211,7 +211,7 @@ def test_waiver_reasons_and_tag_waivers_are_masked(
     )
     caplog.set_level(logging.DEBUG)
     out = tmp_path / "out"
-    argv = ["scan", "--input", records, "--waivers", waivers, "--format", "json,sarif,html,junit,markdown"]
+    argv = ["scan", "--input", records, "--waivers", waivers, "--format", "json,sarif,html,junit,markdown,asff,ocsf,csv"]
     code, stdout, stderr = run_cli(capsys, *argv, "--output-dir", out, "--include-passed")
     assert code == 1  # the fleet still fails other high policies; the waived ones do not count
     doc = json.loads((out / "report.json").read_text())

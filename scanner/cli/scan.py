@@ -12,6 +12,7 @@ from typing import Any
 
 from smscan.cli.config import FAIL_ON_CHOICES, Config, load_config, merge_params
 from smscan.cli.gate import Gate, add_gate_arguments, verdict
+from smscan.cli.sinks import add_sink_arguments, check_sink_arguments, finish_sinks, run_sinks
 from smscan.errors import EXIT_OK, UsageError
 from smscan.models import ScanResult, Severity
 from smscan.policy.model import Policy
@@ -57,6 +58,7 @@ def add_scan_command(sub: Any) -> None:
                    help="deepest JSON nesting accepted in inputs (default 200 for records, 100 for request files)")
     _add_output_arguments(p)
     add_gate_arguments(p)
+    add_sink_arguments(p)
     try:
         from smscan.sources.aws import cli as aws_cli
     except ImportError:  # the live AWS source is optional at this layer
@@ -140,6 +142,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     gate = Gate.prepare(args, config.waivers, [p.id for p in loaded])
     targets = plan_targets(_formats(args, config), args.output_dir or config.output_dir, args.output)
     check_writable(targets)  # before any scanning, and before any AWS call
+    check_sink_arguments(args)
     progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
     sources = _sources(args, policies, progress)
     fail_on = args.fail_on or config.fail_on or "high"
@@ -149,7 +152,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
     )
     progress.close()
     result = gate.finish(result)
-    return _report(result, args, targets, fail_on, getattr(args, "allow_partial", False), gate)
+    code = _report(result, args, targets, fail_on, getattr(args, "allow_partial", False), gate)
+    return finish_sinks(code, run_sinks(args, result, gate.present, sources), args.quiet)
 
 
 def _formats(args: argparse.Namespace, config: Config) -> list[str]:

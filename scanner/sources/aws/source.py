@@ -69,6 +69,8 @@ class _Run:
     regions: set[str] = field(default_factory=set)
     pairs: int = 0
     pairs_skipped_by_shard: int = 0
+    pair_names: list[str] = field(default_factory=list)  # "account/region", in scan order
+    sessions: dict[str, boto3.Session] = field(default_factory=dict)  # account id -> its credentials
 
 
 class AwsSource:
@@ -137,6 +139,7 @@ class AwsSource:
             "regions": sorted(self._run.regions),
             "all_regions": self.options.all_regions,
             "pairs": self._run.pairs,
+            "scanned_pairs": list(self._run.pair_names),
             "fetch_plan": self.choice.plan.value,
             "fetch_plan_reason": self.choice.reason,
             "filters": self.options.filters.as_scope(),
@@ -146,6 +149,11 @@ class AwsSource:
             "cache_hits": self._cache_hits,
             "endpoint_url": self.options.settings.endpoint_url,
         }
+
+    def session_for(self, account_id: str) -> boto3.Session | None:
+        """The credentials this scan used for an account (assumed role or the caller's): a sink
+        sends an account's findings with them."""
+        return self._run.sessions.get(account_id)
 
     def api_calls(self) -> dict[str, int]:
         return self._counter.calls()
@@ -194,6 +202,7 @@ class AwsSource:
         problems.extend(Problem(src, msg, kind="aws") for src, msg in resolution.problems)
         pairs: list[Pair] = []
         for account in resolution.accounts:
+            self._run.sessions[account.account_id] = account.session
             for region in self._account_regions(account, home, problems):
                 shard = self.options.shard
                 if shard is not None and not shard.keeps(account.account_id, region):
@@ -204,6 +213,7 @@ class AwsSource:
         self._run.accounts = sorted({p.account_id for p in pairs})
         self._run.regions = {p.region for p in pairs}
         self._run.pairs = len(pairs)
+        self._run.pair_names = [f"{p.account_id}/{p.region}" for p in pairs]
         return pairs
 
     def _account_regions(

@@ -1,0 +1,1 @@
+"""Sinks: findings sent to another system after a scan (see interface.py)."""
