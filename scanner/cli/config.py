@@ -14,12 +14,16 @@ from typing import Any
 import yaml
 
 from smscan.errors import ConfigError
+from smscan.events.settings import EventSettings, parse_actions_section, parse_event_section
 from smscan.models import Severity
 from smscan.yamlpos import YamlProblem, YList, YMap, load_file, to_plain
 
 DEFAULT_CONFIG = "smscan.yaml"
 FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
-_KEYS = ("policies", "select", "skip", "fail_on", "formats", "output_dir", "params", "include_passed", "waivers")
+_KEYS = (
+    "policies", "select", "skip", "fail_on", "formats", "output_dir", "params", "include_passed", "waivers",
+    "event", "actions",
+)
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Config:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     include_passed: bool = False
     waivers: str | None = None
+    events: EventSettings = field(default_factory=EventSettings)  # `event:` and `actions:`
 
 
 def load_config(explicit: str | None) -> Config:
@@ -53,13 +58,32 @@ def load_config(explicit: str | None) -> Config:
     if not isinstance(doc, YMap):
         raise ConfigError(f"{path}:1:1: expected a mapping of settings")
     config = Config(source=str(path))
+    problems: list[str] = []  # every problem of the file, not just the first
     for key, value in doc.items():
         pos = doc.key_pos[key]
         where = f"{path}:{pos.line}:{pos.col}: {key}"
         if key not in _KEYS:
-            raise ConfigError(f"{where}: unknown setting (expected one of {', '.join(_KEYS)})")
-        _apply(config, key, value, where)
+            problems.append(f"{where}: unknown setting (expected one of {', '.join(_KEYS)})")
+            continue
+        try:
+            _apply(config, key, value, where)
+        except ConfigError as err:
+            problems.append(str(err))
+    config.events = _event_settings(doc, str(path), problems)
+    if problems:
+        raise ConfigError("\n".join(problems))
     return config
+
+
+def _event_settings(doc: YMap, source: str, problems: list[str]) -> EventSettings:
+    settings = EventSettings()
+    statuses, enrich = settings.statuses, settings.enrich
+    if "event" in doc:
+        statuses, enrich = parse_event_section(doc["event"], source, doc.key_pos["event"], problems)
+    actions = settings.actions
+    if "actions" in doc:
+        actions = parse_actions_section(doc["actions"], source, doc.key_pos["actions"], problems)
+    return EventSettings(statuses=statuses, enrich=enrich, actions=actions)
 
 
 def _apply(config: Config, key: str, value: Any, where: str) -> None:

@@ -33,6 +33,7 @@ COMMANDS = {
     "scan": ("smscan.cli.scan", "add_scan_command", "scan training jobs from files or AWS and write reports"),
     "policy": ("smscan.cli.policy", "add_policy_commands", "validate, list or test policy packs"),
     "demo": ("smscan.cli.scan", "add_demo_command", "scan the bundled demo fleet offline and write every report format"),
+    "event": ("smscan.cli.event", "add_event_command", "judge EventBridge / CloudTrail events of training jobs, then act on them"),
     "merge": ("smscan.cli.scan", "add_merge_command", "combine shard JSON results into one result and render it"),
 }
 
