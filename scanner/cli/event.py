@@ -15,7 +15,15 @@ from typing import Any
 
 from smscan.cli.config import FAIL_ON_CHOICES, load_config, merge_params
 from smscan.cli.gate import Gate, add_gate_arguments
-from smscan.cli.scan import _add_output_arguments, _formats, _report, byte_size, positive_int, select_policies, split_list
+from smscan.cli.scan import (
+    _add_output_arguments,
+    _formats,
+    _report,
+    byte_size,
+    positive_int,
+    select_policies,
+    split_list,
+)
 from smscan.errors import EXIT_INCOMPLETE
 
 

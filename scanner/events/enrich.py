@@ -136,7 +136,7 @@ class Enricher:
                 operation = "ListTags"
                 tags = hstore(_list_tags(client, arn), "tags")
                 data = dataclasses.replace(data, data={**data.data, "tags": tags})
-        except botocore.exceptions.BotoCoreError | botocore.exceptions.ClientError as exc:
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             why = describe_error(operation, exc)
             log.warning("event %s: %s: %s", event_id or "(no id)", arn, why)
             if is_transient(exc):

@@ -123,7 +123,7 @@ class EventSource(FileSource):
 
     def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
         envelope = Envelope.of(value) if isinstance(value, Mapping) else Envelope("", "other", "")
-        if envelope.kind == STATE_CHANGE and envelope.status not in self.settings.statuses:
+        if envelope.kind == STATE_CHANGE and envelope.status and envelope.status not in self.settings.statuses:
             self.skipped += 1
             judged = ", ".join(self.settings.statuses)
             yield Problem(
