@@ -180,3 +180,22 @@ def test_access_denied_is_an_error_result_not_an_exception(moto: None, tmp_path:
 def test_a_bad_event_never_raises(moto: None, tmp_path: Path, event: Any) -> None:
     out = handler(copy.deepcopy(event), None, client_for=Calls(), prepared=prepared(tmp_path, ""))
     assert out["result"] == "error" and out["errors"]
+
+
+def test_security_hub_action_imports_the_firing_findings_through_the_sink(moto: None, tmp_path: Path) -> None:
+    create_job(EnableNetworkIsolation=False)
+    ready = prepared(tmp_path, "select: [network-isolation]\nactions:\n  security-hub: {enabled: true, dry_run: false}\n")
+    clients = Calls()
+    out = handler(state_change(EnableNetworkIsolation=False), None, client_for=clients, prepared=ready)
+    assert clients.calls == [("securityhub", "GetFindings"), ("securityhub", "BatchImportFindings")]
+    assert out["actions"][0]["outcome"] == "done" and "created 1" in out["actions"][0]["detail"]
+    hub = boto3.client("securityhub", region_name="us-east-1")
+    [finding] = hub.get_findings()["Findings"]
+    assert finding["GeneratorId"] == "network-isolation" and finding["Resources"][0]["Id"] == ARN
+
+
+def test_a_live_notify_without_a_topic_is_a_config_error(tmp_path: Path) -> None:
+    from smscan.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="actions.notify: dry_run is false but no topic_arn"):
+        prepared(tmp_path, "actions:\n  notify: {enabled: true, dry_run: false}\n")

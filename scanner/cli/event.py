@@ -64,6 +64,8 @@ def run_event_command(args: argparse.Namespace) -> int:
     gate = Gate.prepare(args, config.waivers, [p.id for p in loaded])
     targets = plan_targets(_formats(args, config), args.output_dir or config.output_dir, args.output)
     check_writable(targets)
+    if args.act:
+        config.events.check_ready()
     fail_on = args.fail_on or config.fail_on or "high"
     prepared = Prepared(config, policies, gate.waivers, config.events, fail_on, args.include_passed or config.include_passed)
     client_for, counter = _clients(args) if args.aws else (None, None)

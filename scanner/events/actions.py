@@ -118,7 +118,7 @@ class Actions:
         if rule.name == "stop" and job.status in DONE_STATUSES:
             return self._log(Outcome("stop", job.key, "note", f"job is already {job.status}: not stopped"), job)
         plan = {
-            "notify": f"publish to {rule.topic_arn} about {ids}",
+            "notify": f"publish to {rule.topic_arn or '(no topic set)'} about {ids}",
             "tag": f"tag with {tags_for(firing, marker)}",
             "stop": f"StopTrainingJob {job.name} for {ids}",
             "security-hub": f"import {len(firing)} finding(s) into Security Hub",

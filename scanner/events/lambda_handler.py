@@ -77,6 +77,7 @@ def prepare(environ: dict[str, str] | None = None) -> Prepared:
     if env.get("SMSCAN_DRY_RUN", "").strip().lower() in ("1", "true", "yes"):
         actions = {name: dataclasses.replace(rule, dry_run=True) for name, rule in actions.items()}
     settings = dataclasses.replace(settings, actions=actions)
+    settings.check_ready()
     fail_on = env.get("SMSCAN_FAIL_ON") or config.fail_on or "high"
     return Prepared(config, policies, waivers, settings, fail_on)
 

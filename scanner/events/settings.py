@@ -75,6 +75,13 @@ class EventSettings:
     def enabled(self) -> list[ActionRule]:
         return [rule for rule in self.actions.values() if rule.enabled]
 
+    def check_ready(self) -> None:
+        """Before any event: a live action that cannot run is a config error, not a failed event."""
+        from smscan.errors import ConfigError
+
+        if self.action("notify").live and not self.action("notify").topic_arn:
+            raise ConfigError("actions.notify: dry_run is false but no topic_arn is set (or SMSCAN_SNS_TOPIC_ARN)")
+
 
 def _at(source: str, pos: Pos | None, what: str, message: str) -> str:
     where = f"{source}:{pos.line}:{pos.col}" if pos else source
