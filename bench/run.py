@@ -1,4 +1,4 @@
-"""Run smscan's benchmarks: `python3 bench/run.py [evaluation|streaming|live|rendering|startup|all] [--quick]`.
+"""Run smscan's benchmarks: `python3 bench/run.py [evaluation|streaming|live|rendering|startup|event|all] [--quick]`.
 
 Each benchmark prints its figures and the ratios measured in the same run; nothing here
 asserts on time. `all` runs each benchmark in its own process, so every peak RSS is its
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-NAMES = ("evaluation", "streaming", "live", "rendering", "startup")
+NAMES = ("evaluation", "streaming", "live", "rendering", "startup", "event")
 
 
 def machine() -> str:
@@ -54,6 +54,10 @@ def run_one(name: str, quick: bool, records: int | None) -> None:
         from bench import startup
 
         startup.run(5 if quick else 11)
+    elif name == "event":
+        from bench import event
+
+        event.run(5 if quick else 11, records or (20 if quick else 200))
 
 
 def main() -> int:
