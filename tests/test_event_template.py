@@ -65,3 +65,12 @@ def test_the_function_is_the_documented_handler_and_rules_match_the_readers() ->
     assert pattern["detail-type"] == [TRAINING_STATE_CHANGE]
     assert resources["CreateTrainingJobRule"]["Properties"]["EventPattern"]["detail-type"] == [CLOUDTRAIL_VIA_EVENTBRIDGE]
     assert function["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+
+
+def test_the_bundled_example_config_is_valid_and_all_dry_run() -> None:
+    from smscan.events.lambda_handler import prepare
+
+    prepared = prepare({"SMSCAN_CONFIG": str(TEMPLATE.parent / "smscan.yaml")})
+    enabled = prepared.settings.enabled
+    assert {rule.name for rule in enabled} == {"notify", "tag", "stop"}
+    assert all(rule.dry_run for rule in enabled)

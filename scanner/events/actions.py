@@ -25,7 +25,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import botocore.exceptions
 
@@ -178,7 +178,7 @@ def _only(result: ScanResult, findings: list[Finding]) -> ScanResult:
     return dataclasses.replace(result, findings=tuple(findings))
 
 
-def raise_config(message: str) -> None:
+def raise_config(message: str) -> NoReturn:
     from smscan.errors import ConfigError
 
     raise ConfigError(message)
