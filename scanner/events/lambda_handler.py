@@ -16,6 +16,7 @@ Configuration (read once per container, so a warm invocation pays nothing for it
 - SMSCAN_FAIL_ON: the severity a summary calls noncompliant from (default: the config's).
 - SMSCAN_SNS_TOPIC_ARN: the topic of the notify action (overrides actions.notify.topic_arn).
 - SMSCAN_DRY_RUN: "true" puts every action in dry-run, whatever smscan.yaml says.
+- SMSCAN_LOG_LEVEL: of the `smscan` loggers (default INFO: one summary line per event).
 
 Errors: an event that cannot be read, a job that cannot be described (AccessDenied, gone)
 or an action that was refused is logged with the event id and returned as an error
@@ -53,6 +54,8 @@ def prepare(environ: dict[str, str] | None = None) -> Prepared:
     from smscan.policy.loader import load_policies
 
     env = dict(os.environ if environ is None else environ)
+    # Lambda's runtime logs WARNING and up by default: the summary line is INFO.
+    logging.getLogger("smscan").setLevel(env.get("SMSCAN_LOG_LEVEL", "INFO").upper())
     root = Path(env.get("LAMBDA_TASK_ROOT") or ".")
     explicit = env.get("SMSCAN_CONFIG")
     default = root / "smscan.yaml"
