@@ -194,3 +194,17 @@ def test_cloudtrail_lookup_events_output_reads_the_json_text_of_each_event() -> 
 def test_lookup_events_whose_text_is_not_a_record_is_refused() -> None:
     found = unwrap({"Events": [{"EventId": "1", "CloudTrailEvent": "{not json"}]})
     assert found.jobs == [] and found.refused == [("/Events/0/CloudTrailEvent", "not a CloudTrail record in JSON text")]
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        ("requests/templates/cdk.out/integ-stepfunctions-sagemaker.template.json", "a CloudFormation template"),
+        ("requests/forms/partitions.asl.json", "a Step Functions state machine"),
+        ("requests/repo/pipelines/pipeline.json", "a SageMaker Pipeline definition"),
+    ],
+)
+def test_definitions_given_as_records_are_refused_with_a_hint(path: str, what: str) -> None:
+    records, problems = read(Path(__file__).parent / "fixtures" / path)
+    assert records == []
+    assert [(p.kind, p.message) for p in problems] == [("record", f"not a job record: {what}; scan it as a positional path")]

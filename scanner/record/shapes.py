@@ -74,7 +74,7 @@ def records_hint(doc: Any) -> str | None:
 
 def _what(doc: Mapping[str, Any]) -> str | None:
     if _is_event(doc):
-        return f"an EventBridge event ({doc.get('detail-type')})"
+        return f"an EventBridge event ({_short(doc['detail-type'])})"
     if _is_cloudtrail(doc) or _is_cloudtrail_log(doc) or _is_lookup_events(doc):
         return "CloudTrail records"
     if _is_envelope(doc):
@@ -129,6 +129,10 @@ def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
     elif "AlgorithmSpecification" in doc and ("RoleArn" in doc or "OutputDataConfig" in doc):
         why = "a CreateTrainingJob request without TrainingJobName: scan request files as positional paths"
         out.refused.append((at, why))
+    elif _definition(doc):
+        out.refused.append(
+            (at, f"not a job record: {_definition(doc)}; scan it as a positional path")
+        )
     else:
         keys = sorted(str(k) for k in doc)
         shown = ", ".join(keys[:_SHOWN_KEYS]) + (", ..." if len(keys) > _SHOWN_KEYS else "")
@@ -138,6 +142,22 @@ def _plain(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
                 f"not a training job: no TrainingJobName, TrainingJobArn or training_job_name (keys: {shown or 'none'})",
             )
         )
+
+
+def _short(text: str) -> str:
+    """Names read from a document go into messages: bounded, whatever the document says."""
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _definition(doc: Mapping[str, Any]) -> str | None:
+    """Documents that define jobs rather than record them (request files)."""
+    if isinstance(doc.get("Resources"), Mapping):
+        return "a CloudFormation template"
+    if isinstance(doc.get("States"), Mapping):
+        return "a Step Functions state machine"
+    if isinstance(doc.get("Steps"), list):
+        return "a SageMaker Pipeline definition"
+    return None
 
 
 def _is_event(doc: Mapping[str, Any]) -> bool:
@@ -151,18 +171,20 @@ def _is_event(doc: Mapping[str, Any]) -> bool:
 def _event(doc: Mapping[str, Any], at: str, out: Unwrapped) -> None:
     kind, source, detail = doc["detail-type"], doc["source"], doc["detail"]
     if not isinstance(detail, Mapping):
-        out.refused.append((at, f"EventBridge event {kind!r}: its detail is not an object"))
+        out.refused.append((at, f"EventBridge event {_short(kind)!r}: its detail is not an object"))
     elif kind == TRAINING_STATE_CHANGE and source == "aws.sagemaker":
         if any(k in detail for k in _NAMED_PASCAL):
             out.jobs.append(Job(detail, f"{at}/detail"))
         else:
             out.refused.append(
-                (at, f"EventBridge event {kind!r}: its detail names no training job")
+                (at, f"EventBridge event {_short(kind)!r}: its detail names no training job")
             )
     elif kind == CLOUDTRAIL_VIA_EVENTBRIDGE and _is_cloudtrail(detail):
         _cloudtrail(detail, f"{at}/detail", out, in_log=False)
     else:  # another event on the same bus: a stream of events is not all training jobs
-        out.notes.append(f"skipped an EventBridge event {kind!r} from {source}: not a training job")
+        out.notes.append(
+            f"skipped an EventBridge event {_short(kind)!r} from {_short(source)}: not a training job"
+        )
 
 
 def _is_cloudtrail(doc: Mapping[str, Any]) -> bool:
@@ -221,7 +243,7 @@ def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool
             out.skipped += 1
         else:
             out.notes.append(
-                f"skipped a CloudTrail record of {source} {name}: not a CreateTrainingJob call"
+                f"skipped a CloudTrail record of {_short(source)} {_short(name)}: not a CreateTrainingJob call"
             )
         return
     if record.get("errorCode"):

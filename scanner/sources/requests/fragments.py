@@ -35,7 +35,7 @@ def fragments(doc: Any) -> Found:
         line = doc.key_pos[name].line
         if _is_training_state(state):
             sites.append(_state_site(state, f"/{escape(name)}", line))
-            notes.append((f"{_FRAGMENT_STATE} ({name})", line, "note"))
+            notes.append((f"{_FRAGMENT_STATE} ({name[:80]})", line, "note"))
     return sites, notes
 
 
@@ -86,5 +86,5 @@ def _steps_without_arguments(steps: YList) -> Any:
 
 def _no_arguments(step: YMap) -> str:
     name = step.get("Name")
-    named = f" {name!r}" if isinstance(name, str) else ""
+    named = f" {name[:80]!r}" if isinstance(name, str) else ""
     return f"Training step{named} has no Arguments: its training job cannot be checked"

@@ -110,10 +110,10 @@ class Intrinsics:
             key == "Fn::Join"
             and isinstance(arg, YList)
             and len(arg) == 2
+            and isinstance(arg[0], str)  # a computed delimiter leaves nothing literal
             and isinstance(arg[1], YList)
         ):
-            delimiter = arg[0] if isinstance(arg[0], str) else ""
-            return delimiter.join(self.text(part, tokens) for part in arg[1])
+            return arg[0].join(self.text(part, tokens) for part in arg[1])
         if key == "Fn::GetAtt" and isinstance(arg, YList):
             name = ".".join(str(p) for p in arg if isinstance(p, str))
             return tokens.token(RunTime(f"CloudFormation Fn::GetAtt {name}", "${" + name + "}"))

@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -54,6 +54,13 @@ MiB = 1024 * 1024
 SUFFIXES = (".json", ".yaml", ".yml")
 MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob", *cloudformation.MARKERS)
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
+
+
+class _PathRead(NamedTuple):
+    path: str
+    named: bool  # a file named on the command line (not found by walking a directory)
+    files: list[tuple[str, list[SourceItem]]]
+    hints: list[tuple[str, str]]  # (file, what records it holds)
 
 
 class RequestFileSource:
@@ -80,36 +87,39 @@ class RequestFileSource:
         )
 
     def items(self) -> Iterator[SourceItem]:
+        # Every path is read before anything is yielded: a SAM template reads its DefinitionUri
+        # file itself (with its substitutions), so that file's own reading is dropped, whichever
+        # came first, even when the two were named as separate paths.
+        read: list[_PathRead] = []
         for path in self.paths:
-            before, problems = self.jobs, 0
-            files = _walk(path)
-            if isinstance(files, Problem):
-                yield files
+            walked = _walk(path)
+            if isinstance(walked, Problem):
+                read.append(_PathRead(path, True, [(path, [walked])], []))
                 continue
             named = os.path.isfile(path)
             self._root = os.path.realpath(os.path.dirname(path) or "." if named else path)
             self._hints = []
-            # A SAM template reads its DefinitionUri file itself (with its substitutions): that
-            # file's own reading is dropped, whichever of the two came first.
-            read = [(file, list(self._file(file, named))) for file in files]
-            for file, items in read:
-                if os.path.realpath(file) in self._claimed:
-                    continue
-                with_jobs = False
-                for item in items:
-                    if isinstance(item, Record):
-                        self.jobs += 1
-                        with_jobs = True
-                    problems += isinstance(item, Problem) and item.kind != "note"
-                    yield item
-                self.request_files += with_jobs
-            if self.jobs == before and not problems:
-                yield self._nothing_found(path, named, len(files))
+            per_file = [(file, list(self._file(file, named))) for file in walked]
+            read.append(_PathRead(path, named, per_file, self._hints))
+        for done in read:
+            found = problems = 0
+            kept = [(f, items) for f, items in done.files if os.path.realpath(f) not in self._claimed]
+            for _file, items in kept:
+                jobs = sum(isinstance(item, Record) for item in items)
+                problems += sum(isinstance(item, Problem) and item.kind != "note" for item in items)
+                found += jobs
+                self.request_files += jobs > 0
+                yield from items
+            self.jobs += found
+            if kept and not found and not problems:
+                yield self._nothing_found(done.path, done.named, len(done.files), done.hints)
 
-    def _nothing_found(self, path: str, named: bool, files: int) -> Problem:
+    def _nothing_found(
+        self, path: str, named: bool, files: int, hints: list[tuple[str, str]]
+    ) -> Problem:
         """A named file without a job fails closed; so does a directory of records."""
-        if self._hints:
-            file, hint = self._hints[0]
+        if hints:
+            file, hint = hints[0]
             where = "" if named else f"{file}: "
             return Problem(path, f"no training-job request found; {where}{hint}")
         if named:
