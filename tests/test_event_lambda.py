@@ -199,3 +199,28 @@ def test_a_live_notify_without_a_topic_is_a_config_error(tmp_path: Path) -> None
 
     with pytest.raises(ConfigError, match="actions.notify: dry_run is false but no topic_arn"):
         prepared(tmp_path, "actions:\n  notify: {enabled: true, dry_run: false}\n")
+
+
+def test_a_cloudtrail_call_is_described_for_what_cloudtrail_hid_and_keeps_its_request_tags(moto: None, tmp_path: Path) -> None:
+    create_job()
+    event = json.loads((RECORDS / "eventbridge_cloudtrail_create_training_job.json").read_text())
+    clients = Calls()
+    out = handler(event, None, client_for=clients, prepared=prepared(tmp_path, ""))
+    # environment is HIDDEN_DUE_TO_SECURITY_REASONS: one describe; the request carries the tags.
+    assert clients.calls == [("sagemaker", "DescribeTrainingJob")]
+    assert out["jobs"][0]["job"] == ARN and out["result"] == "noncompliant"
+    assert "required-tags" in out["jobs"][0]["failed"]  # judged on the request's tags (team only)
+
+
+def test_cli_with_aws_and_act_describes_and_tags(moto: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    create_job(EnableNetworkIsolation=False)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(state_change()))
+    config = tmp_path / "smscan.yaml"
+    config.write_text("actions:\n  tag: {enabled: true, dry_run: false, policies: [network-isolation]}\n")
+    code, _, err = run_cli(capsys, "event", event, "--config", config, "--aws", "--act", "-o", tmp_path / "r.json")
+    assert code == 1
+    assert "tag done" in err
+    assert job_tags()["smscan:policies"] == "network-isolation"
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["scan"]["api_calls"] == {"DescribeTrainingJob": 1, "ListTags": 1}

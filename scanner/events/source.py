@@ -43,7 +43,7 @@ class Envelope:
         kind, status = "other", ""
         if doc.get("detail-type") == TRAINING_STATE_CHANGE:
             kind, status = STATE_CHANGE, str(detail.get("TrainingJobStatus") or "")
-        elif doc.get("detail-type") == CLOUDTRAIL_VIA_EVENTBRIDGE or "eventSource" in doc:
+        elif doc.get("detail-type") == CLOUDTRAIL_VIA_EVENTBRIDGE or any(k in doc for k in ("eventSource", "Records")):
             kind, status = CLOUDTRAIL, "InProgress"  # a job is InProgress from its CreateTrainingJob on
         event_id = doc.get("id") or detail.get("eventID") or doc.get("eventID") or ""
         return cls(str(event_id)[:100], kind, status[:40])
