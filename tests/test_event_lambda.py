@@ -135,11 +135,15 @@ def test_dry_run_calls_only_what_judging_needs(moto: None, tmp_path: Path) -> No
 
 def test_no_call_when_the_event_carries_every_field_read(moto: None, tmp_path: Path) -> None:
     create_job()
-    ready = prepared(tmp_path, "select: [network-isolation]\n")
+    # A live tag action reads the job's tags for its marker only when it is about to act.
+    ready = prepared(tmp_path, "select: [network-isolation]\nactions:\n  tag: {enabled: true, dry_run: false}\n")
     clients = Calls()
     out = handler(state_change(EnableNetworkIsolation=True), None, client_for=clients, prepared=ready)
     assert clients.calls == []
     assert out["result"] == "compliant" and out["jobs"][0]["failed"] == []
+    failing = handler(state_change(EnableNetworkIsolation=False), None, client_for=clients, prepared=ready)
+    assert clients.calls == [("sagemaker", "ListTags"), ("sagemaker", "AddTags")]
+    assert failing["actions"][0]["outcome"] == "done"
 
 
 def test_tags_alone_cost_one_list_tags(moto: None, tmp_path: Path) -> None:

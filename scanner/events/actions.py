@@ -10,8 +10,8 @@ the key is a digest of the job ARN, its status and each live action's policy set
 
 - With the `tag` action live, the key is stored on the job itself, in the tag
   `smscan:acted`, in the same AddTags call as the status tags. Every container, every
-  retry and every duplicate sees it: the job's tags are read (ListTags) before acting, and
-  an equal key skips every action with a note. Nothing else to deploy, no table to keep.
+  retry and every duplicate sees it: the job's tags are read (ListTags) when an action is
+  about to run, and an equal key skips every action with a note. Nothing else to deploy, no table to keep.
 - Without it, a container remembers the keys it acted on (the last 1,000). Lambda keeps a
   warm container for retries and bursts, but not always; the other actions are safe to
   repeat anyway: StopTrainingJob on a stopping job is a note, Security Hub upserts by
@@ -97,6 +97,8 @@ class Actions:
         live = {a: fs for a, fs in firing.items() if self.settings.action(a).live}
         key = idempotency_key(job, live) if live else ""
         tag_rule = self.settings.action("tag")
+        if live and key not in _acted and tag_rule.live and job.live_tags is None:
+            job = self._with_live_tags(job)  # the marker lives in the job's tags
         if live and (key in _acted or (job.live_tags or {}).get(MARKER) == key):
             log.info("event %s: %s: already acted on (key %s): duplicate delivery", job.event_id, job.key, key)
             return [Outcome(a, job.key, "duplicate", f"already acted on this job, status and policy set (key {key})") for a in live]
@@ -112,6 +114,21 @@ class Actions:
             while len(_acted) > _REMEMBERED:
                 _acted.popitem(last=False)
         return out
+
+    def _with_live_tags(self, job: EventJob) -> EventJob:
+        import dataclasses
+
+        from smscan.events.enrich import list_tags
+
+        try:
+            tags = list_tags(self.client_for("sagemaker", job.region), job.key)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            why = describe_error("ListTags", exc)
+            log.warning("event %s: %s: %s", job.event_id or "(no id)", job.key, why)
+            if is_transient(exc):
+                raise TransientAwsError(f"event {job.event_id or '(no id)'}: {job.key}: {why}") from None
+            return job  # not knowing the marker, act: a repeat beats a missed stop
+        return dataclasses.replace(job, live_tags={t.get("Key", ""): t.get("Value") for t in tags})
 
     def _one(self, rule: ActionRule, result: ScanResult, job: EventJob, firing: list[Finding], marker: str | None) -> Outcome:
         ids = " ".join(sorted({f.policy_id for f in firing}))

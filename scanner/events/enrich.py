@@ -107,10 +107,8 @@ class Enriched:
 
 
 class Enricher:
-    def __init__(self, client_for: ClientFor, *, wants_tags: bool = False, counter: ApiCounter | None = None) -> None:
+    def __init__(self, client_for: ClientFor, *, counter: ApiCounter | None = None) -> None:
         self.client_for = client_for
-        # The tag action keeps its idempotency marker in the job's tags: read them live.
-        self.wants_tags = wants_tags
         self.counter = counter or ApiCounter()
 
     def calls(self) -> dict[str, int]:
@@ -132,9 +130,9 @@ class Enricher:
                 data.data["tags"] = record.data.get("tags")
                 status = str(answer.get("TrainingJobStatus") or "")
             tags = None
-            if "tags" in missing or self.wants_tags:
+            if "tags" in missing:
                 operation = "ListTags"
-                tags = hstore(_list_tags(client, arn), "tags")
+                tags = hstore(list_tags(client, arn), "tags")
                 data = dataclasses.replace(data, data={**data.data, "tags": tags})
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             why = describe_error(operation, exc)
@@ -146,7 +144,7 @@ class Enricher:
         return Enriched(data, tags, status)
 
 
-def _list_tags(client: Any, arn: str) -> list[dict[str, str]]:
+def list_tags(client: Any, arn: str) -> list[dict[str, str]]:
     tags: list[dict[str, str]] = []
     token: str | None = None
     while True:  # ListTags pages at 50 by default; a job holds at most 50 tags

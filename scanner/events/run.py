@@ -69,11 +69,7 @@ def judge(
     enricher = None
     if client_for is not None and settings.enrich:
         sagemaker = client_for
-        enricher = Enricher(
-            lambda region: sagemaker("sagemaker", region),
-            wants_tags=act and settings.action("tag").live,
-            counter=counter,
-        )
+        enricher = Enricher(lambda region: sagemaker("sagemaker", region), counter=counter)
     source = EventSource(
         paths, settings, fields_read(prepared.policies), enricher=enricher, documents=documents, **(limits or {})
     )

@@ -152,7 +152,7 @@ class EventSource(FileSource):
                 f"{record.key or name}: the event lacks {', '.join(sorted(missing))}, which the policies "
                 "read; judged without them (--aws describes the job)"
             )
-        elif self.enricher is not None and (missing or self.enricher.wants_tags):
+        elif self.enricher is not None and missing:
             found = self.enricher.enrich(record, missing, envelope.event_id)
             if isinstance(found, Problem):
                 yield found
