@@ -228,3 +228,14 @@ def test_cli_with_aws_and_act_describes_and_tags(moto: None, tmp_path: Path, cap
     assert job_tags()["smscan:policies"] == "network-isolation"
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["scan"]["api_calls"] == {"DescribeTrainingJob": 1, "ListTags": 1}
+
+
+def test_a_bug_is_an_error_result_naming_only_its_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smscan.events import lambda_handler
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("a value from the event")
+
+    monkeypatch.setattr(lambda_handler, "judge", broken)
+    out = handler(state_change(), None, client_for=Calls(), prepared=prepared(tmp_path, ""))
+    assert out["result"] == "error" and out["errors"] == ["internal error: KeyError (a bug)"]

@@ -113,6 +113,11 @@ def handler(event: Any, context: Any = None, *, client_for: Any = None, prepared
     except ScannerError as exc:  # a bad config or pack: the same for every event, retrying is no cure
         log.error("event %s: %s", event_id or "(no id)", exc)
         return {"event_id": event_id, "result": "error", "errors": [str(exc)], "jobs": [], "actions": []}
+    except Exception as exc:  # noqa: BLE001 - a bug an odd event triggers: retrying it thrice is no cure
+        # The type only: an exception's text may quote the event's values.
+        log.error("event %s: internal error %s (a bug)", event_id or "(no id)", type(exc).__name__)
+        why = f"internal error: {type(exc).__name__} (a bug)"
+        return {"event_id": event_id, "result": "error", "errors": [why], "jobs": [], "actions": []}
     out = summary(run, event_id, prepared.fail_on)
     log.info("%s", json.dumps(out, sort_keys=True))
     return out
