@@ -9,17 +9,19 @@ baseline is about evaluation, not about a different detector.
 
 It reads the policies smscan's loader compiled (loading is not what is measured) and
 reimplements the documented semantics (docs/POLICIES.md) so that it gives the same status
-for every (policy, record): tests/test_engine_exactness.py checks that it does.
+for every (policy, record): tests/test_engine_exactness.py checks that it does. A record
+with values known only at run time is judged three-valued (bench/baseline_kleene.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jsonpath_ng.ext import parse
 
+from bench import baseline_kleene as kleene
 from smscan.models import Status
 from smscan.policy.conditions import AllOf, AnyOf, Condition, Leaf, Not
 from smscan.policy.model import Policy
@@ -39,6 +41,8 @@ class BaseLeaf:
     arg: Any
     ref: Any  # parsed expression of a {path: P} argument
     match_any: bool
+    top: str | None = None  # the record field the path reads (None: any)
+    ref_top: str | None = None
 
 
 @dataclass
@@ -63,6 +67,8 @@ def _convert(condition: Condition) -> BaseNode:
         arg=condition.arg,
         ref=parse(condition.arg_path.text) if condition.arg_path else None,
         match_any=condition.match_any,
+        top=condition.subject.top_field if condition.subject else None,
+        ref_top=condition.arg_path.top_field if condition.arg_path else None,
     )])
 
 
@@ -148,22 +154,62 @@ def _leaf(leaf: BaseLeaf, record: dict[str, Any]) -> bool:
         refs = [m.value for m in leaf.ref.find(record) if m.value is not None]
         if not refs:
             return False
-        arg = refs[0]
-        if op in ("gt", "ge", "lt", "le") and not _is_number(arg):
-            raise Mismatch("argument")
-        if op in ("in", "not_in") and not isinstance(arg, list):
-            raise Mismatch("argument")
-        if op in ("starts_with", "has_keys"):
-            arg = [arg] if isinstance(arg, str) else arg
-            if not isinstance(arg, list) or not all(isinstance(a, str) for a in arg):
-                raise Mismatch("argument")
-        if op in ("length_ge", "length_le") and (not isinstance(arg, int) or isinstance(arg, bool) or arg < 0):
-            raise Mismatch("argument")
+        arg = _prepare(op, refs[0])
     present = [v for v in values if v is not None]
     if not present:
         return False
     results = [_test(op, v, arg) for v in present]
     return any(results) if leaf.match_any else all(results)
+
+
+def _prepare(op: str, arg: Any) -> Any:
+    if op in ("gt", "ge", "lt", "le") and not _is_number(arg):
+        raise Mismatch("argument")
+    if op in ("in", "not_in") and not isinstance(arg, list):
+        raise Mismatch("argument")
+    if op in ("starts_with", "has_keys"):
+        arg = [arg] if isinstance(arg, str) else arg
+        if not isinstance(arg, list) or not all(isinstance(a, str) for a in arg):
+            raise Mismatch("argument")
+    if op in ("length_ge", "length_le") and (not isinstance(arg, int) or isinstance(arg, bool) or arg < 0):
+        raise Mismatch("argument")
+    return arg
+
+
+def _leaf3(leaf: BaseLeaf, record: dict[str, Any], places: set[kleene.Loc]) -> bool | None:
+    try:
+        if leaf.expr is not None:
+            found = kleene.items(leaf.expr, leaf.top, record, places)
+        else:
+            found = [kleene.Item((), leaf.param_value)]
+        refs = kleene.items(leaf.ref, leaf.ref_top, record, places) if leaf.ref is not None else None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise Mismatch("path") from exc
+    if leaf.op in ("exists", "absent", "empty", "not_empty", "no_secrets"):
+        return kleene.flag(leaf.op, found, leaf.key, record)
+
+    def test(op: str, v: Any, arg: Any) -> bool:
+        return bool(_test(op, v, arg))
+
+    return kleene.value_leaf(
+        found, refs, leaf.op, leaf.arg, leaf.match_any, test, lambda a: _prepare(leaf.op, a)
+    )
+
+
+def _holds3(node: BaseNode, record: dict[str, Any], places: set[kleene.Loc]) -> bool | None:
+    if node.kind == "leaf":
+        return _leaf3(node.parts[0], record, places)
+    if node.kind == "not":
+        inner = _holds3(node.parts[0], record, places)
+        return None if inner is None else not inner
+    decisive = node.kind == "any"  # any: a TRUE decides; all: a FALSE decides
+    results = []
+    for part in node.parts:
+        result = _holds3(part, record, places)
+        if result is decisive:
+            return decisive
+        results.append(result)
+    return None if None in results else not decisive
 
 
 def _holds(node: BaseNode, record: dict[str, Any]) -> bool:
@@ -182,7 +228,10 @@ class BaselineEngine:
             (p.id, _convert(p.when) if p.when is not None else None, _convert(p.check)) for p in policies
         ]
 
-    def evaluate(self, record: dict[str, Any]) -> Iterator[tuple[str, Status]]:
+    def evaluate(self, record: dict[str, Any], unknown: Mapping[str, str] | None = None) -> Iterator[tuple[str, Status]]:
+        if unknown:
+            yield from self._evaluate3(record, {kleene.tokens(p) for p in unknown})
+            return
         for policy_id, when, check in self.policies:
             try:
                 if when is not None and not _holds(when, record):
@@ -193,3 +242,16 @@ class BaselineEngine:
                     yield policy_id, Status.FAIL
             except (Mismatch, RecursionError):
                 yield policy_id, Status.ERROR
+
+    def _evaluate3(self, record: dict[str, Any], places: set[kleene.Loc]) -> Iterator[tuple[str, Status]]:
+        for policy_id, when, check in self.policies:
+            try:
+                scope = True if when is None else _holds3(when, record, places)
+                if scope is False:
+                    yield policy_id, Status.NOT_APPLICABLE
+                    continue
+                result = _holds3(check, record, places) if scope else None
+            except (Mismatch, RecursionError):
+                yield policy_id, Status.ERROR
+                continue
+            yield policy_id, {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}[result]

@@ -1,41 +1,20 @@
-"""Renderers: one module per output format, each a pure function of a ScanResult.
+"""Renderers: one module per output format, and the registry the CLI takes --format from.
 
-The registry maps a format name to its module; modules are imported only when
-used, so `smscan --version` never pays for Jinja2. The CLI derives its --format
-choices from `FORMATS`.
+Modules are imported only when used, so `smscan --version` never pays for Jinja2.
+The interface every renderer implements is in reports/interface.py.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+import io
 
 from smscan.errors import UsageError
+from smscan.gate.verdict import Verdict
 from smscan.models import ScanResult
+from smscan.reports.interface import Format, Render, RenderOptions
 
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """What a renderer may know beyond the ScanResult; the clock is injected here."""
-
-    generated_at: str
-    sarif_root: Path = field(default_factory=Path.cwd)
-    sarif_category: str | None = None
-    include_passed: bool = False
-
-
-Render = Callable[[ScanResult, RenderOptions], str]
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    module: str
-    extension: str
-    description: str
-
+__all__ = ["FORMATS", "Format", "Render", "RenderOptions", "render_text", "renderer"]
 
 FORMATS: dict[str, Format] = {
     f.name: f
@@ -60,3 +39,10 @@ def renderer(name: str) -> Render:
     module = importlib.import_module(fmt.module)
     render: Render = module.render
     return render
+
+
+def render_text(name: str, result: ScanResult, verdict: Verdict, options: RenderOptions) -> str:
+    """One report as a string (the step summary, tests, benchmarks)."""
+    out = io.StringIO()
+    renderer(name)(result, verdict, options, out)
+    return out.getvalue()

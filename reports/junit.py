@@ -4,7 +4,9 @@ CI systems (Jenkins, GitLab, GitHub test reporters) show it as a test run:
 
 - FAIL -> <failure message=finding message, type=severity>, details in the body;
 - ERROR -> <error>; WAIVED -> <skipped type="waived"> with the waiver's reason;
-  NOT_APPLICABLE -> <skipped type="not-applicable">; PASS -> a bare <testcase>.
+  UNKNOWN -> <skipped type="unknown"> (a value known only at run time: not a pass, and
+  the gate decides whether it fails the run); NOT_APPLICABLE -> <skipped type="not-applicable">;
+  PASS -> a bare <testcase>.
 - PASS and NOT_APPLICABLE findings are listed only with --include-passed, yet always
   counted. The jobs counted but not listed become one aggregate testcase per policy
   and status ("12 more job(s) passed"), so every tests/failures/errors/skipped
@@ -12,7 +14,10 @@ CI systems (Jenkins, GitLab, GitHub test reporters) show it as a test run:
   recount); the per-status job counts are <properties> of the suite
   (smscan.jobs.pass, smscan.jobs.fail, ...).
 - Problems (inputs, jobs or regions that could not be read) are <error> testcases of
-  a last suite, "smscan.inputs"; notes go to its <system-out>.
+  a suite "smscan.inputs"; notes go to its <system-out>.
+- The gate's verdict is the one testcase of the last suite, "smscan.gate": bare when the
+  verdict is PASSED, <failure> when FAILED, <error> when INCOMPLETE, its message the
+  verdict and reason. So a test reporter fails the build exactly when the exit code does.
 
 Valid against Jenkins' junit-10.xsd (tests/fixtures/junit). Deterministic: suites in
 policy id order, testcases in the result's finding order. Every string is escaped by
@@ -25,11 +30,14 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from typing import TextIO
 
+from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, Problem, ScanResult, Status
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 
 INPUTS_SUITE = "smscan.inputs"
+GATE_SUITE = "smscan.gate"
 # XML 1.0 allows \t \n \r, U+0020-U+D7FF, U+E000-U+FFFD and beyond: drop the rest.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _AGGREGATE = {
@@ -42,7 +50,7 @@ def clean(text: object) -> str:
     return _ILLEGAL.sub("", str(text))
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     root = ET.Element("testsuites", {"name": "smscan"})
     by_policy: dict[str, list[Finding]] = {}
     for finding in result.findings:
@@ -54,13 +62,15 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     notes = [p for p in result.errors if p.kind == "note"]
     if problems or notes:
         root.append(_inputs_suite(problems, notes, options))
+    root.append(_gate_suite(verdict, options))
     totals = {k: sum(int(s.get(k, "0")) for s in root) for k in ("tests", "failures", "errors")}
     root.set("tests", str(totals["tests"]))
     root.set("failures", str(totals["failures"]))
     root.set("errors", str(totals["errors"]))
     root.set("time", f"{result.meta.duration_seconds:.3f}")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(ET.tostring(root, encoding="unicode") + "\n")
 
 
 def _suite(
@@ -102,9 +112,30 @@ def _case(policy_id: str, finding: Finding, name: str) -> ET.Element:
     elif status is Status.WAIVED:
         reason = finding.waiver.reason if finding.waiver else "waived"
         _child(case, "skipped", f"waived: {reason}", "waived")
+    elif status is Status.UNKNOWN:
+        skipped = _child(case, "skipped", f"unknown: {finding.message}", "unknown")
+        skipped.text = clean(_details(finding))
     elif status is Status.NOT_APPLICABLE:
         _child(case, "skipped", "not applicable", "not-applicable")
     return case
+
+
+def _gate_suite(verdict: Verdict, options: RenderOptions) -> ET.Element:
+    suite = ET.Element("testsuite", {"name": GATE_SUITE})
+    properties = ET.SubElement(suite, "properties")
+    _property(properties, "smscan.verdict", verdict.status.value)
+    _property(properties, "smscan.exit_code", verdict.exit_code)
+    case = _element("testcase", classname=GATE_SUITE, name="verdict")
+    if verdict.status is VerdictStatus.FAILED:
+        _child(case, "failure", verdict.headline(), "gate").text = clean(verdict.headline())
+    elif verdict.status is VerdictStatus.INCOMPLETE:
+        _child(case, "error", verdict.headline(), "incomplete").text = clean(verdict.headline())
+    else:
+        ET.SubElement(case, "system-out").text = clean(verdict.headline())
+    suite.append(case)
+    _set_counts(suite, [case])
+    suite.set("timestamp", clean(options.generated_at))
+    return suite
 
 
 def _names(findings: list[Finding]) -> list[str]:

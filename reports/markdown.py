@@ -1,7 +1,8 @@
 """A short GitHub-flavored Markdown summary, for $GITHUB_STEP_SUMMARY or a PR comment.
 
-Verdict, totals by status and by severity, compliance score, the top failing
-policies, the first failures and the number of problems. It is a summary: the JSON,
+The gate's verdict in words (PASSED, FAILED or INCOMPLETE, with its reason), totals
+by status and by severity, compliance score, the top failing policies, the first
+failures, the first UNKNOWN results and the number of problems. It is a summary: the JSON,
 SARIF and HTML reports hold everything.
 
 Job names, messages and problem texts come from scanned data, which an attacker may
@@ -15,13 +16,18 @@ emphasis, mention or table cell boundary can appear); long values are cut.
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
+from smscan.gate.score import total_score
+from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, ScanResult, Severity, Status
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 
 TOP_POLICIES = 10
 FIRST_FAILURES = 20
 FIRST_PROBLEMS = 5
+FIRST_UNKNOWN = 10
+_MARK = {VerdictStatus.PASSED: "✅", VerdictStatus.FAILED: "❌", VerdictStatus.INCOMPLETE: "⚠️"}
 MAX_CELL = 160
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -39,42 +45,30 @@ def text(value: object, limit: int = MAX_CELL) -> str:
     return _PUNCTUATION.sub(r"\\\1", raw)
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
-    lines = [f"## smscan: {_verdict(result)}", ""]
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
+    lines = [f"## smscan: {_MARK[verdict.status]} {verdict.word} — {text(verdict.reason, 400)}", ""]
     meta = result.meta
-    score = result.compliance_score
-    shown = "n/a (nothing evaluated)" if score is None else f"{score:.1%}"
+    shown = total_score(result.counts.values()).text("n/a (nothing evaluated)")
     lines.append(
         f"{meta.records_scanned} training job(s) × {len(result.policies)} policies · "
-        f"compliance score **{shown}** · smscan {text(meta.tool_version)} · "
+        f"compliance score **{shown}** · exit code {verdict.exit_code} · smscan {text(meta.tool_version)} · "
         f"{text(options.generated_at)}"
     )
     lines += ["", "| " + " | ".join(s.value for s in Status) + " |"]
     lines.append("|" + " ---: |" * len(Status))
     lines.append("| " + " | ".join(str(result.total(s)) for s in Status) + " |")
-    failing = _failing(result)
-    by_severity = {s: sum(f.severity is s for f in failing) for s in Severity}
+    counts = result.findings.counts()
     lines += ["", "Failures by severity: " + " · ".join(
-        f"{s.value} **{by_severity[s]}**" for s in reversed(Severity)
+        f"{s.value} **{counts.get((Status.FAIL, s), 0)}**" for s in reversed(Severity)
     )]
+    failing = list(result.findings.where((Status.FAIL,)))
     lines += _top_policies(result, failing)
-    lines += _first_failures(failing)
+    lines += _first(failing, "Failures", FIRST_FAILURES, "failures")
+    unknown = result.findings.first(FIRST_UNKNOWN + 1, (Status.UNKNOWN,))
+    lines += _first(unknown, "Known only at run time (UNKNOWN)", FIRST_UNKNOWN, "UNKNOWN results",
+                    total=result.total(Status.UNKNOWN))
     lines += _problems(result)
-    return "\n".join(lines) + "\n"
-
-
-def _verdict(result: ScanResult) -> str:
-    fail_on = result.meta.fail_on
-    blocking = result.blocking(fail_on)
-    if not result.complete:
-        return "⚠️ INCOMPLETE — some inputs could not be scanned"
-    if blocking:
-        return f"❌ FAILED — {len(blocking)} finding(s) at or above {text(fail_on)}"
-    return f"✅ PASSED — no finding at or above {text(fail_on)}"
-
-
-def _failing(result: ScanResult) -> list[Finding]:
-    return [f for f in result.findings if f.status is Status.FAIL]
+    out.write("\n".join(lines) + "\n")
 
 
 def _top_policies(result: ScanResult, failing: list[Finding]) -> list[str]:
@@ -98,18 +92,21 @@ def _top_policies(result: ScanResult, failing: list[Finding]) -> list[str]:
     return lines
 
 
-def _first_failures(failing: list[Finding]) -> list[str]:
-    if not failing:
+def _first(
+    findings: list[Finding], title: str, limit: int, what: str, total: int | None = None
+) -> list[str]:
+    if not findings:
         return []
-    lines = ["", "### Failures", "", "| severity | policy | job | message |"]
+    lines = ["", f"### {title}", "", "| severity | policy | job | message |"]
     lines.append("| --- | --- | --- | --- |")
-    for f in failing[:FIRST_FAILURES]:
+    for f in findings[:limit]:
         job = f.resource.name or f.resource.arn or str(f.resource.origin)
         where = f" ({text(_where(f))})" if f.location is not None else ""
         row = (f.severity.value, text(f.policy_id), text(job) + where, text(f.message))
         lines.append("| " + " | ".join(row) + " |")
-    if len(failing) > FIRST_FAILURES:
-        lines += ["", f"… and {len(failing) - FIRST_FAILURES} more failures (see the full report)."]
+    total = len(findings) if total is None else max(total, len(findings))
+    if total > limit:
+        lines += ["", f"… and {total - limit} more {what} (see the full report)."]
     return lines
 
 

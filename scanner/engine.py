@@ -2,9 +2,14 @@
 
 It knows nothing of AWS or of output formats. The verdict is computed on the fast
 path (no evidence, shared path lookups per record); a Finding with evidence and a
-rendered message is built only when someone will read it: FAIL and ERROR always,
-PASS and NOT_APPLICABLE only on request. Evidence is masked before it enters a
+rendered message is built only when someone will read it: FAIL, ERROR and UNKNOWN
+always, PASS and NOT_APPLICABLE only on request. Evidence is masked before it enters a
 Finding, so nothing downstream can leak what it never received.
+
+A record with values known only at run time (`Record.unknown`: request files) is
+judged three-valued instead (scanner/policy/kleene.py): UNKNOWN when the policy's
+answer depends on such a value, never PASS. Records without them (AWS, inventory)
+never leave the fast path.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from smscan.models import Evidence, Finding, Location, Record, Resource, Status
-from smscan.policy.conditions import EvalContext, compile_fast
+from smscan.policy.conditions import EvalContext
+from smscan.policy.fast import compile_fast
+from smscan.policy.kleene import RUN_TIME_NOTE, Loc, UnknownIndex, pointer_text
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
 from smscan.policy.paths import pointer_prefixes
+from smscan.record.schema import FIELDS_BY_NAME
 
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 _PASS, _FAIL, _NOT_APPLICABLE = (Status.PASS, ""), (Status.FAIL, ""), (Status.NOT_APPLICABLE, "")
@@ -52,12 +60,17 @@ class Engine:
             yield Verdict(policy, status, finding)
 
     def statuses(self, data: dict[str, Any]) -> list[Status]:
-        """The verdicts alone, in policy order: what a count needs, with no Finding built."""
+        """The verdicts alone, in policy order: what a count needs, with no Finding built.
+
+        Two-valued: for a record whose values are all known (a Record with `unknown` goes
+        through `judge`)."""
         cache: dict[str, list[Any]] = {}
         return [judge(data, cache)[0] for _, judge in self._judges]
 
     def judge(self, record: Record) -> list[tuple[Policy, Status, Finding | None]]:
         """Every policy's status on `record`, with a Finding where one is wanted (see evaluate)."""
+        if record.unknown:
+            return self._judge_unknown(record)
         data: dict[str, Any] = record.data
         cache: dict[str, list[Any]] = {}
         explain_passed = self.explain_passed
@@ -68,6 +81,20 @@ class Engine:
             if explain_passed or status is Status.FAIL or status is Status.ERROR:
                 if known is None and policy.reads_values_without_keys:
                     known = _secret_strings(data)
+                out.append((policy, status, explain(policy, record, status, error, known or frozenset())))
+            else:
+                out.append((policy, status, None))
+        return out
+
+    def _judge_unknown(self, record: Record) -> list[tuple[Policy, Status, Finding | None]]:
+        index = UnknownIndex.of(record.unknown)
+        known: frozenset[str] | None = None
+        out: list[tuple[Policy, Status, Finding | None]] = []
+        for policy, _ in self._judges:
+            status, error = judge_three_valued(policy, EvalContext(record.data, index))
+            if self.explain_passed or status in _EXPLAINED:
+                if known is None and policy.reads_values_without_keys:
+                    known = _secret_strings(record.data)
                 out.append((policy, status, explain(policy, record, status, error, known or frozenset())))
             else:
                 out.append((policy, status, None))
@@ -92,6 +119,29 @@ def _compile(policy: Policy) -> Judge:
     return judge
 
 
+_EXPLAINED = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
+
+
+def judge_three_valued(policy: Policy, ctx: EvalContext) -> tuple[Status, str]:
+    """The policy's status with Kleene logic; `ctx.undecided` ends up naming the run-time
+    places behind an UNKNOWN. A `when:` that is UNKNOWN makes the result UNKNOWN."""
+    try:
+        if policy.when is not None:
+            scope = policy.when.holds(ctx)
+            if scope is False:
+                return _NOT_APPLICABLE
+            if scope is None:
+                return Status.UNKNOWN, ""
+        holds = policy.check.holds(ctx)
+    except TypeMismatch as exc:
+        return Status.ERROR, str(exc)
+    except RecursionError:
+        return Status.ERROR, "record nested too deeply to evaluate"
+    if holds is None:
+        return Status.UNKNOWN, ""
+    return _PASS if holds else _FAIL
+
+
 def _secret_strings(data: dict[str, Any]) -> frozenset[str]:
     from smscan.secrets import secret_strings
 
@@ -107,18 +157,24 @@ def explain(
     even read without its key; the caller finds them once per record, and only for a
     policy whose paths yield values apart from their keys (None: find them here).
     """
-    ctx = EvalContext(record.data)
+    ctx = EvalContext(record.data, UnknownIndex.of(record.unknown) if record.unknown else None)
     ctx.evidence = []
     if known is None:
         known = _secret_strings(record.data) if policy.reads_values_without_keys else frozenset()
     ctx.known_secrets = known
-    try:
-        if policy.when is None or policy.when.holds(ctx):
-            policy.check.holds(ctx)
-    except (TypeMismatch, RecursionError):
-        pass  # the evidence gathered up to the failure is what we can show
+    if ctx.unknown is not None:
+        judge_three_valued(policy, ctx)  # the same walk as the verdict's, now with evidence
+    else:
+        try:
+            if policy.when is None or policy.when.holds(ctx):
+                policy.check.holds(ctx)
+        except (TypeMismatch, RecursionError):
+            pass  # the evidence gathered up to the failure is what we can show
     evidence = tuple(ctx.evidence)
     resource = Resource.of(record)
+    undecided = _unique(ctx.undecided) if status is Status.UNKNOWN else []
+    if status is Status.UNKNOWN:
+        error = _unknown_reasons(record, undecided)
     return Finding(
         policy_id=policy.id,
         severity=policy.severity,
@@ -126,20 +182,64 @@ def explain(
         resource=resource,
         message=_message(policy, record, resource, status, evidence, error),
         evidence=evidence,
-        location=_location(record, evidence),
+        location=_unknown_location(record, undecided) if undecided else _location(record, evidence),
     )
 
 
 def _location(record: Record, evidence: tuple[Evidence, ...]) -> Location | None:
-    """For request files: the line of the first unsatisfied key, or of the job object."""
+    """For request files: the line of the first unsatisfied key, or of the job object.
+
+    A leaf left UNKNOWN is unsatisfied too, but a FAIL is decided by a known value: its
+    key is the one to show, so evidence about run-time values comes last."""
     if not record.key_lines:
         return None
     failed = [e for e in evidence if not e.satisfied] or list(evidence)
+    if record.unknown:
+        failed.sort(key=lambda e: e.note == RUN_TIME_NOTE)
     for pointer in pointer_prefixes(failed[0].path) if failed else [""]:
         line = record.key_lines.get(pointer)
         if line is not None:
             return Location(path=record.origin.source, line=line)
     return None
+
+
+def _unique(places: list[Loc]) -> list[Loc]:
+    return list(dict.fromkeys(places))
+
+
+def _unknown_location(record: Record, places: list[Loc]) -> Location | None:
+    """The line of the first run-time value the policy needed (or of its nearest parent)."""
+    for n in range(len(places[0]), -1, -1):
+        line = record.key_lines.get(pointer_text(places[0][:n]))
+        if line is not None:
+            return Location(path=record.origin.source, line=line)
+    return None
+
+
+def _unknown_reasons(record: Record, places: list[Loc]) -> str:
+    """ "OutputDataConfig.S3OutputPath is set at run time (Step Functions JSONPath) at f:65" """
+    reasons = []
+    for place in places[:_MAX_REASONS]:
+        reason = record.unknown.get(pointer_text(place), "known only at run time")
+        reasons.append(f"{display_place(place)} is {reason}")
+    more = len(places) - _MAX_REASONS
+    if not reasons:
+        return "a value it reads is known only at run time"
+    return "; ".join(reasons) + (f"; and {more} more value(s) set at run time" if more > 0 else "")
+
+
+_MAX_REASONS = 3
+
+
+def display_place(place: Loc) -> str:
+    """A record place as the request spells it: ("vpc_config", "Subnets", "1") -> VpcConfig.Subnets[1]."""
+    if not place:
+        return "the whole request"
+    field = FIELDS_BY_NAME.get(place[0])
+    text = field.aws_key if field is not None and field.aws_key else place[0]
+    for token in place[1:]:
+        text += f"[{token}]" if token.isdigit() else f".{token}"
+    return text
 
 
 def _message(
@@ -148,6 +248,8 @@ def _message(
     job = resource.name or resource.arn or str(record.origin)
     if status is Status.ERROR:
         return f"Training job {job}: policy {policy.id} could not be evaluated: {error}."
+    if status is Status.UNKNOWN:
+        return f"Training job {job}: policy {policy.id} cannot be decided before run time: {error}."
     if status is not Status.FAIL:
         return f"Training job {job} {'passes' if status is Status.PASS else 'is out of scope of'} {policy.id}."
     if policy.message is None:

@@ -2,11 +2,17 @@
 
 Only the CLI turns these into exit codes; every message is one line that names
 the file, line and field where it can, and never contains a record's values.
+Errors that describe a place in a file carry it as values (file, line, column,
+field), and only the CLI formats them: nothing downstream parses a message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smscan.policy.problems import PolicyProblem
 
 # The exit codes, documented in the README. Only the CLI returns them.
 EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -28,11 +34,22 @@ class ConfigError(ScannerError):
 
 
 class PolicyError(ScannerError):
-    """One or more policies are invalid; carries every problem found, not just the first."""
+    """One or more policies are invalid; carries every problem found, not just the first.
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+    `kind` names the kind of document for the CLI's count line ("3 policy problem(s)").
+    """
+
+    kind = "policy"
+
+    def __init__(self, problems: Sequence[PolicyProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class WaiverError(PolicyError):
+    """The waivers file is invalid (same shape as a policy file's problems)."""
+
+    kind = "waiver"
 
 
 class SourceError(ScannerError):
@@ -40,11 +57,16 @@ class SourceError(ScannerError):
 
 
 class RecordError(ScannerError):
-    """One record could not be normalized; the scan goes on without it."""
+    """One record could not be normalized; the scan goes on without it.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    `detail` is the message without the field, so a Problem can carry the field as a
+    value; `str()` names the field for those who print the error as it is.
+    """
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        self.detail = detail
         self.field = field
-        super().__init__(message)
+        super().__init__(f"field {field}: {detail}" if field else detail)
 
 
 class EvaluationError(ScannerError):

@@ -8,9 +8,12 @@ Record data (the seed-schema dict) is the only place `Any` is allowed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smscan.findings import FindingStore
 
 
 class Severity(str, enum.Enum):
@@ -42,6 +45,7 @@ class Status(str, enum.Enum):
     NOT_APPLICABLE = "NOT_APPLICABLE"
     ERROR = "ERROR"
     WAIVED = "WAIVED"
+    UNKNOWN = "UNKNOWN"  # a value the policy reads is known only at run time
 
 
 @dataclass(frozen=True)
@@ -67,11 +71,18 @@ class Record:
 
     `key_lines` maps a JSON pointer inside the original document to its line, for
     request files whose findings must point at the offending key.
+
+    `unknown` maps a JSON pointer into `data` (e.g. "/output_data_config/S3OutputPath")
+    whose value is known only at run time to a human reason and place ("set at run time
+    (Step Functions JSONPath) at jobs/train.asl.json:65"). Policies reading such a value
+    are UNKNOWN, never PASS. Empty for AWS and inventory records, whose values are all
+    known, so they keep the two-valued fast path.
     """
 
     data: dict[str, Any]
     origin: Origin
     key_lines: Mapping[str, int] = field(default_factory=dict)
+    unknown: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -125,7 +136,7 @@ class Location:
 
 @dataclass(frozen=True)
 class Waiver:
-    """Why a finding is WAIVED (filled in by the waiver stage, issue 6)."""
+    """Why a finding is WAIVED: the accepted reason, who owns it, until when, and where it is written."""
 
     reason: str
     owner: str = ""
@@ -178,7 +189,11 @@ class PolicyInfo:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something that could not be scanned: an unreadable file, a bad line, a region."""
+    """Something that could not be scanned: an unreadable file, a bad line, a region.
+
+    Where it is (file, line, column, field) is kept as values, never folded into
+    `message`, so every output can place it; `str()` is the one-line form for terminals.
+    """
 
     source: str
     message: str
@@ -186,6 +201,7 @@ class Problem:
     field: str | None = None
     resource: str | None = None
     kind: str = "input"  # input | record | aws | note
+    column: int | None = None
 
     def __str__(self) -> str:
         where = self.source + (f":{self.line}" if self.line is not None else "")
@@ -210,41 +226,33 @@ class ScanMeta:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """What a scan found. `findings` is a store (see smscan.findings): iterate it in sort
+    order, count it, take its first N; any iterable of findings given here is copied into one."""
+
     meta: ScanMeta
     policies: tuple[PolicyInfo, ...]
-    findings: tuple[Finding, ...]
+    findings: FindingStore
     counts: Mapping[str, Mapping[Status, int]]
     errors: tuple[Problem, ...] = ()
-    fixed: tuple[Finding, ...] = ()  # findings of a baseline no longer present (issue 6)
-    history: tuple[Mapping[str, Any], ...] = ()  # previous scans' summaries (issue 6)
+    fixed: tuple[Finding, ...] = ()  # open findings of the baseline that are gone from this scan
+    history: tuple[Mapping[str, Any], ...] = ()  # previous scans' summaries, oldest first
+
+    def __post_init__(self) -> None:
+        from smscan.findings import as_store
+
+        object.__setattr__(self, "findings", as_store(self.findings))
 
     @property
     def complete(self) -> bool:
         return not any(p.kind != "note" for p in self.errors)
 
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The inputs, records or regions that could not be read (notes left out)."""
+        return tuple(p for p in self.errors if p.kind != "note")
+
     def total(self, status: Status) -> int:
         return sum(c.get(status, 0) for c in self.counts.values())
-
-    @property
-    def compliance_score(self) -> float | None:
-        passed = self.total(Status.PASS)
-        evaluated = passed + self.total(Status.FAIL)
-        return None if evaluated == 0 else passed / evaluated
-
-    def blocking(self, fail_on: str, findings: Iterable[Finding] | None = None) -> list[Finding]:
-        """What fails the gate: FAIL and ERROR findings at or above `fail_on`.
-
-        An ERROR (a check that could not be judged) blocks like a FAIL: it must never
-        let a job through as if it had passed.
-        """
-        if fail_on == "never":
-            return []
-        threshold = Severity(fail_on).rank
-        return [
-            f
-            for f in (self.findings if findings is None else findings)
-            if f.status in (Status.FAIL, Status.ERROR) and f.severity.rank >= threshold
-        ]
 
     def policy(self, policy_id: str) -> PolicyInfo | None:
         return next((p for p in self.policies if p.id == policy_id), None)

@@ -1,8 +1,8 @@
 """Run sources through the engine and gather a ScanResult.
 
-Memory stays bounded by what will be reported: PASS and NOT_APPLICABLE verdicts
+Memory stays bounded by what will be reported: PASS and NOT_APPLICABLE results
 are only counted (unless listing them was asked for), so a million-record scan
-keeps its failures, not its passes.
+keeps its failures, not its passes. Findings go to a FindingStore, which sorts them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 
 from smscan import __version__
 from smscan.engine import Engine
+from smscan.findings import FindingStore, MemoryFindings
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet
-from smscan.models import Finding, Problem, Record, ScanMeta, ScanResult, Status
+from smscan.models import Problem, Record, ScanMeta, ScanResult, Status
 from smscan.policy.model import Policy
 from smscan.sources.interface import Source
 
@@ -25,13 +26,16 @@ from smscan.sources.interface import Source
 @dataclass
 class Tally:
     counts: dict[str, dict[Status, int]]
-    findings: list[Finding] = field(default_factory=list)
+    findings: FindingStore = field(default_factory=MemoryFindings)
     errors: list[Problem] = field(default_factory=list)
     records: int = 0
 
     @classmethod
     def for_policies(cls, policies: Iterable[Policy]) -> Tally:
         return cls(counts={p.id: {s: 0 for s in Status} for p in policies})
+
+
+WAIVABLE = (Status.FAIL, Status.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -65,14 +69,15 @@ def evaluate_items(
             if finding is None:
                 counts[policy.id][status] += 1
                 continue
-            # Only a FAIL can be waived; the waived finding stays in every report.
-            if status is Status.FAIL and waivers is not None:
+            # A FAIL or an UNKNOWN can be waived, never an ERROR (what could not be judged
+            # must be seen); the waived finding stays in every report.
+            if status in WAIVABLE and waivers is not None:
                 waiver = waivers.match(policy.id, item)
                 if waiver is not None:
                     status = Status.WAIVED
                     finding = dataclasses.replace(finding, status=status, waiver=waiver)
             counts[policy.id][status] += 1
-            tally.findings.append(finding)
+            tally.findings.add(finding)
         if on_record is not None:
             on_record(tally.records)
 
@@ -96,13 +101,14 @@ def run_scan(
     api_calls: dict[str, int] = {}
     notes: list[str] = []
     for source in sources:
-        scope.update(getattr(source, "scope", dict)())
-        for op, n in getattr(source, "api_calls", dict)().items():
+        report = source.report()
+        scope.update(report.scope)
+        for op, n in report.api_calls.items():
             api_calls[op] = api_calls.get(op, 0) + n
-        notes.extend(getattr(source, "notes", list)())
+        notes.extend(str(note) for note in report.notes)
     if waivers is not None:
-        report = waivers.report()
-        notes.extend(report.expired + report.stale + report.tag_notes)
+        waived = waivers.report()
+        notes.extend(waived.expired + waived.stale + waived.tag_notes)
     meta = ScanMeta(
         tool_version=__version__,
         started_at=started_at,
@@ -123,7 +129,7 @@ def build_result(meta: ScanMeta, policies: Sequence[Policy], tally: Tally) -> Sc
     return ScanResult(
         meta=meta,
         policies=tuple(p.info for p in policies),
-        findings=tuple(sorted(tally.findings, key=lambda f: f.sort_key)),
+        findings=tally.findings,
         counts=tally.counts,
         errors=tuple(tally.errors),
     )

@@ -40,11 +40,18 @@ class YList(list):
 
 
 class YamlProblem(Exception):
-    """One problem with a YAML document, already positioned."""
+    """One problem with a YAML document, already positioned.
 
-    def __init__(self, message: str, pos: Pos | None = None) -> None:
+    `detail` is the problem alone; `syntax` is True when the text is not YAML at all
+    (then `str()` starts with "invalid YAML: "), False when it is YAML smscan refuses
+    (an alias, a Python tag). Callers that word their own message use the values.
+    """
+
+    def __init__(self, detail: str, pos: Pos | None = None, *, syntax: bool = False) -> None:
+        self.detail = detail
         self.pos = pos
-        super().__init__(message)
+        self.syntax = syntax
+        super().__init__(f"invalid YAML: {detail}" if syntax else detail)
 
 
 def _pos(mark: Any) -> Pos:
@@ -150,7 +157,7 @@ def parse_text(text: str, tags: LocalTags | None = None) -> Any:
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise YamlProblem(f"invalid YAML: control character {exc.character:#04x} is not allowed", Pos(line, col)) from None
+        raise YamlProblem(f"control character {exc.character:#04x} is not allowed", Pos(line, col), syntax=True) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -158,9 +165,9 @@ def parse_text(text: str, tags: LocalTags | None = None) -> Any:
         problem = exc.problem or exc.context or "invalid YAML"
         if "\t" in problem or "'\\t'" in problem:
             problem = "tab characters are not allowed for indentation"
-        raise YamlProblem(f"invalid YAML: {problem}", _pos(mark) if mark else None) from None
+        raise YamlProblem(problem, _pos(mark) if mark else None, syntax=True) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {exc}") from None
+        raise YamlProblem(str(exc), syntax=True) from None
     finally:
         loader.dispose()
     if node is None:

@@ -96,7 +96,7 @@ def test_region_listing_and_organizations_answers_that_cannot_be_read(moto: None
     hook = faults({("us-east-1", "DescribeRegions"): body(PROXY_PAGE), ("us-east-1", "ListAccounts"): body(PROXY_PAGE)})
     records, problems, source = scan(hook, all_regions=True, regions=())
     assert sorted(records) == names  # botocore's region list is used instead
-    assert any("ec2:DescribeRegions: unreadable answer" in n for n in source.notes())
+    assert any("ec2:DescribeRegions: unreadable answer" in str(n) for n in source.report().notes)
     _, org_problems, _ = scan(hook, org=True)
     assert ("aws:org", f"organizations:ListAccounts: unreadable answer ({PAGE_REASON})") in [
         (p.source, p.message) for p in org_problems

@@ -19,6 +19,10 @@ from tests.moto_server import ACCOUNT, aws_env, create_jobs, sagemaker
 __all__ = ["aws_env"]
 
 
+def _notes(source: AwsSource) -> list[str]:
+    return [str(note) for note in source.report().notes]
+
+
 @pytest.fixture
 def moto(aws_env: None) -> Iterator[None]:
     with mock_aws():
@@ -44,17 +48,17 @@ def test_warm_scan_skips_describe_for_unchanged_finished_jobs(
 ) -> None:
     create_jobs(sagemaker(), 120)  # statuses cycle: 3 of every 5 are finished
     cold, cold_src = scan(tmp_path / "c.db", fetch=fetch)
-    assert cold_src.api_calls()["DescribeTrainingJob"] == 120
+    assert cold_src.report().api_calls["DescribeTrainingJob"] == 120
     warm, warm_src = scan(tmp_path / "c.db", fetch=fetch)
     assert warm == cold
-    calls = warm_src.api_calls()
+    calls = warm_src.report().api_calls
     running = sum(
         1 for d in cold.values() if d["training_job_status"] in ("InProgress", "Stopping")
     )
     assert calls.get("DescribeTrainingJob", 0) == running == 48
     assert "ListTags" not in calls
-    assert "cache saved 72 DescribeTrainingJob calls" in warm_src.notes()
-    assert warm_src.scope()["cache_hits"] == 72
+    assert "cache saved 72 DescribeTrainingJob calls" in _notes(warm_src)
+    assert warm_src.report().scope["cache_hits"] == 72
 
 
 def test_a_fully_finished_fleet_rescans_with_zero_describes(moto: None, tmp_path: Path) -> None:
@@ -66,7 +70,7 @@ def test_a_fully_finished_fleet_rescans_with_zero_describes(moto: None, tmp_path
         set_status(name, "Completed")
     scan(tmp_path / "c.db", fetch="describe")
     _, warm = scan(tmp_path / "c.db", fetch="describe")
-    assert set(warm.api_calls()) == {"GetCallerIdentity", "ListTrainingJobs", "Search"}
+    assert set(warm.report().api_calls) == {"GetCallerIdentity", "ListTrainingJobs", "Search"}
 
 
 def test_tags_and_modified_jobs_are_refreshed(moto: None, tmp_path: Path) -> None:
@@ -82,7 +86,7 @@ def test_tags_and_modified_jobs_are_refreshed(moto: None, tmp_path: Path) -> Non
     warm, source = scan(tmp_path / "c.db", fetch="describe")
     assert warm[arn("job-0000")]["tags"]["owner"] == "new"
     assert warm[arn("job-0001")]["failure_reason"] == "changed"
-    assert source.api_calls()["DescribeTrainingJob"] == 1 + 2  # job-0001 + the 2 still running
+    assert source.report().api_calls["DescribeTrainingJob"] == 1 + 2  # job-0001 + the 2 still running
 
 
 @pytest.mark.parametrize("content", [b"not a database at all" * 100, b""])
@@ -95,10 +99,10 @@ def test_corrupt_cache_is_moved_aside_and_rebuilt(
     records, source = scan(path, fetch="describe")
     assert len(records) == 3
     if content:
-        assert any("moved to c.db.bad and rebuilt" in n for n in source.notes())
+        assert any("moved to c.db.bad and rebuilt" in n for n in _notes(source))
         assert (tmp_path / "c.db.bad").read_bytes() == content
     _, warm = scan(path, fetch="describe")
-    assert warm.scope()["cache_hits"] == 3  # Completed, Failed, Stopped: all finished
+    assert warm.report().scope["cache_hits"] == 3  # Completed, Failed, Stopped: all finished
 
 
 def test_foreign_sqlite_file_is_not_trusted(tmp_path: Path) -> None:
@@ -128,7 +132,7 @@ def test_cache_round_trips_timestamps(tmp_path: Path) -> None:
 def test_search_plan_does_not_use_the_cache(moto: None, tmp_path: Path) -> None:
     create_jobs(sagemaker(), 2)
     _, source = scan(tmp_path / "c.db", frozenset({"tags"}))
-    assert "cache unused: the search plan makes no DescribeTrainingJob calls" in source.notes()
+    assert "cache unused: the search plan makes no DescribeTrainingJob calls" in _notes(source)
     assert not (tmp_path / "c.db").exists()
 
 

@@ -30,6 +30,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "aws"
 Answer = Callable[[Any], Any]  # request -> AWSResponse | None (None: let moto answer)
 
 
+def _notes(source: AwsSource) -> list[str]:
+    return [str(note) for note in source.report().notes]
+
+
 class _Raw(io.BytesIO):
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self.read()
@@ -101,8 +105,8 @@ def test_throttling_is_absorbed_by_retries(moto: None) -> None:
         faults({("us-east-1", "DescribeTrainingJob"): throttle_twice}), attempts=5
     )
     assert problems == [] and sorted(records) == names
-    assert source.api_calls()["DescribeTrainingJob"] == 6  # retries are not new calls
-    assert "absorbed by retries: DescribeTrainingJob 2" in " ".join(source.notes())
+    assert source.report().api_calls["DescribeTrainingJob"] == 6  # retries are not new calls
+    assert "absorbed by retries: DescribeTrainingJob 2" in " ".join(_notes(source))
 
 
 def test_throttling_forever_is_an_error_for_that_job_only(moto: None) -> None:
@@ -158,7 +162,7 @@ def test_job_deleted_between_list_and_describe_is_a_note(
     records, problems, source = scan(faults({("us-east-1", "DescribeTrainingJob"): gone}))
     assert problems == [] and sorted(records) == names[:3]
     arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:training-job/job-0003"
-    assert f"job {arn} deleted between list and describe" in source.notes()
+    assert f"job {arn} deleted between list and describe" in _notes(source)
 
 
 def test_timeouts_are_named(moto: None) -> None:
@@ -196,8 +200,8 @@ def test_search_refused_falls_back_to_list_tags(moto: None) -> None:
         faults({("us-east-1", "Search"): lambda r: denied}), fetch="describe"
     )
     assert problems == [] and records["job-0002"].data["tags"] == {"team": "t2", "index": "2"}
-    assert source.api_calls()["ListTags"] == 3
-    assert any("Search refused" in n for n in source.notes())
+    assert source.report().api_calls["ListTags"] == 3
+    assert any("Search refused" in n for n in _notes(source))
 
 
 def _stubbed(setup: Callable[[Stubber], None]) -> Callable[[Any, str, str], None]:
@@ -234,7 +238,7 @@ def test_search_pages_100_jobs_per_call(moto: None) -> None:
     )
     records = [i for i in source.items() if isinstance(i, Record)]
     assert len(records) == 250
-    assert source.api_calls() == {"GetCallerIdentity": 1, "Search": 3}  # N/100, not 2N
+    assert source.report().api_calls == {"GetCallerIdentity": 1, "Search": 3}  # N/100, not 2N
 
 
 def test_fields_moto_drops_reach_the_record(moto: None) -> None:
@@ -261,7 +265,7 @@ def test_fields_moto_drops_reach_the_record(moto: None) -> None:
     assert data["profiling_status"] == "Enabled"
     assert data["profiler_rule_evaluation_statuses"][0]["RuleEvaluationStatus"] == "NoIssuesFound"
     assert data["tags"] == {"team": "ml"}
-    assert source.api_calls() == {"DescribeTrainingJob": 1, "GetCallerIdentity": 1, "Search": 1}
+    assert source.report().api_calls == {"DescribeTrainingJob": 1, "GetCallerIdentity": 1, "Search": 1}
 
 
 def test_connection_resets_are_retried_then_named(moto: None) -> None:

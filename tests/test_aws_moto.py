@@ -66,11 +66,11 @@ def test_describe_plan_pages_past_100_in_two_regions_with_all_statuses_and_tags(
     job7 = records[f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:training-job/job-0007"].data
     assert job7["tags"] == {"team": "t3", "index": "7"}
     assert job7["region"] == "us-east-1" and job7["account_id"] == ACCOUNT
-    calls = source.api_calls()
+    calls = source.report().api_calls
     assert calls["ListTrainingJobs"] == 3 + 1  # 230 jobs: 3 pages of 100
     assert calls["DescribeTrainingJob"] == 250
     assert "ListTags" not in calls  # tags came from Search, in bulk
-    assert source.scope()["fetch_plan"] == "describe"
+    assert source.report().scope["fetch_plan"] == "describe"
 
 
 def test_search_plan_makes_no_per_job_call(moto: None) -> None:
@@ -79,9 +79,9 @@ def test_search_plan_makes_no_per_job_call(moto: None) -> None:
         frozenset({"enable_network_isolation"}), regions=("us-east-1",)
     )
     assert len(records) == 150 and problems == []
-    calls = source.api_calls()
+    calls = source.report().api_calls
     assert set(calls) == {"GetCallerIdentity", "Search"}
-    assert source.scope()["fetch_plan"] == "search"
+    assert source.report().scope["fetch_plan"] == "search"
 
 
 def test_every_plan_gives_the_same_records_for_the_fields_both_carry(moto: None) -> None:
@@ -96,7 +96,7 @@ def test_every_plan_gives_the_same_records_for_the_fields_both_carry(moto: None)
         }
         shared = shared or view
         assert view == shared, fetch
-    assert source.scope()["fetch_plan"] == "describe"
+    assert source.report().scope["fetch_plan"] == "describe"
 
 
 def test_filters_reach_list_training_jobs(moto: None) -> None:
@@ -112,7 +112,7 @@ def test_filters_reach_list_training_jobs(moto: None) -> None:
         "job-0016",
         "job-0017",
     ]
-    assert source.api_calls()["ListTrainingJobs"] == 2  # one listing per status
+    assert source.report().api_calls["ListTrainingJobs"] == 2  # one listing per status
 
 
 def test_assume_role_scans_the_other_account(moto: None) -> None:
@@ -126,8 +126,8 @@ def test_assume_role_scans_the_other_account(moto: None) -> None:
     assert problems == []
     assert [r.data["training_job_name"] for r in records.values()] == ["theirs"]
     assert next(iter(records.values())).data["account_id"] == OTHER
-    assert source.api_calls()["AssumeRole"] == 1
-    assert source.scope()["accounts"] == [OTHER]
+    assert source.report().api_calls["AssumeRole"] == 1
+    assert source.report().scope["accounts"] == [OTHER]
 
 
 def test_org_scans_management_and_member_accounts(moto: None) -> None:
@@ -141,7 +141,7 @@ def test_org_scans_management_and_member_accounts(moto: None) -> None:
     assert problems == []
     by_account = {r.data["account_id"]: r.data["training_job_name"] for r in records.values()}
     assert by_account == {ACCOUNT: "mgmt-job", member_id: "member-job"}
-    calls = source.api_calls()
+    calls = source.report().api_calls
     assert calls["ListAccounts"] == 1 and calls["AssumeRole"] == 1  # not for the caller's own
 
 
@@ -153,7 +153,7 @@ def test_shards_partition_the_pairs(moto: None) -> None:
     for k in (1, 2):
         records, _, source = scan(regions=regions, shard=Shard(k, 2))
         seen.extend(records)
-        assert source.scope()["shard"] == f"{k}/2"
+        assert source.report().scope["shard"] == f"{k}/2"
     assert sorted(seen) == sorted(set(seen)) and len(seen) == 12
 
 
@@ -161,8 +161,8 @@ def test_all_regions_asks_ec2_which_are_enabled(moto: None) -> None:
     create_jobs(sagemaker("eu-west-1"), 2, prefix="eu")
     records, problems, source = scan(all_regions=True)
     assert problems == [] and len(records) == 2
-    assert {"us-east-1", "eu-west-1"} <= set(source.scope()["regions"])
-    assert source.api_calls()["DescribeRegions"] == 1
+    assert {"us-east-1", "eu-west-1"} <= set(source.report().scope["regions"])
+    assert source.report().api_calls["DescribeRegions"] == 1
 
 
 def test_stopping_early_winds_the_workers_down(moto: None) -> None:

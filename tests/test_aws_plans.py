@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from smscan.cli.aws_options import add_aws_arguments, aws_options, parse_when
 from smscan.errors import UsageError
 from smscan.record.schema import FIELDS_BY_NAME
 from smscan.sources.aws.accounts import Shard, load_accounts_file
-from smscan.sources.aws.cli import add_arguments, options_from_args, parse_when
 from smscan.sources.aws.plans import Filters, Plan, choose_plan, describe_only_fields
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aws"
@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "aws"
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_aws_arguments(parser)
     return parser.parse_args(["--aws", *argv])
 
 
@@ -133,21 +133,21 @@ def test_accounts_file(tmp_path: Path) -> None:
 
 def test_options_reject_bad_values(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--shard"):
-        options_from_args(parse("--shard", "3/2"))
+        aws_options(parse("--shard", "3/2"))
     with pytest.raises(UsageError, match="--accounts"):
-        options_from_args(parse("--accounts", str(tmp_path / "nope.yaml")))
+        aws_options(parse("--accounts", str(tmp_path / "nope.yaml")))
     with pytest.raises(UsageError, match="--concurrency"):
-        options_from_args(parse("--concurrency", "0"))
+        aws_options(parse("--concurrency", "0"))
     with pytest.raises(UsageError, match="--role-arn"):
-        options_from_args(parse("--role-arn", "arn:aws:iam::1:user/x"))
+        aws_options(parse("--role-arn", "arn:aws:iam::1:user/x"))
     with pytest.raises(UsageError, match="cannot be combined"):
-        options_from_args(parse("--org", "--role-arn", "arn:aws:iam::111111111111:role/R"))
+        aws_options(parse("--org", "--role-arn", "arn:aws:iam::111111111111:role/R"))
     with pytest.raises(UsageError, match="--created-after"):
-        options_from_args(parse("--since", "last tuesday"))
+        aws_options(parse("--since", "last tuesday"))
 
 
 def test_options_from_args() -> None:
-    opts = options_from_args(
+    opts = aws_options(
         parse(
             "--region",
             "us-east-1",

@@ -21,8 +21,8 @@ import pytest
 from smscan.models import Origin, Problem
 from smscan.policy.messages import MessageTemplate
 from smscan.record.schema import SEED_FIELDS, SeedField
-from smscan.sources.files import FileSource
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.files import FileOptions, FileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 from smscan.yamlpos import DEFAULT_MAX_BYTES, YamlProblem, load_file
 from tests.cli_helpers import run_cli
 
@@ -128,6 +128,18 @@ def test_policy_validate_reports_every_file_at_once(capsys: pytest.CaptureFixtur
     assert code == 2 and "Traceback" not in out + err
     expected = sum(len(lines) for lines in POLICY_CASES.values())
     assert err.splitlines()[-1] == f"smscan: {expected} policy problem(s); nothing was scanned"
+
+
+def test_a_bad_waivers_file_counts_waiver_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The shape of docs/GATE.md's waivers file, with two entries missing what a waiver must say.
+    waivers = tmp_path / "smscan-waivers.yaml"
+    waivers.write_text("waivers:\n  - policy: network-isolation\n  - reason: no policy named\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    code, out, err = run_cli(capsys, "scan", "--input", _good_input(tmp_path), "--waivers", waivers, "-o", report)
+    assert code == 2 and "Traceback" not in out + err and not report.exists()
+    lines = err.splitlines()
+    assert lines[-1] == f"smscan: {len(lines) - 1} waiver problem(s); nothing was scanned"
+    assert len(lines) >= 3 and all(line.startswith(f"{waivers}:") for line in lines[:-1])
 
 
 def test_policy_with_a_bom_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -411,7 +423,7 @@ def test_file_limits_are_configurable(tmp_path: Path) -> None:
         + json.dumps({"training_job_name": "deep", "vpc_config": json.loads(_deep_object(5))}) + "\n",
         encoding="utf-8",
     )  # fmt: skip
-    items = list(FileSource([str(lines)], max_file_bytes=200, max_depth=4).items())
+    items = list(FileSource(FileOptions((str(lines),), max_file_bytes=200, max_depth=4)).items())
     assert [str(i) if not hasattr(i, "data") else i.data["training_job_name"] for i in items] == [
         "small",
         f"{lines}:2: line longer than 200 bytes",
@@ -419,7 +431,7 @@ def test_file_limits_are_configurable(tmp_path: Path) -> None:
     ]
     whole = tmp_path / "whole.json"
     whole.write_text(json.dumps([{"training_job_name": "x" * 300}]), encoding="utf-8")
-    assert [str(i) for i in FileSource([str(whole)], max_file_bytes=200).items()] == [
+    assert [str(i) for i in FileSource(FileOptions((str(whole),), max_file_bytes=200)).items()] == [
         f"{whole}: file larger than 200 bytes (not JSON Lines)"
     ]
 
@@ -474,14 +486,14 @@ def test_request_file_limits(tmp_path: Path) -> None:
     big.write_text(json.dumps({**base, "FailureReason": "x" * (9 * 1024 * 1024)}), encoding="utf-8")
     deep = tmp_path / "deep.json"
     deep.write_text(json.dumps(base)[:-1] + ', "VpcConfig": ' + "[" * 10_000 + "]" * 10_000 + "}", encoding="utf-8")
-    assert [str(p) for p in RequestFileSource([str(big)]).items()] == [
+    assert [str(p) for p in RequestFileSource(RequestOptions((str(big),))).items()] == [
         f"{big}: file larger than 8388608 bytes: not scanned"
     ]
     column = len(json.dumps(base)) + len(', "VpcConfig": ') + 99
-    assert [str(p) for p in RequestFileSource([str(deep)]).items()] == [
+    assert [str(p) for p in RequestFileSource(RequestOptions((str(deep),))).items()] == [
         f"{deep}:1: invalid JSON at line 1 column {column}: nesting deeper than 100 levels"
     ]
-    assert [str(p) for p in RequestFileSource([str(deep)], max_depth=3).items()][0].endswith(
+    assert [str(p) for p in RequestFileSource(RequestOptions((str(deep),), max_depth=3)).items()][0].endswith(
         "nesting deeper than 3 levels"
     )
 
@@ -493,9 +505,10 @@ def test_request_file_limits(tmp_path: Path) -> None:
         (["scan", "--input", "{good}", "--policies", str(BAD / "policies"), "-o", "{out}"], 2,
          "smscan: {n} policy problem(s); nothing was scanned"),
         (["scan", "--input", str(BAD / "records"), "-o", "{out}"], 3,
-         "  INCOMPLETE: some inputs could not be scanned (exit 3; --allow-partial to accept)"),
+         "  INCOMPLETE: 22 input problems: not everything could be scanned (--allow-partial to accept) (exit 3)"),
         (["scan", "--input", str(BAD / "records"), "-o", "{out}", "--allow-partial", "--fail-on", "never"], 0,
-         "  PASSED: --fail-on never (findings are reported, they do not fail the run)"),
+         "  PASSED: --fail-on never: findings are reported, they do not fail the run"
+         " (22 input problems accepted with --allow-partial) (exit 0)"),
     ],
 )  # fmt: skip
 def test_subprocess_never_prints_a_traceback(argv: list[str], code: int, last_line: str, tmp_path: Path) -> None:
@@ -512,7 +525,7 @@ def test_subprocess_never_prints_a_traceback(argv: list[str], code: int, last_li
 
 
 def test_origin_of_a_record_line_is_its_line_number(tmp_path: Path) -> None:
-    items = list(FileSource([str(BAD / "records" / "one-bad-line.jsonl")]).items())
+    items = list(FileSource(FileOptions((str(BAD / "records" / "one-bad-line.jsonl"),))).items())
     assert [getattr(i, "origin", None) or i.line for i in items] == [
         Origin(str(BAD / "records" / "one-bad-line.jsonl"), line=n) if n != 3 else 3 for n in range(1, 6)
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -14,16 +15,21 @@ from smscan.gate.baseline import (
     apply_baseline,
     finding_key,
     load_baseline,
-    new_failures,
     record_key,
 )
-from smscan.models import Finding, Origin, Problem, Status, Waiver
+from smscan.gate.verdict import GateOptions, blocking_findings
+from smscan.models import Finding, Origin, Problem, ScanResult, Status, Waiver
 from smscan.reports import RenderOptions
-from smscan.reports.json_report import render
 from tests.factories import make_finding, make_record, make_result
+from tests.report_helpers import render
 
 
-def marks(findings: tuple[Finding, ...]) -> dict[str, str | None]:
+def new_failures(result: ScanResult) -> list[Finding]:
+    """What --fail-on-new-only gates on, at the lowest threshold."""
+    return blocking_findings(result, GateOptions(fail_on="info", fail_on_new_only=True))
+
+
+def marks(findings: Iterable[Finding]) -> dict[str, str | None]:
     return {f"{f.policy_id}@{f.resource.name}": f.baseline for f in findings}
 
 
@@ -123,7 +129,7 @@ def test_incomplete_scan_warns_that_fixed_may_be_unreadable() -> None:
 def test_load_baseline_reads_a_json_report(tmp_path: Path) -> None:
     result = make_result([make_finding("network-isolation", "job-a")])
     path = tmp_path / "previous.json"
-    path.write_text(render(result, RenderOptions(generated_at="2026-11-24T10:00:02Z")))
+    path.write_text(render("json", result, RenderOptions(generated_at="2026-11-24T10:00:02Z")))
     loaded = load_baseline(path)
     assert [finding_key(f) for f in loaded.findings] == [finding_key(f) for f in result.findings]
 

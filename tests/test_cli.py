@@ -41,7 +41,7 @@ def test_high_failure_exits_1_unless_threshold_is_higher(tmp_path: Path, capsys:
     assert run_cli(capsys, *base, "--fail-on", "critical")[0] == 0
     assert run_cli(capsys, *base, "--fail-on", "never")[0] == 0
     code, _, err = run_cli(capsys, *base, "--fail-on", "high")
-    assert code == 1 and "FAILED: 1 finding(s) at or above high" in err
+    assert code == 1 and "FAILED: 1 FAIL at or above high" in err
     assert "network-isolation" in err  # the worst findings are listed
 
 
@@ -127,8 +127,9 @@ def test_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeyp
 def test_json_report_matches_schema_and_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import jsonschema
 
+    from smscan.codec import load
     from smscan.reports import RenderOptions
-    from smscan.reports.json_report import load, render
+    from tests.report_helpers import render
 
     records = [make_record("a", enable_network_isolation=False), make_record("b", **COMPLIANT)]
     out = tmp_path / "r.json"
@@ -139,7 +140,7 @@ def test_json_report_matches_schema_and_round_trips(tmp_path: Path, capsys: pyte
     jsonschema.Draft202012Validator(schema).validate(json.loads(text))
     result = load(text)
     assert result.total(Status.PASS) > 0 and any(f.status is Status.PASS for f in result.findings)
-    again = render(result, RenderOptions(generated_at=json.loads(text)["generated_at"]))
+    again = render("json", result, RenderOptions(generated_at=json.loads(text)["generated_at"]))
     assert again == text
 
 
@@ -185,7 +186,7 @@ def test_a_check_that_cannot_be_evaluated_fails_the_gate(tmp_path: Path, capsys:
     path = fleet(tmp_path, record)
     code, _, err = run_cli(capsys, "scan", "-i", path, "-o", tmp_path / "r.json", "--fail-on", "medium")
     assert code == 1
-    assert "1 of them could not be evaluated (ERROR)" in err
+    assert "FAILED: 1 ERROR at or above medium" in err
     assert "1 check(s) could not be evaluated (ERROR)" in err
     assert run_cli(capsys, "scan", "-i", path, "-o", tmp_path / "r.json", "--fail-on", "high")[0] == 0  # medium policy
 

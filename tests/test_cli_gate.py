@@ -100,7 +100,7 @@ def test_baseline_new_unchanged_fixed_and_new_only_gate(tmp_path: Path, capsys: 
     assert marks == {"a": "unchanged", "c": "new"}
     assert [f["resource"]["name"] for f in doc["fixed"]] == ["b"]
     code, _, err = scan(capsys, tmp_path, after, *sel, "--baseline", baseline, "--fail-on-new-only")
-    assert code == 1 and "1 new finding(s)" in err
+    assert code == 1 and "FAILED: 1 new FAIL at or above high" in err
     code, _, _ = scan(capsys, tmp_path, before, *sel, "--baseline", baseline, "--fail-on-new-only")
     assert code == 0  # nothing new since the baseline
     assert run_cli(capsys, "scan", "-i", tmp_path / "fleet.jsonl", "--fail-on-new-only")[0] == 2

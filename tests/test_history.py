@@ -55,9 +55,9 @@ def test_three_scans_give_a_trend_and_new_and_fixed(tmp_path: Path) -> None:
         ("network-isolation", "b", "high")
     ]
     assert list(third.history) == [
-        {"finished_at": "2026-11-22T02:00:00Z", "records": 2, "pass": 1, "fail": 2, "waived": 0, "error": 0, "score": 0.3333},
-        {"finished_at": "2026-11-23T02:00:00Z", "records": 2, "pass": 0, "fail": 2, "waived": 0, "error": 0, "score": 0.0},
-        {"finished_at": "2026-11-24T02:00:00Z", "records": 2, "pass": 0, "fail": 2, "waived": 0, "error": 0, "score": 0.0},
+        {"finished_at": "2026-11-22T02:00:00Z", "records": 2, "pass": 1, "fail": 2, "waived": 0, "error": 0, "unknown": 0, "score": 0.333},
+        {"finished_at": "2026-11-23T02:00:00Z", "records": 2, "pass": 0, "fail": 2, "waived": 0, "error": 0, "unknown": 0, "score": 0.0},
+        {"finished_at": "2026-11-24T02:00:00Z", "records": 2, "pass": 0, "fail": 2, "waived": 0, "error": 0, "unknown": 0, "score": 0.0},
     ]
 
 
@@ -137,12 +137,12 @@ def test_a_result_with_history_and_fixed_is_a_valid_json_report(tmp_path: Path) 
     import jsonschema
 
     from smscan.reports import RenderOptions
-    from smscan.reports.json_report import render
+    from tests.report_helpers import render
 
     db = tmp_path / "h.db"
     record_scan(db, scan("2026-11-23T00:00:00Z", [make_finding("network-isolation", "a"), make_finding("vpc-configured", "b")]))
     result = record_scan(db, scan("2026-11-24T00:00:00Z", [make_finding("network-isolation", "a")]))
-    doc = json.loads(render(result, RenderOptions(generated_at="2026-11-24T00:00:00Z")))
+    doc = json.loads(render("json", result, RenderOptions(generated_at="2026-11-24T00:00:00Z")))
     schema_path = Path(__file__).parent.parent / "reports" / "schemas" / "scan-result.schema.json"
     jsonschema.validate(doc, json.loads(schema_path.read_text()))
     assert [f["policy_id"] for f in doc["fixed"]] == ["vpc-configured"]

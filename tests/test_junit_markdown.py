@@ -12,8 +12,9 @@ import junitparser
 import pytest
 
 from smscan.models import Finding, Location, Problem, ScanResult, Status, Waiver
-from smscan.reports import RenderOptions, junit, markdown
+from smscan.reports import RenderOptions, markdown
 from tests.factories import make_finding, make_result
+from tests.report_helpers import render
 
 XSD = Path(__file__).parent / "fixtures" / "junit" / "junit-10.xsd"
 OPTIONS = RenderOptions(generated_at="2026-11-24T10:00:05Z")
@@ -54,9 +55,9 @@ def parsed_suites(text: str) -> dict[str, junitparser.TestSuite]:
 
 
 def test_junit_counts_are_truthful_for_a_real_consumer() -> None:
-    text = junit.render(sample(), OPTIONS)
+    text = render("junit", sample(), OPTIONS)
     suites = parsed_suites(text)
-    assert list(suites) == ["network-isolation", "no-secrets-in-environment", "smscan.inputs"]
+    assert list(suites) == ["network-isolation", "no-secrets-in-environment", "smscan.inputs", "smscan.gate"]
     net = suites["network-isolation"]
     # 6 listed findings + "7 more job(s) passed" + "2 more job(s) not applicable"
     assert (net.tests, net.failures, net.errors, net.skipped) == (8, 2, 1, 3)
@@ -82,19 +83,21 @@ def test_junit_counts_are_truthful_for_a_real_consumer() -> None:
     assert problem.name == "jobs/bad.json:8" and problem.result[0].type == "input"
     system_out = inputs._elem.find("system-out")  # junitparser has no accessor for a suite's
     assert "EnableNetworkIsolation is set at run time" in system_out.text  # notes go there
+    (gate,) = list(suites["smscan.gate"])  # the verdict: INCOMPLETE, since an input was unreadable
+    assert gate.result[0].type == "incomplete" and gate.result[0].message.startswith("INCOMPLETE: ")
     root = ET.fromstring(text)
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("11", "3", "2")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("12", "3", "3")
 
 
 def test_junit_is_valid_against_the_jenkins_schema() -> None:
     xmlschema = pytest.importorskip("xmlschema")
     schema = xmlschema.XMLSchema(str(XSD))
-    schema.validate(junit.render(sample(), OPTIONS))
-    schema.validate(junit.render(make_result([]), OPTIONS))
+    schema.validate(render("junit", sample(), OPTIONS))
+    schema.validate(render("junit", make_result([]), OPTIONS))
 
 
 def test_junit_escapes_and_strips_illegal_characters() -> None:
-    text = junit.render(sample(), OPTIONS)
+    text = render("junit", sample(), OPTIONS)
     assert "\x00" not in text and "\x07" not in text
     assert "<img" not in text  # only ever as &lt;img
     suites = parsed_suites(text)
@@ -108,8 +111,8 @@ def test_junit_is_deterministic_and_names_unique() -> None:
     twins = [make_finding(name="same", account_id="111111111111"), make_finding(name="same")]
     twins[0] = dataclasses.replace(twins[0], resource=dataclasses.replace(twins[0].resource, arn="arn:one"))
     result = make_result(twins)
-    first = junit.render(result, OPTIONS)
-    assert first == junit.render(result, OPTIONS)
+    first = render("junit", result, OPTIONS)
+    assert first == render("junit", result, OPTIONS)
     names = [c.name for c in parsed_suites(first)["network-isolation"]]
     assert sorted(names) == sorted(["arn:one", twins[1].resource.arn])
 
@@ -124,10 +127,10 @@ def unescaped_pipes(row: str) -> int:
 
 
 def test_markdown_summary_content() -> None:
-    text = markdown.render(sample(), OPTIONS)
+    text = render("markdown", sample(), OPTIONS)
     assert text.startswith("## smscan: ⚠️ INCOMPLETE")  # a problem beats failures, as the gate
-    assert "compliance score **78.6%**" in text  # 11 PASS / (11 PASS + 3 FAIL)
-    assert "| 11 | 3 | 3 | 1 | 1 |" in text  # PASS FAIL N/A ERROR WAIVED
+    assert "compliance score **73.3%**" in text  # 11 PASS / (11 PASS + 3 FAIL + 1 ERROR), floored
+    assert "| 11 | 3 | 3 | 1 | 1 | 0 |" in text  # PASS FAIL N/A ERROR WAIVED UNKNOWN
     assert "Failures by severity: critical **1** · high **2** · medium **0**" in text
     top = markdown_rows(text, "Top failing policies")
     assert top[0].startswith("| no-secrets-in-environment — Title of no-secrets-in-environment |")
@@ -138,17 +141,17 @@ def test_markdown_summary_content() -> None:
 
 def test_markdown_verdicts() -> None:
     clean = make_result([make_finding()])
-    assert markdown.render(clean, OPTIONS).startswith("## smscan: ❌ FAILED — 1 finding(s) at or above high")
-    lenient = dataclasses.replace(clean, meta=dataclasses.replace(clean.meta, fail_on="critical"))
-    assert markdown.render(lenient, OPTIONS).startswith("## smscan: ✅ PASSED — no finding at or above critical")
+    assert render("markdown", clean, OPTIONS).startswith("## smscan: ❌ FAILED — 1 FAIL at or above high")
+    lenient = render("markdown", clean, OPTIONS, fail_on="critical")
+    assert lenient.startswith("## smscan: ✅ PASSED — no FAIL or ERROR at or above critical")
     empty = make_result([])
-    assert "compliance score **n/a (nothing evaluated)**" in markdown.render(empty, OPTIONS)
+    assert "compliance score **n/a (nothing evaluated)**" in render("markdown", empty, OPTIONS)
 
 
 def test_markdown_neutralizes_hostile_job_names() -> None:
     finding = make_finding("network-isolation", HOSTILE)
     finding = dataclasses.replace(finding, location=Location("jobs/a|b.json", 7))
-    text = markdown.render(make_result([finding]), OPTIONS)
+    text = render("markdown", make_result([finding]), OPTIONS)
     (row,) = markdown_rows(text, "Failures")
     assert unescaped_pipes(row) == 5  # 4 cells: no cell boundary was injected
     assert "\n# " not in text and "\x00" not in text and "\x07" not in text
@@ -162,7 +165,7 @@ def test_markdown_neutralizes_hostile_job_names() -> None:
 
 def test_markdown_cells_are_cut_and_lists_are_bounded() -> None:
     findings = [make_finding(f"policy-{i:02d}", f"job-{i}-" + "y" * 300) for i in range(25)]
-    text = markdown.render(make_result(findings), OPTIONS)
+    text = render("markdown", make_result(findings), OPTIONS)
     assert len(markdown_rows(text, "Top failing policies")) == markdown.TOP_POLICIES
     assert "… and 15 more failing policies." in text
     rows = markdown_rows(text, "Failures")

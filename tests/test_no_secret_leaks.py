@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from smscan import secrets
+from smscan import secret_rules
 from smscan.secrets import detect
 from tests.cli_helpers import run_cli
 
@@ -45,7 +45,7 @@ PLANTED: dict[str, tuple[str, str, str]] = {
 
 
 def detector_kinds() -> set[str]:
-    return {kind for kind, _, _ in secrets._VALUE_DETECTORS} | {"aws-secret-access-key", "high-entropy", "secret-key-name"}
+    return {kind for kind, _, _ in secret_rules.VALUE_DETECTORS} | {"aws-secret-access-key", "high-entropy", "secret-key-name"}
 
 
 def test_every_detector_kind_is_planted_and_detected() -> None:

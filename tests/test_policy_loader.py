@@ -15,7 +15,7 @@ def problems(tmp_path: Path, body: str, header: bool = True) -> list[str]:
     path = write_policy(tmp_path, body, header=header)
     with pytest.raises(PolicyError) as info:
         load_policies([path])
-    return [line.replace(str(path), "P") for line in info.value.problems]
+    return [str(p).replace(str(path), "P") for p in info.value.problems]
 
 
 def test_every_problem_of_a_file_is_reported_with_position(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_problems_of_several_files_and_duplicate_ids_are_all_reported(tmp_path: 
     write_policy(b, "check: {path: $.tags, bogus: true}\n", policy_id="other")
     with pytest.raises(PolicyError) as info:
         load_policies([a, b])
-    found = sorted(info.value.problems)
+    found = sorted(str(p) for p in info.value.problems)
     assert len(found) == 2
     assert "unknown operator 'bogus'" in found[0]
     assert found[1].startswith(f"{b / 'test-policy.yaml'}:1:1: policy test-policy: id: duplicate policy id (first defined at {a / 'test-policy.yaml'}:1)")
@@ -95,7 +95,7 @@ def test_non_utf8_and_bom_and_size_limit(tmp_path: Path) -> None:
     bad.write_bytes(b"id: bad-bytes\ntitle: \xff\xfe\n")
     with pytest.raises(PolicyError) as info:
         load_policies([bad])
-    assert info.value.problems == [f"{bad}:2:8: policy bad-bytes: not valid UTF-8"]
+    assert [str(p) for p in info.value.problems] == [f"{bad}:2:8: policy bad-bytes: not valid UTF-8"]
     bom = write_policy(tmp_path, "check: {path: $.tags, exists: true}\n", policy_id="bom")
     bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
     assert [p.id for p in load_policies([bom])] == ["bom"]

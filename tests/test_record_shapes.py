@@ -15,15 +15,15 @@ import pytest
 from smscan.models import Problem, Record
 from smscan.record.shapes import unwrap
 from smscan.record.timestamps import to_iso_utc
-from smscan.sources.files import FileSource
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.files import FileOptions, FileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
 RECORDS = Path(__file__).parent / "fixtures" / "records"
 SAMPLE = RECORDS / "eventbridge_training_state_change.json"
 
 
 def read(*paths: Path | str) -> tuple[list[Record], list[Problem]]:
-    items = list(FileSource([str(p) for p in paths]).items())
+    items = list(FileSource(FileOptions(tuple(str(p) for p in paths))).items())
     return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
 
 
@@ -52,8 +52,9 @@ def test_a_cloudtrail_log_file_gives_its_create_training_job_calls_only() -> Non
     assert data["input_data_config"][0]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://ml-data-123456789012/churn/train/"
     assert data["tags"] == {"team": "churn"}
     assert data["environment"] is None
+    assert record.unknown == {"/environment": "not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS)"}
     assert [(p.kind, p.message) for p in problems] == [
-        ("note", "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing"),
+        ("note", "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): policies that read it are UNKNOWN"),
         ("note", "skipped 3 CloudTrail record(s) that are not a SageMaker CreateTrainingJob call"),
     ]
 
@@ -112,6 +113,22 @@ def test_a_document_of_no_known_shape_names_the_keys_it_saw(tmp_path: Path) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("path", "pointer"),
+    [
+        ("Environment", "/environment"),
+        ("HyperParameters.learning_rate", "/hyper_parameters/learning_rate"),
+        ("InputDataConfig[0].DataSource.S3DataSource.S3Uri", "/input_data_config/0/DataSource/S3DataSource/S3Uri"),
+        ("VpcConfig.Subnets[1]", "/vpc_config/Subnets/1"),
+        ("NotASeedField", None),
+    ],
+)
+def test_hidden_cloudtrail_paths_become_seed_pointers(path: str, pointer: str | None) -> None:
+    from smscan.record.wire import seed_pointer
+
+    assert seed_pointer(path) == pointer
+
+
 def test_a_nameless_request_given_as_a_record_is_refused_with_a_hint() -> None:
     found = unwrap({"AlgorithmSpecification": {"TrainingImage": "img"}, "RoleArn": "arn:aws:iam::123456789012:role/x"})
     assert found.jobs == []
@@ -130,7 +147,7 @@ def test_unknown_key_notes_name_the_file_they_came_from(tmp_path: Path) -> None:
 
 
 def test_named_record_files_given_as_requests_get_a_hint() -> None:
-    items = list(RequestFileSource([str(SAMPLE)]).items())
+    items = list(RequestFileSource(RequestOptions((str(SAMPLE),))).items())
     assert [(i.kind, i.message) for i in items if isinstance(i, Problem)] == [
         ("input", "no training-job request found; this looks like an EventBridge event (SageMaker Training Job State Change): scan it with --input")
     ]
@@ -165,7 +182,7 @@ def test_a_json_array_of_cloudtrail_records_skips_other_calls_with_a_note(tmp_pa
     ]
     assert [p.message for p in problems] == [
         "skipped a CloudTrail record of s3.amazonaws.com ListBuckets: not a CreateTrainingJob call",
-        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing",
+        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): policies that read it are UNKNOWN",
     ]
 
 
@@ -173,7 +190,7 @@ def test_a_named_json_array_of_describe_responses_gets_the_hint(tmp_path: Path) 
     describe = json.loads((Path(__file__).parent / "fixtures" / "aws" / "describe_full.json").read_text())
     path = tmp_path / "jobs.json"
     path.write_text(json.dumps([describe, describe]))
-    items = list(RequestFileSource([str(path)]).items())
+    items = list(RequestFileSource(RequestOptions((str(path),))).items())
     assert [(i.kind, i.message) for i in items if isinstance(i, Problem)] == [
         ("input", "no training-job request found; this looks like a DescribeTrainingJob response: scan it with --input")
     ]
@@ -186,7 +203,7 @@ def test_cloudtrail_lookup_events_output_reads_the_json_text_of_each_event() -> 
     assert record.origin.pointer == "/Events/0/CloudTrailEvent/requestParameters"
     assert record.data["enable_network_isolation"] is True
     assert [p.message for p in problems] == [
-        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): treated as missing",
+        "Environment is not logged by CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS): policies that read it are UNKNOWN",
         "skipped 1 CloudTrail event(s) that are not a SageMaker CreateTrainingJob call",
     ]
 

@@ -10,7 +10,7 @@ import pytest
 
 from smscan.models import Problem, Record, Status
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "requests"
 REPO = FIXTURES / "repo"
@@ -28,7 +28,7 @@ REQUEST = {
 
 
 def scan(*paths: Path | str) -> tuple[list[Record], list[Problem]]:
-    items = list(RequestFileSource([str(p) for p in paths]).items())
+    items = list(RequestFileSource(RequestOptions(tuple(str(p) for p in paths))).items())
     return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
 
 
@@ -87,20 +87,31 @@ def test_pipeline_training_steps_and_expressions_are_unknown() -> None:
     assert train.data["_key"] == f"{PIPELINE}#/Steps/1/Arguments"
     assert train.data["training_job_name"] is None  # pipelines name jobs at run time
     assert train.origin.line == train.key_lines[""] == line_of(PIPELINE, '"Arguments"', line_of(PIPELINE, '"Train"'))
-    # {"Get": ...} and {"Std:Join": ...} are not known until run time: left out, never guessed
+    # {"Get": ...} and {"Std:Join": ...} are not known until run time: never guessed, and
+    # listed in `unknown`; the rest of the job is kept (a list keeps its known items)
     assert train.data["enable_network_isolation"] is None
     assert "InstanceType" not in train.data["resource_config"]
-    assert train.data["vpc_config"] == {"SecurityGroupIds": ["sg-0a1b2c3d"]}  # a list with one
-    assert train.data["hyper_parameters"] == {"epochs": "10"}  # unknown item is unknown whole
+    assert train.data["vpc_config"] == {"Subnets": ["subnet-0a1b2c3d", None], "SecurityGroupIds": ["sg-0a1b2c3d"]}
+    assert train.data["hyper_parameters"] == {"epochs": "10"}
     assert train.key_lines["/enable_network_isolation"] == line_of(PIPELINE, '"Parameters.Isolate"')
+    get = f"set at run time (pipeline expression Get) at {PIPELINE}"
+    instance_type = line_of(PIPELINE, 'Parameters.InstanceType"}')
+    assert train.unknown == {
+        "/resource_config/InstanceType": f"{get}:{instance_type}",
+        "/enable_network_isolation": f"{get}:{line_of(PIPELINE, 'Parameters.Isolate')}",
+        "/vpc_config/Subnets/1": f"{get}:{line_of(PIPELINE, 'Parameters.ExtraSubnet')}",
+        "/hyper_parameters/run": f"set at run time (pipeline expression Std:Join) at {PIPELINE}:{line_of(PIPELINE, 'Std:Join')}",
+    }
     notes = {(p.line, p.message) for p in problems}
     assert all(p.kind == "note" and p.source == str(PIPELINE) for p in problems)
+    unknown = "policies that read it are UNKNOWN"
     assert notes == {
-        (line_of(PIPELINE, "Parameters.InstanceType\"}"), "ResourceConfig.InstanceType is set at run time (pipeline expression Get); treated as unknown (missing)"),
-        (line_of(PIPELINE, "Parameters.Isolate"), "EnableNetworkIsolation is set at run time (pipeline expression Get); treated as unknown (missing)"),
-        (line_of(PIPELINE, "Parameters.ExtraSubnet"), "VpcConfig.Subnets is set at run time (item 1 is a pipeline expression Get); treated as unknown (missing)"),
-        (line_of(PIPELINE, "Std:Join"), "HyperParameters.run is set at run time (pipeline expression Std:Join); treated as unknown (missing)"),
+        (line_of(PIPELINE, "Parameters.InstanceType\"}"), f"ResourceConfig.InstanceType is set at run time (pipeline expression Get): {unknown}"),
+        (line_of(PIPELINE, "Parameters.Isolate"), f"EnableNetworkIsolation is set at run time (pipeline expression Get): {unknown}"),
+        (line_of(PIPELINE, "Parameters.ExtraSubnet"), f"VpcConfig.Subnets[1] is set at run time (pipeline expression Get): {unknown}"),
+        (line_of(PIPELINE, "Std:Join"), f"HyperParameters.run is set at run time (pipeline expression Std:Join): {unknown}"),
     }
+    assert retrain.unknown == {}
     assert all(p.resource == train.key for p in problems)
     assert retrain.data["enable_network_isolation"] is True
     assert retrain.data["algorithm_specification"]["TrainingImage"] == "docker.io/library/python:3.12"
@@ -119,28 +130,43 @@ def test_step_functions_dynamic_keys_are_unknown_and_reported() -> None:
     assert train.data["vpc_config"] == {"SecurityGroupIds": ["sg-0a1b2c3d"]}
     assert train.data["tags"] == {"team": "growth", "owner": None}
     isolation = line_of(STATE_MACHINE, '"EnableNetworkIsolation.$"')
+    subnets, owner = line_of(STATE_MACHINE, '"Subnets.$"'), line_of(STATE_MACHINE, '"Value.$"')
+    name = line_of(STATE_MACHINE, '"TrainingJobName.$"')
     assert train.key_lines["/enable_network_isolation"] == isolation
-    assert train.key_lines["/vpc_config/Subnets"] == line_of(STATE_MACHINE, '"Subnets.$"')
+    assert train.key_lines["/vpc_config/Subnets"] == subnets
+    how = "set at run time (Step Functions JSONPath) at " + str(STATE_MACHINE)
+    assert train.unknown == {
+        "/training_job_name": f"{how}:{name}",  # no note: the name is identity only
+        "/enable_network_isolation": f"{how}:{isolation}",
+        "/vpc_config/Subnets": f"{how}:{subnets}",
+        "/tags/owner": f"{how}:{owner}",  # the tag's Key is known, so only its value is not
+    }
+    unknown = "(Step Functions JSONPath): policies that read it are UNKNOWN"
     assert [(p.kind, p.line, p.message) for p in problems] == [
-        ("note", isolation, "EnableNetworkIsolation is set at run time (Step Functions JSONPath); treated as unknown (missing)"),
-        ("note", line_of(STATE_MACHINE, '"Subnets.$"'), "VpcConfig.Subnets is set at run time (Step Functions JSONPath); treated as unknown (missing)"),
-        ("note", line_of(STATE_MACHINE, '"Value.$"'), "Tags[1].Value is set at run time (Step Functions JSONPath); treated as unknown (missing)"),
+        ("note", isolation, f"EnableNetworkIsolation is set at run time {unknown}"),
+        ("note", subnets, f"VpcConfig.Subnets is set at run time {unknown}"),
+        ("note", owner, f"Tags[1].Value is set at run time {unknown}"),
     ]
     assert small.data["training_job_name"] == "small-model"
     assert small.data["enable_network_isolation"] is True
+    assert small.unknown == {}
 
 
-def test_unknown_isolation_fails_the_builtin_policy_at_the_dynamic_key() -> None:
+def test_unknown_isolation_is_unknown_at_the_dynamic_key() -> None:
     from smscan.engine import Engine
     from smscan.policy.loader import load_policies
 
     (policy,) = [p for p in load_policies() if p.id == "network-isolation"]
     records, _ = scan(STATE_MACHINE)
     verdict = next(Engine([policy]).evaluate(records[0]))
-    assert verdict.status is Status.FAIL  # not known to be enabled
+    assert verdict.status is Status.UNKNOWN  # not known to be enabled, nor to be disabled
     assert verdict.finding is not None and verdict.finding.location is not None
     location = verdict.finding.location
-    assert (location.path, location.line) == (str(STATE_MACHINE), line_of(STATE_MACHINE, '"EnableNetworkIsolation.$"'))
+    isolation = line_of(STATE_MACHINE, '"EnableNetworkIsolation.$"')
+    assert (location.path, location.line) == (str(STATE_MACHINE), isolation)
+    assert verdict.finding.message.endswith(
+        f"EnableNetworkIsolation is set at run time (Step Functions JSONPath) at {STATE_MACHINE}:{isolation}."
+    )
 
 
 def test_jsonata_arguments_and_tasks_without_parameters(tmp_path: Path) -> None:
@@ -170,9 +196,11 @@ def test_jsonata_arguments_and_tasks_without_parameters(tmp_path: Path) -> None:
     assert nested.origin.pointer == "/States/B/ItemProcessor/States/C"
     assert all(nested.data[f] is None for f in ("role_arn", "algorithm_specification", "vpc_config"))
     assert [p.message for p in problems] == [
-        "EnableNetworkIsolation is set at run time (Step Functions JSONata expression); treated as unknown (missing)",
-        "(all parameters) is set at run time (the state input); treated as unknown (missing)",
+        "EnableNetworkIsolation is set at run time (Step Functions JSONata expression): policies that read it are UNKNOWN",
+        "(all parameters) is set at run time (the state input): policies that read it are UNKNOWN",
     ]
+    assert set(first.unknown) == {"/enable_network_isolation"}
+    assert nested.unknown == {"": f"set at run time (the state input) at {path}:{nested.origin.line}"}
 
 
 def test_a_directory_of_records_but_no_request_is_a_problem_with_a_hint() -> None:
@@ -207,7 +235,7 @@ def test_a_named_file_without_a_request_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_a_directory_is_walked_in_sorted_order() -> None:
-    source = RequestFileSource([str(REPO)])
+    source = RequestFileSource(RequestOptions((str(REPO),)))
     records = [i for i in source.items() if isinstance(i, Record)]
     assert [(Path(r.origin.source).relative_to(REPO).as_posix(), r.origin.pointer) for r in records] == [
         ("jobs/create_training_job.json", ""),
@@ -250,7 +278,8 @@ def test_walk_skips_hidden_dirs_node_modules_and_symlinks_out_of_the_tree(tmp_pa
     (repo / "linked-dir").symlink_to(outside, target_is_directory=True)
     os.mkfifo(repo / "src" / "pipe.json")  # never opened: it would block
     records, problems = scan(repo)
-    assert problems == []
+    assert [(Path(p.source).name, p.kind) for p in problems] == [("outside-link.json", "note"), ("pipe.json", "note")]
+    assert "outside the scanned directory" in problems[0].message and "a FIFO" in problems[1].message
     assert sorted(Path(r.origin.source).relative_to(repo).as_posix() for r in records) == [
         "src/inside-link.json",
         "src/job.json",
@@ -264,7 +293,7 @@ def test_other_extensions_only_when_named_and_size_limit(tmp_path: Path) -> None
     assert scan(tmp_path)[0] == []  # not .json / .yaml / .yml: not looked at in a walk
     big = tmp_path / "big.json"
     big.write_text(json.dumps({**REQUEST, "Environment": {"PAD": "x" * 2000}}))
-    items = list(RequestFileSource([str(big)], max_file_bytes=1000).items())
+    items = list(RequestFileSource(RequestOptions((str(big),), max_file_bytes=1000)).items())
     assert [(type(i).__name__, getattr(i, "message", "")) for i in items] == [
         ("Problem", "file larger than 1000 bytes: not scanned"),
     ]

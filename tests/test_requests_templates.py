@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from smscan.models import Problem, Record
-from smscan.sources.requests.source import RequestFileSource
+from smscan.sources.requests.source import RequestFileSource, RequestOptions
 from smscan.sources.requests.stepfunctions import is_training_resource
 from tests.test_requests import line_of, scan
 
@@ -34,7 +34,7 @@ def unknown(problems: list[Problem]) -> dict[str, str]:
     for p in problems:
         if p.kind == "note" and " is set at run time (" in p.message:
             path, how = p.message.split(" is set at run time (", 1)
-            found[path] = how.rsplit("); treated as", 1)[0]
+            found[path] = how.rsplit("): policies that read it are UNKNOWN", 1)[0]
     return found
 
 
@@ -58,6 +58,15 @@ def test_sam_application_reads_its_definition_uri_file_with_substitutions() -> N
     }
     assert [p for p in problems if p.kind != "note"] == []
     assert record.key_lines["/enable_network_isolation"] == line_of(asl, '"EnableNetworkIsolation"')
+    assert sorted(record.unknown) == [
+        "/algorithm_specification/TrainingImage",
+        "/output_data_config/S3OutputPath",
+        "/resource_config/InstanceType",
+        "/role_arn",
+        "/training_job_name",  # TrainingJobName.$: listed, but not noted
+    ]
+    line = line_of(asl, '"RoleArn"')
+    assert record.unknown["/role_arn"] == f"set at run time (CloudFormation Fn::GetAtt SageMakerRole.Arn) at {asl}:{line}"
 
 
 def test_sam_template_named_alone_still_reads_its_definition_file() -> None:
@@ -106,20 +115,21 @@ def test_cloudformation_state_machines_object_string_and_s3() -> None:
     jsonata = by_pointer["Train per dataset/Arguments"]
     assert gov.origin.line == line_of(path, "Parameters:", line_of(path, "Train in GovCloud:"))
     assert gov.data["output_data_config"] == {"S3OutputPath": "s3://ml-artifacts-123456789012/gov/"}
-    assert gov.data["vpc_config"] == {"SecurityGroupIds": ["sg-0a1b2c3d"]}  # Subnets: a parameter
+    assert gov.data["vpc_config"] == {"Subnets": [None], "SecurityGroupIds": ["sg-0a1b2c3d"]}
+    assert gov.unknown["/vpc_config/Subnets/0"].startswith("set at run time (CloudFormation parameter SubnetId)")
     assert gov.key_lines["/enable_network_isolation"] == line_of(path, "EnableNetworkIsolation: !Ref Isolate")
     assert jsonata.data["role_arn"] == "arn:aws:iam::123456789012:role/train"
     sdk = by_pointer["SageMaker CreateTrainingJob/Parameters"]
     assert sdk.data["enable_network_isolation"] is True
     assert sdk.origin.line == line_of(path, "DefinitionString: !Sub |")
     gov_notes = [p.message for p in problems if p.line is not None and gov.origin.line <= p.line < jsonata.origin.line]
-    assert "EnableNetworkIsolation is set at run time (CloudFormation parameter Isolate, whose Default can be overridden at deploy time); treated as unknown (missing)" in gov_notes
+    assert "EnableNetworkIsolation is set at run time (CloudFormation parameter Isolate, whose Default can be overridden at deploy time): policies that read it are UNKNOWN" in gov_notes
     assert [m for m in notes(problems) if "not read" in m] == [
         "DefinitionS3Location of RemoteMachine is not read (only local files are): its training jobs, if any, are not checked"
     ]
     every = [m for m in notes(problems) if "is set at run time" in m]
-    assert "EnableNetworkIsolation is set at run time (CloudFormation Fn::If on condition IsProd); treated as unknown (missing)" in every
-    assert "OutputDataConfig.S3OutputPath is set at run time (Step Functions JSONata expression); treated as unknown (missing)" in every
+    assert "EnableNetworkIsolation is set at run time (CloudFormation Fn::If on condition IsProd): policies that read it are UNKNOWN" in every
+    assert "OutputDataConfig.S3OutputPath is set at run time (Step Functions JSONata expression): policies that read it are UNKNOWN" in every
 
 
 def test_sagemaker_pipeline_body_with_a_comment_line_and_a_step_without_arguments() -> None:
@@ -149,7 +159,7 @@ def test_sagemaker_training_job_resource_is_the_request() -> None:
     assert unknown(problems) == {
         "RoleArn": "CloudFormation Fn::GetAtt TrainRole.Arn",
         "OutputDataConfig.KmsKeyId": "CloudFormation parameter KmsKey",
-        "VpcConfig.Subnets": "item 0 is a CloudFormation Fn::ImportValue",
+        "VpcConfig.Subnets[0]": "CloudFormation Fn::ImportValue",
     }
     assert record.key_lines["/role_arn"] == line_of(path, '"RoleArn"')
 
@@ -243,7 +253,7 @@ def test_a_template_without_training_jobs_gives_nothing(tmp_path: Path) -> None:
 
 
 def test_a_directory_of_templates_counts_each_job_once() -> None:
-    source = RequestFileSource([str(TEMPLATES)])
+    source = RequestFileSource(RequestOptions((str(TEMPLATES),)))
     items = list(source.items())
     keys = [i.data["_key"] for i in items if isinstance(i, Record)]
     assert len(keys) == len(set(keys)) == 7

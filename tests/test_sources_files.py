@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from smscan.models import Problem, Record
-from smscan.sources.files import FileSource
+from smscan.sources.files import FileOptions, FileSource
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/{}"
 
 
 def scan(*paths: str | Path, **options: Any) -> tuple[list[Record], list[Problem]]:
-    return split(FileSource([str(p) for p in paths], **options))
+    return split(FileSource(FileOptions(tuple(str(p) for p in paths), **options)))
 
 
 def split(source: FileSource) -> tuple[list[Record], list[Problem]]:
@@ -141,7 +141,7 @@ def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
     )
     records, [problem] = scan(path)
     assert records == []
-    assert (problem.source, problem.line, problem.kind) == (str(path), 3, "input")
+    assert (problem.source, problem.line, problem.column, problem.kind) == (str(path), 3, 41, "input")
     assert "invalid JSON at line 3 column 41" in problem.message
     assert "planted" not in problem.message
 
@@ -151,7 +151,7 @@ def test_json_array_with_a_syntax_error_keeps_the_items_before_it(tmp_path: Path
     path.write_text("[\n" + job("a") + ",\n" + job("b") + "\n" + job("c") + "\n]")
     records, [problem] = scan(path)
     assert [r.data["training_job_name"] for r in records] == ["a", "b"]
-    assert problem.line == 4 and "Expecting ',' delimiter" in problem.message
+    assert (problem.line, problem.column) == (4, 1) and "Expecting ',' delimiter" in problem.message
 
 
 @pytest.mark.parametrize("text", ["42", '"planted-secret"', "null", "[] []", '{"a": 1} x'])
@@ -235,7 +235,9 @@ def test_directory_walk_is_recursive_sorted_and_filtered(tmp_path: Path) -> None
     (root / "link-in.json").symlink_to(root / "a" / "y.json")
     (root / "dirlink").symlink_to(tmp_path, target_is_directory=True)
     records, problems = scan(root)
-    assert problems == []
+    # The symlink out of the tree is skipped with a note; the symlinked directory is not entered.
+    assert [(p.source, p.kind) for p in problems] == [(str(root / "link-out.json"), "note")]
+    assert "outside the scanned directory" in problems[0].message
     assert [r.data["training_job_name"] for r in records] == ["ay", "bz", "ay", "top"]
     assert records[0].origin.source == str(root / "a" / "y.json")
 
@@ -274,7 +276,7 @@ def test_dangling_symlink_inside_a_directory_is_an_input_problem(tmp_path: Path)
 
 def test_stdin_jsonl_detected_by_content() -> None:
     stdin = io.BytesIO(("\n" + job("a") + "\n" + job("b") + "\n\n" + job("c")).encode())
-    source = FileSource(["-"], stdin=stdin)
+    source = FileSource(FileOptions(("-",)), stdin=stdin)
     records, problems = split(source)
     assert problems == []
     assert [r.origin.line for r in records] == [2, 3, 5]
@@ -287,7 +289,7 @@ def test_stdin_pretty_json_detected_by_content() -> None:
         "Results": [{"TrainingJob": json.loads(job("a"))}, {"TrainingJob": json.loads(job("b"))}]
     }
     stdin = io.BytesIO(json.dumps(doc, indent=2).encode())
-    records, problems = split(FileSource(["-"], stdin=stdin))
+    records, problems = split(FileSource(FileOptions(("-",)), stdin=stdin))
     assert problems == [] and [r.origin.pointer for r in records] == ["/Results/0", "/Results/1"]
 
 
@@ -309,13 +311,13 @@ def test_unknown_extension_single_object(tmp_path: Path) -> None:
 def test_describe_lists_files(tmp_path: Path) -> None:
     for name in ("a.json", "b.jsonl", "c.json"):
         (tmp_path / name).write_text(job(name) + "\n")
-    assert FileSource([str(tmp_path)]).describe() == "3 files (a.json, b.jsonl, ...)"
+    assert FileSource(FileOptions((str(tmp_path),))).describe() == "3 files (a.json, b.jsonl, ...)"
 
 
 def test_unknown_keys_are_counted_in_a_note(tmp_path: Path) -> None:
     path = tmp_path / "k.jsonl"
     path.write_text(job("a", Novel=1) + "\n" + job("b", Novel=2, Other=3) + "\n")
-    source = FileSource([str(path)])
+    source = FileSource(FileOptions((str(path),)))
     items = list(source.items())
     assert sum(isinstance(i, Record) for i in items) == 2
     note = items[-1]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from smscan.errors import PolicyError
-from smscan.gate.waivers import WaiverSet, load_waivers
+from smscan.gate.waiver_file import load_waivers
+from smscan.gate.waivers import WaiverSet
 from smscan.models import Record, Waiver
 from tests.factories import make_record
 
@@ -25,7 +26,7 @@ def problems(tmp_path: Path, body: str, **kwargs: object) -> list[str]:
     path.write_text(body, encoding="utf-8")
     with pytest.raises(PolicyError) as info:
         load_waivers(path, TODAY, **kwargs)  # type: ignore[arg-type]
-    return [line.replace(str(path), "W") for line in info.value.problems]
+    return [str(p).replace(str(path), "W") for p in info.value.problems]
 
 
 # --- matching --------------------------------------------------------------------------
@@ -127,7 +128,7 @@ def test_every_problem_of_the_file_is_reported_with_position() -> None:
     path = FIXTURES / "invalid.yaml"
     with pytest.raises(PolicyError) as info:
         load_waivers(path, TODAY)
-    assert [p.replace(str(path), "W") for p in info.value.problems] == [
+    assert [str(p).replace(str(path), "W") for p in info.value.problems] == [
         "W:2:5: waiver 1: reason: missing required key (expected a non-empty string)",
         "W:5:5: waiver 2: expires: missing required key (expected a date YYYY-MM-DD)",
         "W:11:5: waiver 3: expires: invalid date '2027-02-30' (expected a date YYYY-MM-DD)",

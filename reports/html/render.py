@@ -16,15 +16,17 @@ import base64
 import hashlib
 import json
 import posixpath
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 from markupsafe import Markup
 
 from smscan.errors import RenderError
-from smscan.models import Finding, PolicyInfo, ScanResult, Severity
-from smscan.reports import RenderOptions
+from smscan.gate.score import total_score
+from smscan.gate.verdict import Verdict
+from smscan.models import Finding, PolicyInfo, ScanResult, Severity, Status
 from smscan.reports.html import view
+from smscan.reports.interface import RenderOptions
 from smscan.reports.jsonsafe import jsonable
 
 TEMPLATE = "report.html.j2"
@@ -84,16 +86,23 @@ def environment() -> jinja2.Environment:
     return _env
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
+UNKNOWN_SHOWN = 500
+
+
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     env = environment()
     script, style = _static(env, SCRIPT), _static(env, STYLE)
-    findings = sorted(result.findings, key=lambda f: f.sort_key)
+    findings = list(result.findings)
     policies = _policy_table(result, findings)
+    score = total_score(result.counts.values())
     context: dict[str, Any] = {
         "result": result,
+        "verdict": verdict,
         "meta": result.meta,
         "generated_at": options.generated_at,
-        "score": result.compliance_score,
+        "score": score.fraction,
+        "score_text": score.text(),
+        "evaluated": score.evaluated,
         "totals": view.status_totals(result),
         "statuses": [s.value for s in view.STATUSES],
         "severities": [s.value for s in view.SEVERITIES],
@@ -104,7 +113,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         "regions": sorted({f.resource.region for f in findings}),
         "findings_count": len(findings),
         "packs": sorted({posixpath.dirname(p.pack_relpath or p.source_path) or "." for p in result.policies}),
-        "waived": [f for f in findings if f.status.value == "WAIVED"],
+        "waived": list(result.findings.where((Status.WAIVED,))),
+        "unknown": result.findings.first(UNKNOWN_SHOWN, (Status.UNKNOWN,)),
         "baseline": view.baseline_counts(result),
         "fixed": sorted(result.fixed, key=lambda f: f.sort_key),
         "trend": view.trend(result, options.generated_at),
@@ -115,7 +125,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         "csp": Markup(_csp(script, style)),  # our own hashes and keywords: no data in it
     }
     try:
-        return env.get_template(TEMPLATE).render(context)
+        for chunk in env.get_template(TEMPLATE).generate(context):
+            out.write(chunk)
     except jinja2.TemplateError as exc:
         raise RenderError(f"html report: template {getattr(exc, 'name', None) or TEMPLATE}: {exc}") from exc
 

@@ -7,13 +7,13 @@ then label) so two renders of the same result are byte-identical.
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from smscan.gate.score import fraction_text, score_of, total_score
 from smscan.models import Finding, PolicyInfo, ScanResult, Severity, Status
 from smscan.reports.jsonsafe import jsonable
 
@@ -21,14 +21,16 @@ SEVERITIES: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank)
 STATUSES: tuple[Status, ...] = (
     Status.FAIL,
     Status.ERROR,
+    Status.UNKNOWN,
     Status.WAIVED,
     Status.NOT_APPLICABLE,
     Status.PASS,
 )
 STATUS_LABELS = {
-    Status.PASS: "Passed",
-    Status.FAIL: "Failed",
+    Status.PASS: "Pass",
+    Status.FAIL: "Fail",
     Status.ERROR: "Could not evaluate",
+    Status.UNKNOWN: "Known only at run time",
     Status.WAIVED: "Waived",
     Status.NOT_APPLICABLE: "Not applicable",
 }
@@ -63,7 +65,7 @@ class Chart:
 class PolicyRow:
     info: PolicyInfo
     counts: Mapping[str, int]  # status value -> count
-    pass_rate: float | None  # PASS / (PASS + FAIL)
+    pass_rate: float | None  # the compliance score of this policy alone (smscan.gate.score)
     failing_jobs: int
 
 
@@ -107,7 +109,7 @@ def failing_by_severity(findings: Iterable[Finding]) -> Chart:
         Bar(s.value, s.value, counts.get(s, 0), filter_href(status="FAIL", severity=s.value), f"sev-{s.value}")
         for s in SEVERITIES
     )
-    return Chart("chart-severity", "Failed findings by severity", "Number of FAIL findings at each severity.", bars, 0, "findings")
+    return Chart("chart-severity", "FAIL findings by severity", "Number of FAIL findings at each severity.", bars, 0, "findings")
 
 
 def failing_jobs_by(
@@ -144,15 +146,13 @@ def charts(result: ScanResult) -> tuple[Chart, ...]:
 
 def policy_rows(result: ScanResult) -> tuple[PolicyRow, ...]:
     failing: dict[str, set[str]] = defaultdict(set)
-    for f in result.findings:
-        if f.status is Status.FAIL:
-            failing[f.policy_id].add(f.resource.arn)
+    for f in result.findings.where((Status.FAIL,)):
+        failing[f.policy_id].add(f.resource.arn)
     rows = []
     for info in sorted(result.policies, key=lambda p: (-p.severity.rank, p.id)):
         raw = result.counts.get(info.id, {})
         counts = {s.value: int(raw.get(s, 0)) for s in STATUSES}
-        judged = counts["PASS"] + counts["FAIL"]
-        rate = counts["PASS"] / judged if judged else None
+        rate = score_of(raw).fraction
         rows.append(PolicyRow(info, counts, rate, len(failing.get(info.id, ()))))
     return tuple(rows)
 
@@ -184,7 +184,8 @@ def trend(result: ScanResult, generated_at: str) -> tuple[TrendPoint, ...]:
                 False,
             )
         )
-    current = TrendPoint(result.meta.finished_at or generated_at, result.compliance_score, result.total(Status.FAIL), True)
+    score = total_score(result.counts.values()).fraction
+    current = TrendPoint(result.meta.finished_at or generated_at, score, result.total(Status.FAIL), True)
     if points[-1].label == current.label:  # a history store may already hold this scan
         points.pop()
     points.append(current)
@@ -226,7 +227,5 @@ def fmt_duration(seconds: float) -> str:
 
 
 def fmt_percent(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    # floor to one decimal so 99.96% never shows as a perfect 100.0%
-    return f"{math.floor(value * 1000) / 10:.1f}%"
+    """A score already floored by smscan.gate.score, shown by the same rule."""
+    return fraction_text(value)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from smscan.models import ScanResult
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 
 MAX_CATEGORY = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -1,4 +1,9 @@
-"""SARIF 2.1.0 for GitHub code scanning: one run, one result per failing (or waived) job.
+"""SARIF 2.1.0 for GitHub code scanning: one run, one result per failing, waived or unknown job.
+
+An UNKNOWN finding (a value known only at run time) is a result of `kind: "open"` and
+level "none", as SARIF defines for a check that could not conclude; it is never left out,
+since leaving it out would read as a pass. `invocations[0].executionSuccessful` is false
+exactly when the verdict is INCOMPLETE, and the run's properties carry the verdict.
 
 A cloud resource is not a file, and GitHub rejects an upload whose results lack a file
 location; so each result points at a file in the repository (the policy's YAML at its
@@ -15,14 +20,22 @@ import gzip
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from smscan import __version__
+from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, PolicyInfo, ScanResult, Status
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 from smscan.reports.jsonsafe import jsonable
 from smscan.reports.sarif.category import category
+from smscan.reports.sarif.notes import (
+    NOTIFICATIONS,
+    error_notes,
+    fallback_note,
+    note,
+    problem_notes,
+)
 from smscan.reports.sarif.paths import Where, locate
 from smscan.reports.sarif.rules import LEVELS, placeholder, rule
 
@@ -38,24 +51,14 @@ MAX_GZIP_BYTES = 10 * 1024 * 1024
 FINGERPRINT_KEY = "primaryLocationLineHash"  # the key GitHub matches alerts on
 OWN_FINGERPRINT_KEY = "smscanResourceHash/v1"  # same value, under a key no uploader rewrites
 
-REPORTED = (Status.FAIL, Status.WAIVED)
-
-# Tool notification descriptors: (id, what it means).
-NOTIFICATIONS = (
-    ("input-problem", "An input, region or record could not be scanned."),
-    ("evaluation-error", "A policy could not be evaluated on a training job."),
-    ("pack-relative-location", "A file outside the SARIF root is located relative to its pack."),
-    ("results-truncated", "Results beyond GitHub's per-run limit were left out."),
-    ("output-too-large", "The gzipped SARIF exceeds GitHub's upload size limit."),
-)
-_NOTE_INDEX = {name: i for i, (name, _) in enumerate(NOTIFICATIONS)}
+REPORTED = (Status.FAIL, Status.WAIVED, Status.UNKNOWN)
 
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
 _SEMVER = re.compile(r"\d+\.\d+\.\d+")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)\Z")
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     policies = {p.id: p for p in result.policies}
     for f in result.findings:
         if f.policy_id not in policies:
@@ -63,7 +66,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     ordered = sorted(policies.values(), key=lambda p: p.id)
     rule_index = {p.id: i for i, p in enumerate(ordered)}
 
-    reported = [f for f in result.findings if f.status in REPORTED]
+    reported = list(result.findings.where(REPORTED))
     kept, dropped = _cap(reported)
     results: list[dict[str, Any]] = []
     fallbacks: set[str] = set()
@@ -74,23 +77,23 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         results.append(_result(f, policies[f.policy_id], rule_index[f.policy_id], where))
     results.sort(key=_result_order)
 
-    notes = _problem_notes(result) + _error_notes(result, rule_index)
+    notes = problem_notes(result) + error_notes(result, rule_index)
     if fallbacks:
-        notes.append(_fallback_note(fallbacks))
+        notes.append(fallback_note(fallbacks))
     if dropped:
         text = (
             f"{dropped} of {len(reported)} results were left out to stay within GitHub's limit"
             f" of {MAX_RESULTS} results per run; the most severe were kept. The JSON report"
             " lists every finding."
         )
-        notes.append(_note("results-truncated", "warning", text))
+        notes.append(note("results-truncated", "warning", text))
 
-    log = _log(result, options, ordered, results, notes, dropped)
+    log = _log(result, verdict, options, ordered, results, notes, dropped)
     text = _dump(log)
     size = len(gzip.compress(text.encode("utf-8"), mtime=0))
     if size > MAX_GZIP_BYTES:
         notes.append(
-            _note(
+            note(
                 "output-too-large",
                 "warning",
                 f"The gzipped SARIF is {size} bytes, over GitHub's upload limit of"
@@ -99,7 +102,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             )
         )
         text = _dump(log)  # `notes` is shared with the log, so the warning is in it now
-    return text
+    out.write(text)
 
 
 def fingerprint(finding: Finding) -> str:
@@ -124,7 +127,8 @@ def message_text(finding: Finding, policy: PolicyInfo) -> str:
     else:
         context = ", ".join(x for x in (r.account_id, r.region) if x)
         subject = f"Training job {job}" + (f" ({context})" if context else "")
-        text = f"{subject} fails {finding.policy_id}: {what or policy.title or policy.id}"
+        how = "cannot be checked against" if finding.status is Status.UNKNOWN else "fails"
+        text = f"{subject} {how} {finding.policy_id}: {what or policy.title or policy.id}"
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
@@ -169,12 +173,14 @@ def _result(finding: Finding, policy: PolicyInfo, index: int, where: Where) -> d
     out: dict[str, Any] = {
         "ruleId": finding.policy_id,
         "ruleIndex": index,
-        "level": LEVELS[finding.severity],
+        "level": "none" if finding.status is Status.UNKNOWN else LEVELS[finding.severity],
         "message": {"text": message_text(finding, policy)},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: hashed, OWN_FINGERPRINT_KEY: hashed},
         "properties": properties,
     }
+    if finding.status is Status.UNKNOWN:
+        out["kind"] = "open"  # SARIF: the tool could not tell whether the rule holds
     if finding.status is Status.WAIVED:
         waiver = finding.waiver
         reason = waiver.reason if waiver and waiver.reason else "waived"
@@ -205,56 +211,9 @@ def _evidence(e: Any) -> dict[str, Any]:
     }
 
 
-def _note(
-    name: str, level: str, text: str, rule_ref: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    note: dict[str, Any] = {
-        "level": level,
-        "message": {"text": text},
-        "descriptor": {"id": name, "index": _NOTE_INDEX[name]},
-    }
-    if rule_ref:
-        note["associatedRule"] = rule_ref
-    return note
-
-
-def _problem_notes(result: ScanResult) -> list[dict[str, Any]]:
-    notes = []
-    for p in sorted(result.errors, key=lambda p: (p.source, p.line or 0, p.kind, p.message)):
-        text = str(p) + (f" ({p.resource})" if p.resource else "")
-        notes.append(_note("input-problem", "note" if p.kind == "note" else "error", text))
-    return notes
-
-
-def _error_notes(result: ScanResult, rule_index: Mapping[str, int]) -> list[dict[str, Any]]:
-    errors = sorted(
-        (f for f in result.findings if f.status is Status.ERROR),
-        key=lambda f: (f.policy_id, f.resource.arn),
-    )
-    notes = []
-    for f in errors:
-        r = f.resource
-        job = f"training job {r.name or '(unnamed)'}" + (f" ({r.arn})" if r.arn else "")
-        why = " ".join(f.message.split()) or "no reason given"
-        text = f"Policy {f.policy_id} could not be evaluated on {job}: {why}"
-        ref = {"id": f.policy_id, "index": rule_index[f.policy_id]}
-        notes.append(_note("evaluation-error", "error", text, ref))
-    return notes
-
-
-def _fallback_note(uris: Iterable[str]) -> dict[str, Any]:
-    listed = sorted(uris)
-    shown = ", ".join(listed[:10]) + (f" and {len(listed) - 10} more" if len(listed) > 10 else "")
-    text = (
-        f"{len(listed)} file(s) lie outside the SARIF root, so their results point at a path"
-        f" relative to the policy pack (or at the bare file name): {shown}. Run smscan with"
-        " --sarif-root set to the repository that holds them to point at the files themselves."
-    )
-    return _note("pack-relative-location", "note", text)
-
-
 def _log(
     result: ScanResult,
+    verdict: Verdict,
     options: RenderOptions,
     policies: list[PolicyInfo],
     results: list[dict[str, Any]],
@@ -265,7 +224,7 @@ def _log(
     version = meta.tool_version or __version__
     semver = _SEMVER.match(version)
     invocation: dict[str, Any] = {
-        "executionSuccessful": result.complete,
+        "executionSuccessful": verdict.status is not VerdictStatus.INCOMPLETE,
         "toolExecutionNotifications": notes,
     }
     for key, stamp in (("startTimeUtc", meta.started_at), ("endTimeUtc", meta.finished_at)):
@@ -291,6 +250,7 @@ def _log(
             "recordsScanned": meta.records_scanned,
             "resultsOmitted": dropped,
             "complete": result.complete,
+            "verdict": verdict.as_dict(),
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

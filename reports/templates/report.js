@@ -17,7 +17,7 @@
   data.columns.forEach(function (name, i) { C[name] = i; });
   var SEV_RANK = {};
   data.severities.forEach(function (s, i) { SEV_RANK[s] = i; });
-  var STATUS_RANK = { FAIL: 0, ERROR: 1, WAIVED: 2, NOT_APPLICABLE: 3, PASS: 4 };
+  var STATUS_RANK = { FAIL: 0, ERROR: 1, UNKNOWN: 2, WAIVED: 3, NOT_APPLICABLE: 4, PASS: 5 };
   var FILTERS = ["severity", "status", "policy", "account", "region", "baseline"];
   var rows = data.rows.map(function (r, i) {
     var p = data.policies[r[C.policy]];

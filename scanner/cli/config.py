@@ -21,8 +21,8 @@ from smscan.yamlpos import YamlProblem, YList, YMap, load_file, to_plain
 DEFAULT_CONFIG = "smscan.yaml"
 FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
 _KEYS = (
-    "policies", "select", "skip", "fail_on", "formats", "output_dir", "params", "include_passed", "waivers",
-    "event", "actions",
+    "policies", "select", "skip", "fail_on", "fail_on_unknown", "formats", "output_dir", "params",
+    "include_passed", "waivers", "event", "actions",
 )
 
 
@@ -33,6 +33,7 @@ class Config:
     select: list[str] = field(default_factory=list)
     skip: list[str] = field(default_factory=list)
     fail_on: str | None = None
+    fail_on_unknown: str | None = None
     formats: list[str] = field(default_factory=list)
     output_dir: str | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -92,10 +93,10 @@ def _apply(config: Config, key: str, value: Any, where: str) -> None:
         if not isinstance(items, YList) and not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise ConfigError(f"{where}: expected a list of strings")
         setattr(config, key, list(items))
-    elif key in ("fail_on", "output_dir", "waivers"):
+    elif key in ("fail_on", "fail_on_unknown", "output_dir", "waivers"):
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a string")
-        if key == "fail_on" and value not in FAIL_ON_CHOICES:
+        if key in ("fail_on", "fail_on_unknown") and value not in FAIL_ON_CHOICES:
             raise ConfigError(f"{where}: expected one of {'|'.join(FAIL_ON_CHOICES)}")
         setattr(config, key, value)
     elif key == "include_passed":

@@ -1,21 +1,23 @@
-"""The CI-gate half of `smscan scan`: waivers, baseline, history and the exit code.
+"""The CI-gate half of `smscan scan`: waivers, baseline, history, and the gate's options.
 
 Everything that can be wrong with these inputs (a bad waiver, a missing baseline,
 a foreign history file) is checked before the scan starts, so a long AWS scan
-never ends in a usage error.
+never ends in a usage error. The decision itself is smscan.gate.verdict's.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from smscan.errors import EXIT_FAIL, EXIT_INCOMPLETE, EXIT_OK, UsageError
-from smscan.gate.waivers import DEFAULT_FILE, WaiverSet, load_waivers
-from smscan.models import Finding, ScanResult, Status
+from smscan.cli.config import FAIL_ON_CHOICES
+from smscan.errors import UsageError
+from smscan.gate.verdict import GateOptions
+from smscan.gate.waiver_file import load_waivers
+from smscan.gate.waivers import DEFAULT_FILE, WaiverSet
+from smscan.models import ScanResult
 
 
 def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +27,9 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
     gate.add_argument("--baseline", metavar="PREVIOUS.json", help="mark findings new/unchanged against a previous JSON result")
     gate.add_argument("--fail-on-new-only", action="store_true", help="gate only on findings new since the baseline")
     gate.add_argument("--history", metavar="PATH", help="SQLite file: record this scan, report new/fixed and a trend")
+    gate.add_argument("--fail-on-unknown", choices=FAIL_ON_CHOICES, metavar="SEVERITY|never",
+                      help="exit 1 when a value known only at run time (UNKNOWN) is at or above this severity "
+                           "(default never)")
 
 
 @dataclass
@@ -63,32 +68,14 @@ class Gate:
             result = record_scan(self.history, result, compare=self.previous is None, present=self.present)
         return result
 
+    def options(self, fail_on: str, fail_on_unknown: str, allow_partial: bool) -> GateOptions:
+        """The gate's options once the scan is over (the waiver report is known only then)."""
+        return GateOptions(
+            fail_on=fail_on,
+            fail_on_new_only=self.new_only,
+            strict_waivers=self.strict_waivers,
+            allow_partial=allow_partial,
+            fail_on_unknown=fail_on_unknown,
+            waiver_violations=tuple(self.waivers.report().violations),
+        )
 
-def verdict(result: ScanResult, fail_on: str, allow_partial: bool, gate: Gate | None = None) -> tuple[int, str]:
-    """The exit code and a one-line verdict. Incomplete beats failing: an audit must notice."""
-    if not result.complete and not allow_partial:
-        return EXIT_INCOMPLETE, "INCOMPLETE: some inputs could not be scanned (exit 3; --allow-partial to accept)"
-    if gate is not None and gate.strict_waivers:
-        violations = gate.waivers.report().violations
-        if violations:
-            return EXIT_FAIL, f"FAILED: {len(violations)} expired or stale waiver(s) with --strict-waivers (exit 1)"
-    if fail_on == "never":
-        return EXIT_OK, "PASSED: --fail-on never (findings are reported, they do not fail the run)"
-    candidates: list[Finding] | None = None
-    scope = ""
-    if gate is not None and gate.new_only:
-        from smscan.gate.baseline import new_failures
-
-        candidates, scope = new_failures(result), "new "
-    blocking = result.blocking(fail_on, candidates)
-    if blocking:
-        errors = sum(1 for f in blocking if f.status is Status.ERROR)
-        unjudged = f", {errors} of them could not be evaluated (ERROR)" if errors else ""
-        return EXIT_FAIL, f"FAILED: {len(blocking)} {scope}finding(s) at or above {fail_on}{unjudged} (exit 1)"
-    return EXIT_OK, f"PASSED: no {scope}finding at or above {fail_on}"
-
-
-def with_notes(result: ScanResult, notes: list[str]) -> ScanResult:
-    if not notes:
-        return result
-    return dataclasses.replace(result, meta=dataclasses.replace(result.meta, notes=tuple(result.meta.notes) + tuple(notes)))

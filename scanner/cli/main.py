@@ -86,9 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
         return code
     except PolicyError as exc:
-        for line in exc.problems:
-            print(line, file=sys.stderr)
-        print(f"smscan: {len(exc.problems)} policy problem(s); nothing was scanned", file=sys.stderr)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"smscan: {len(exc.problems)} {exc.kind} problem(s); nothing was scanned", file=sys.stderr)
         return EXIT_ERROR
     except ScannerError as exc:
         print(f"smscan: error: {exc}", file=sys.stderr)

@@ -1,17 +1,21 @@
 """Writing reports: checked before the scan starts, written atomically after it ends.
 
-A report is rendered fully in memory, written to a temporary file beside its
-destination and renamed over it, so an interrupted run never leaves a half
-report, and a crash in rendering never leaves an empty one.
+A renderer writes to a temporary file beside its destination, which is renamed
+over it once complete, so an interrupted run never leaves a half report, and a
+crash in rendering never leaves an empty one. Standard output gets the report
+only once it is whole, for the same reason.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from smscan.errors import RenderError, UsageError
 
@@ -49,14 +53,17 @@ def check_writable(targets: list[Target]) -> None:
             raise UsageError(f"{target.path}: is a directory, expected a report file name")
 
 
-def write_atomic(path: Path, text: str) -> None:
+Writer = Callable[[TextIO], None]
+
+
+def write_atomic(path: Path, write: Writer) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             # mkstemp makes the file 0600; a report gets the mode any new file would get.
             os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+                write(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -67,12 +74,15 @@ def write_atomic(path: Path, text: str) -> None:
         raise RenderError(f"{path}: cannot write report ({exc.strerror})") from None
 
 
-def emit(target: Target, text: str) -> str:
+def emit(target: Target, write: Writer) -> str:
+    """Write one report with `write(stream)`; returns where it went."""
     if target.path is None:
-        sys.stdout.write(text)
+        buffer = io.StringIO()
+        write(buffer)
+        sys.stdout.write(buffer.getvalue())
         sys.stdout.flush()
         return "<stdout>"
-    write_atomic(target.path, text)
+    write_atomic(target.path, write)
     return str(target.path)
 
 

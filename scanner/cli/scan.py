@@ -7,15 +7,18 @@ import fnmatch
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from smscan.cli.config import FAIL_ON_CHOICES, Config, load_config, merge_params
-from smscan.cli.gate import Gate, add_gate_arguments, verdict
+from smscan.cli.gate import Gate, add_gate_arguments
 from smscan.cli.sinks import add_sink_arguments, check_sink_arguments, finish_sinks, run_sinks
 from smscan.errors import EXIT_OK, UsageError
+from smscan.gate.verdict import GateOptions, Verdict
 from smscan.models import ScanResult, Severity
 from smscan.policy.model import Policy
+from smscan.reports.interface import Render, RenderOptions
 from smscan.scan import ScanSettings, run_scan
 
 DEMO_FLEET = Path(__file__).parents[1] / "data" / "demo_fleet.jsonl"
@@ -59,14 +62,11 @@ def add_scan_command(sub: Any) -> None:
     _add_output_arguments(p)
     add_gate_arguments(p)
     add_sink_arguments(p)
-    try:
-        from smscan.sources.aws import cli as aws_cli
-    except ImportError:  # the live AWS source is optional at this layer
-        aws_cli = None  # type: ignore[assignment]
-    if aws_cli is not None:
-        aws_cli.add_arguments(p)
-    if not any(a.dest == "allow_partial" for a in p._actions):
-        p.add_argument("--allow-partial", action="store_true", help="exit 0/1 even if some input could not be read")
+    from smscan.cli.aws_options import add_aws_arguments
+
+    add_aws_arguments(p)
+    p.add_argument("--allow-partial", action="store_true",
+                   help="exit 0/1 even if some input, account, region or job could not be read (never when none was read)")
     p.set_defaults(handler=run_scan_command)
 
 
@@ -81,6 +81,7 @@ def add_merge_command(sub: Any) -> None:
     p = sub.add_parser("merge", help="combine shard JSON results into one result and render it")
     p.add_argument("results", nargs="+", metavar="RESULT.json")
     p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="high")
+    p.add_argument("--fail-on-unknown", choices=FAIL_ON_CHOICES, default="never", metavar="SEVERITY|never")
     p.add_argument("--allow-partial", action="store_true")
     _add_output_arguments(p)
     p.set_defaults(handler=run_merge_command)
@@ -100,12 +101,6 @@ def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
-
-
-def _limits(args: argparse.Namespace) -> dict[str, Any]:
-    """Only the limits the user set: each source keeps its own defaults otherwise."""
-    limits = {"max_file_bytes": args.max_input_bytes, "max_depth": args.max_depth}
-    return {k: v for k, v in limits.items() if v is not None}
 
 
 def split_list(values: Sequence[str]) -> list[str]:
@@ -133,6 +128,7 @@ def select_policies(policies: list[Policy], select: list[str], skip: list[str]) 
 def run_scan_command(args: argparse.Namespace) -> int:
     from smscan.cli.output import check_writable, plan_targets
     from smscan.cli.progress import Progress
+    from smscan.cli.sources import build_sources
     from smscan.policy.loader import load_policies
 
     config = load_config(args.config)
@@ -144,15 +140,16 @@ def run_scan_command(args: argparse.Namespace) -> int:
     check_writable(targets)  # before any scanning, and before any AWS call
     check_sink_arguments(args)
     progress = Progress.create(stream=sys.stderr, quiet=args.quiet)
-    sources = _sources(args, policies, progress)
+    sources = build_sources(args, policies, progress)
     fail_on = args.fail_on or config.fail_on or "high"
+    fail_on_unknown = args.fail_on_unknown or config.fail_on_unknown or "never"
     settings = ScanSettings(include_passed=args.include_passed or config.include_passed, fail_on=fail_on)
     result = run_scan(
         sources, policies, settings, waivers=gate.waivers, present=gate.present, on_record=progress.evaluated
     )
     progress.close()
     result = gate.finish(result)
-    code = _report(result, args, targets, fail_on, getattr(args, "allow_partial", False), gate)
+    code = _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))
     return finish_sinks(code, run_sinks(args, result, gate.present, sources), args.quiet)
 
 
@@ -166,64 +163,45 @@ def _formats(args: argparse.Namespace, config: Config) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
-def _sources(args: argparse.Namespace, policies: list[Policy], progress: Any) -> list[Any]:
-    sources: list[Any] = []
-    if args.paths:
-        from smscan.sources.requests.source import RequestFileSource
-
-        sources.append(RequestFileSource(args.paths, **_limits(args)))
-    if args.input:
-        from smscan.sources.files import FileSource
-
-        sources.append(FileSource(args.input, **_limits(args)))
-    if getattr(args, "aws", False):
-        from smscan.engine import Engine
-        from smscan.sources.aws import cli as aws_cli
-
-        sources.append(aws_cli.build_source(args, Engine(policies).fields_read(), progress))
-    if not sources:
-        raise UsageError("nothing to scan: give request-file PATHs, --input PATH (records; - for stdin) or --aws")
-    return sources
-
-
-def _report(
-    result: ScanResult, args: argparse.Namespace, targets: list[Any], fail_on: str, allow_partial: bool,
-    gate: Gate | None = None,
-) -> int:
+def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], gate: GateOptions) -> int:
+    """Decide the verdict once, hand it to every report and the summary, return its exit code."""
     from smscan.cli.output import append_text, emit
     from smscan.cli.summary import format_summary
-    from smscan.reports import RenderOptions, renderer
+    from smscan.gate.verdict import decide
+    from smscan.reports import render_text, renderer
 
+    verdict = decide(result, gate)
     options = RenderOptions(
         generated_at=result.meta.finished_at,
         sarif_root=Path(getattr(args, "sarif_root", None) or Path.cwd()),
         sarif_category=getattr(args, "sarif_category", None),
         include_passed=getattr(args, "include_passed", False),
     )
-    rendered = [(target, renderer(target.fmt)(result, options)) for target in targets]
-    written = [emit(target, text) for target, text in rendered]
+    written = [emit(target, partial(_write, renderer(target.fmt), result, verdict, options)) for target in targets]
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    markdown = next((text for target, text in rendered if target.fmt == "markdown"), None)
-    if summary_file and markdown is not None:
-        append_text(Path(summary_file), markdown)
-    code, text = verdict(result, fail_on, allow_partial, gate)
+    if summary_file and any(target.fmt == "markdown" for target in targets):
+        append_text(Path(summary_file), render_text("markdown", result, verdict, options))
     if not getattr(args, "quiet", False):
-        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], text))
-    return code
+        sys.stderr.write(format_summary(result, [w for w in written if w != "<stdout>"], verdict))
+    return verdict.exit_code
+
+
+def _write(render: Render, result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
+    render(result, verdict, options, out)
 
 
 def run_demo_command(args: argparse.Namespace) -> int:
     from smscan.cli.output import check_writable, plan_targets
     from smscan.policy.loader import load_policies
     from smscan.reports import FORMATS
-    from smscan.sources.files import FileSource
+    from smscan.sources.files import FileOptions, FileSource
 
     policies = load_policies((), load_config(str(DEMO_CONFIG)).params)
     targets = plan_targets(list(FORMATS), args.output_dir, None)
     check_writable(targets)
     demo_args = argparse.Namespace(quiet=args.quiet, include_passed=False, sarif_root=None, sarif_category="demo")
-    result = run_scan([FileSource([str(DEMO_FLEET)])], policies, ScanSettings())
-    _report(result, demo_args, targets, "never", allow_partial=False)
+    result = run_scan([FileSource(FileOptions((str(DEMO_FLEET),)))], policies, ScanSettings(fail_on="never"))
+    _report(result, demo_args, targets, GateOptions(fail_on="never"))
     if not args.quiet:
         html = next(t.path for t in targets if t.fmt == "html")
         print(f"Open {html} in a browser to read the audit report.", file=sys.stderr)
@@ -237,4 +215,5 @@ def run_merge_command(args: argparse.Namespace) -> int:
     targets = plan_targets(_formats(args, Config()), args.output_dir, args.output)
     check_writable(targets)
     result = merge_results([Path(p) for p in args.results])
-    return _report(result, args, targets, args.fail_on, args.allow_partial)
+    return _report(result, args, targets, GateOptions(args.fail_on, allow_partial=args.allow_partial,
+                                                      fail_on_unknown=args.fail_on_unknown))

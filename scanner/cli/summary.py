@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from smscan.gate.score import total_score
+from smscan.gate.verdict import Verdict
 from smscan.models import ScanResult, Severity, Status
 
 WORST_SHOWN = 5
 
 
-def format_summary(result: ScanResult, written: Sequence[str], verdict: str) -> str:
+def format_summary(result: ScanResult, written: Sequence[str], verdict: Verdict) -> str:
+    """The summary; its last line is the verdict (PASSED, FAILED or INCOMPLETE) and its reason."""
     lines: list[str] = []
     meta = result.meta
     lines.append(
@@ -21,19 +24,22 @@ def format_summary(result: ScanResult, written: Sequence[str], verdict: str) -> 
         lines.append(f"  fetch plan: {meta.scope['fetch_plan']}; API calls: {calls}")
     totals = "  ".join(f"{s.value} {result.total(s)}" for s in Status)
     lines.append(f"  results: {totals}")
-    failing = {s: 0 for s in Severity}
-    for f in result.findings:
-        if f.status is Status.FAIL:
-            failing[f.severity] += 1
-    by_sev = "  ".join(f"{s.value} {failing[s]}" for s in reversed(Severity))
+    counts = result.findings.counts()
+    by_sev = "  ".join(f"{s.value} {counts.get((Status.FAIL, s), 0)}" for s in reversed(Severity))
     lines.append(f"  failures by severity: {by_sev}")
-    score = result.compliance_score
-    if score is not None:
-        lines.append(f"  compliance score: {score:.1%} of evaluated checks pass")
+    score = total_score(result.counts.values())
+    if score.permille is not None:
+        lines.append(f"  compliance score: {score} of evaluated checks pass")
     errors = result.total(Status.ERROR)
     if errors:
         lines.append(f"  {errors} check(s) could not be evaluated (ERROR): they count as failing at the gate")
-    worst = [f for f in result.findings if f.status is Status.FAIL][:WORST_SHOWN]
+    unknown = result.total(Status.UNKNOWN)
+    if unknown:
+        lines.append(
+            f"  {unknown} check(s) read a value known only at run time (UNKNOWN): never a pass;"
+            " --fail-on-unknown gates on them"
+        )
+    worst = result.findings.first(WORST_SHOWN, (Status.FAIL,))
     if worst:
         lines.append("  worst findings:")
         lines.extend(f"    [{f.severity.value}] {f.policy_id}: {f.message}" for f in worst)
@@ -45,7 +51,7 @@ def format_summary(result: ScanResult, written: Sequence[str], verdict: str) -> 
         lines.extend(_capped("", [str(p) for p in problems]))
     for path in written:
         lines.append(f"  wrote {path}")
-    lines.append(f"  {verdict}")
+    lines.append(f"  {verdict.headline()} (exit {verdict.exit_code})")
     return "\n".join(lines) + "\n"
 
 

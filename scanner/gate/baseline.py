@@ -4,9 +4,11 @@ Findings are matched by key, never by position: the key is (policy id, job ARN).
 without an ARN (a request file) falls back to its origin: file and JSON pointer when it has
 one, so adding lines above a job does not make its findings "new".
 
-An "open" finding is a FAIL or a WAIVED one: a waiver accepts a failure, it does not fix it.
-So a finding that was waived and now fails again (its waiver expired) is "unchanged", and
-one that was failing and is now waived is not "fixed".
+An "open" finding is a FAIL, a WAIVED or an UNKNOWN one: a waiver accepts a failure, it does
+not fix it. So a finding that was waived and now fails again (its waiver expired) is
+"unchanged", and one that was failing and is now waived is not "fixed". An UNKNOWN is
+compared with UNKNOWNs only: a job whose value was unknown and now FAILs is a new failure,
+and one that failed and is now unknown is neither fixed nor a new failure.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from smscan.errors import SourceError
+from smscan.findings import MemoryFindings
 from smscan.models import Finding, Origin, Record, ScanResult, Status
 
-OPEN = (Status.FAIL, Status.WAIVED)
+FAILING = (Status.FAIL, Status.WAIVED)
+OPEN = (*FAILING, Status.UNKNOWN)
 NEW, UNCHANGED = "new", "unchanged"
 ABSENT_NOTE = " [no longer present: the job was not in this scan]"
 Key = tuple[str, str]
@@ -38,8 +42,12 @@ def finding_key(finding: Finding) -> Key:
     return finding.policy_id, resource.arn or origin_key(resource.origin)
 
 
-def open_keys(findings: Iterable[Finding]) -> set[Key]:
-    return {finding_key(f) for f in findings if f.status in OPEN}
+def open_keys(findings: Iterable[Finding], statuses: Collection[Status] = OPEN) -> set[Key]:
+    return {finding_key(f) for f in findings if f.status in statuses}
+
+
+def _kind(status: Status) -> tuple[Status, ...]:
+    return (Status.UNKNOWN,) if status is Status.UNKNOWN else FAILING
 
 
 def apply_baseline(
@@ -53,10 +61,12 @@ def apply_baseline(
     told apart, and when the scan is also incomplete a note warns that an unreadable job may
     show as fixed.
     """
-    before = open_keys(previous.findings)
+    before: dict[tuple[Status, ...], set[Key]] = {
+        kind: open_keys(previous.findings, kind) for kind in (FAILING, (Status.UNKNOWN,))
+    }
     now = open_keys(result.findings)
-    findings = tuple(
-        dataclasses.replace(f, baseline=UNCHANGED if finding_key(f) in before else NEW)
+    findings = MemoryFindings(
+        dataclasses.replace(f, baseline=UNCHANGED if finding_key(f) in before[_kind(f.status)] else NEW)
         if f.status in OPEN
         else f
         for f in result.findings
@@ -89,17 +99,9 @@ def apply_baseline(
     )
 
 
-def new_failures(result: ScanResult) -> list[Finding]:
-    """FAIL findings not in the baseline, for --fail-on-new-only.
-
-    A FAIL never compared (baseline None) counts as new: failing open is the safe default.
-    """
-    return [f for f in result.findings if f.status is Status.FAIL and f.baseline != UNCHANGED]
-
-
 def load_baseline(path: Path) -> ScanResult:
     """Read a previous JSON result. Raises SourceError naming the file."""
-    from smscan.reports.json_report import load
+    from smscan.codec import load
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ finding keys only for the last `keep` scans, since only the latest is ever compa
 
 The file is marked with PRAGMA application_id and versioned with PRAGMA user_version; any
 other SQLite file, or a file that is not SQLite, is refused with a SourceError naming it.
+A version 1 file (no UNKNOWN count) is upgraded in place: its scans had no UNKNOWN results.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from smscan.errors import SourceError
+from smscan.findings import MemoryFindings
 from smscan.gate.baseline import OPEN, apply_baseline, finding_key
+from smscan.gate.score import total_score
 from smscan.models import Finding, Origin, Resource, ScanMeta, ScanResult, Severity, Status
 
 APPLICATION_ID = 0x736D7363  # "smsc"
-SCHEMA_VERSION = 1
-SUMMARY_KEYS = ("finished_at", "records", "pass", "fail", "waived", "error", "score")
+SCHEMA_VERSION = 2
+SUMMARY_KEYS = ("finished_at", "records", "pass", "fail", "waived", "error", "unknown", "score")
 _SCHEMA = """
 CREATE TABLE scans (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -34,6 +37,7 @@ CREATE TABLE scans (
     fail INTEGER NOT NULL,
     waived INTEGER NOT NULL,
     error INTEGER NOT NULL,
+    unknown INTEGER NOT NULL DEFAULT 0,
     score REAL,
     complete INTEGER NOT NULL
 );
@@ -149,6 +153,9 @@ def _ensure_schema(conn: sqlite3.Connection, db: Path) -> None:
             f"{db}: history schema version {version} is newer than this smscan reads "
             f"({SCHEMA_VERSION}); upgrade smscan"
         )
+    if version == 1:
+        conn.execute("ALTER TABLE scans ADD COLUMN unknown INTEGER NOT NULL DEFAULT 0")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     for table, columns in _COLUMNS.items():
         found = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         if not columns <= found:
@@ -167,7 +174,7 @@ def _previous(conn: sqlite3.Connection) -> ScanResult | None:
         (scan_id,),
     ).fetchall()
     where = f"history scan {scan_id} ({finished_at})"
-    findings = tuple(_finding(where, *r) for r in rows)
+    findings = MemoryFindings(_finding(where, *r) for r in rows)
     meta = ScanMeta(tool_version="", started_at=finished_at, finished_at=finished_at)
     return ScanResult(meta=meta, policies=(), findings=findings, counts={})
 
@@ -187,10 +194,9 @@ def _finding(where: str, policy_id: str, key: str, severity: str, status: str, n
 
 
 def _insert(conn: sqlite3.Connection, result: ScanResult) -> int:
-    score = result.compliance_score
     cursor = conn.execute(
-        "INSERT INTO scans (finished_at, records, pass, fail, waived, error, score, complete)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO scans (finished_at, records, pass, fail, waived, error, unknown, score, complete)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             result.meta.finished_at,
             result.meta.records_scanned,
@@ -198,7 +204,8 @@ def _insert(conn: sqlite3.Connection, result: ScanResult) -> int:
             result.total(Status.FAIL),
             result.total(Status.WAIVED),
             result.total(Status.ERROR),
-            None if score is None else round(score, 4),
+            result.total(Status.UNKNOWN),
+            total_score(result.counts.values()).fraction,
             int(result.complete),
         ),
     )

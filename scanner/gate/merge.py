@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from smscan.codec import load
 from smscan.errors import SourceError, UsageError
+from smscan.findings import MemoryFindings
 from smscan.gate.baseline import finding_key
 from smscan.models import Finding, ScanMeta, ScanResult, Status
 
 
 def merge_results(paths: Sequence[Path]) -> ScanResult:
-    from smscan.reports.json_report import load
-
     results = []
     for path in paths:
         try:
@@ -65,7 +65,7 @@ def merge_results(paths: Sequence[Path]) -> ScanResult:
     return ScanResult(
         meta=meta,
         policies=first.policies,
-        findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
+        findings=MemoryFindings(findings),
         counts=counts,
         errors=tuple(e for r in results for e in r.errors),
     )

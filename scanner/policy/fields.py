@@ -119,7 +119,7 @@ def params_of(doc: YMap, scope: Scope, overrides: Mapping[str, Any]) -> dict[str
     for name, value in overrides.items():
         if name in params:
             params[name] = coerce_override(
-                f"{scope.subject.split()[-1]}.{name}", params[name], value
+                f"{scope.name}.{name}", params[name], value
             )
     return params
 

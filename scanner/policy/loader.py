@@ -85,17 +85,11 @@ def load_policies(
         policy = _load_one(file, relpath, overrides or {}, problems, first_seen)
         if policy is not None:
             policies.append(policy)
-        problems.items[before:] = sorted(problems.items[before:], key=lambda item: _line_col(item, str(file)))
+        problems.sort_from(before)
     if problems:
         raise PolicyError(problems.items)
     _check_overrides(policies, overrides or {})
     return sorted(policies, key=lambda p: p.id)
-
-
-def _line_col(item: str, file: str) -> tuple[int, int]:
-    """(line, col) of a problem "FILE:LINE:COL: ...", to list a file's problems in order."""
-    line, col, _ = item[len(file) + 1 :].split(":", 2)
-    return (int(line), int(col)) if line.isdigit() and col.isdigit() else (0, 0)
 
 
 def _check_overrides(
@@ -121,7 +115,7 @@ def _load_one(
     first_seen: dict[str, str],
 ) -> Policy | None:
     # Until the id is read, the file stem stands for it (they must be equal anyway).
-    scope = Scope(str(file), f"policy {file.stem}", problems)
+    scope = Scope(str(file), f"policy {file.stem}", problems, name=file.stem)
     try:
         doc = load_file(file)
     except YamlProblem as exc:
@@ -132,7 +126,7 @@ def _load_one(
         return None
     policy_id = doc.get("id")
     if isinstance(policy_id, str):
-        scope.subject = f"policy {policy_id}"
+        scope.subject, scope.name = f"policy {policy_id}", policy_id
     before = len(problems.items)
     _check_keys(doc, scope)
     _check_id(doc, file, scope, first_seen)

@@ -47,6 +47,9 @@ class CompiledPath:
     # False when values may come apart from their key: a last step `.*`/`[*]`, or any
     # jsonpath-ng expression. Secret detection judges a value by its key too.
     keyed: bool = True
+    # The plain steps of a path the fast walker handles; None for a jsonpath-ng expression.
+    # Three-valued evaluation walks them to find where a path meets a run-time value.
+    steps: tuple[Step, ...] | None = None
 
     def find(self, record: Any) -> list[Any]:
         return self.finder(record)
@@ -150,7 +153,7 @@ def compile_path(text: str) -> CompiledPath:
         keys = tuple(s for s in steps if isinstance(s, str))
         plain = keys if keys and len(keys) == len(steps) else None
         keyed = not steps or not isinstance(steps[-1], Star)
-        return CompiledPath(text, top_field, _walk(steps), plain, keyed)
+        return CompiledPath(text, top_field, _walk(steps), plain, keyed, steps)
     return CompiledPath(text, top_field, _jsonpath_ng(text), keyed=False)
 
 

@@ -3,7 +3,7 @@
 Each takes (value, field name) and returns the canonical value; the value is never
 None here. A value of another type is a RecordError that names the field and the
 expected type, never the value (it could be a secret). The rules are listed in
-scanner/normalize.py's docstring.
+scanner/record/normalize.py's docstring.
 """
 
 from __future__ import annotations
@@ -91,14 +91,14 @@ def _json_seed(value: Any, name: str) -> Any:
             too_deep = True
         except ValueError:
             raise RecordError(
-                f"field {name}: expected {_container(name)} or JSON text of one, "
+                f"expected {_container(name)} or JSON text of one, "
                 "got text that is not valid JSON",
                 field=name,
             ) from None
         # The file source bounds a document's nesting, but not that of JSON text inside it.
         if too_deep or deeper_than(value, MAX_NESTING, text):
             raise RecordError(
-                f"field {name}: expected at most {MAX_NESTING} levels of nesting", field=name
+                f"expected at most {MAX_NESTING} levels of nesting", field=name
             )
     if name in _LIST_FIELDS:
         if isinstance(value, list):
@@ -121,7 +121,7 @@ def _plain(value: Any, name: str, depth: int) -> Any:
     """`value` with datetimes (and epoch times under time keys) as ISO text; copy on change."""
     if depth > MAX_NESTING:
         raise RecordError(
-            f"field {name}: expected at most {MAX_NESTING} levels of nesting", field=name
+            f"expected at most {MAX_NESTING} levels of nesting", field=name
         )
     if isinstance(value, Mapping):
         out = None if type(value) is dict else dict(value)
@@ -156,7 +156,7 @@ def _plain(value: Any, name: str, depth: int) -> Any:
 
 
 def _non_finite(name: str) -> RecordError:
-    return RecordError(f"field {name}: expected finite numbers, got NaN or infinity", field=name)
+    return RecordError("expected finite numbers, got NaN or infinity", field=name)
 
 
 def _nested_time(value: int | float | str) -> Any:
@@ -174,7 +174,7 @@ def hstore(value: Any, name: str) -> dict[str, str | None]:
         try:
             return parse_hstore(value)
         except ValueError as err:
-            raise RecordError(f"field {name}: {err}", field=name) from None
+            raise RecordError(str(err), field=name) from None
     if type(value) is dict or isinstance(value, Mapping):
         return {_hstore_key(k, name): _hstore_value(v, name) for k, v in value.items()}
     if name == "tags" and isinstance(value, (list, tuple)):  # [{"Key": k, "Value": v}]
@@ -209,7 +209,7 @@ def _container(name: str) -> str:
 
 def wrong(name: str, expected: str, value: Any) -> RecordError:
     """The one error for a value of the wrong type: names its type, never the value."""
-    return RecordError(f"field {name}: expected {expected}, got {type_name(value)}", field=name)
+    return RecordError(f"expected {expected}, got {type_name(value)}", field=name)
 
 
 def type_name(value: Any) -> str:

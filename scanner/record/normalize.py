@@ -198,7 +198,7 @@ def parse_arn(arn: str) -> tuple[str, str, str]:
     ):
         return parts[4], parts[3], parts[5][len("training-job/") :]
     raise RecordError(
-        f"field training_job_arn: expected a training-job ARN ({ARN_FORMAT})",
+        f"expected a training-job ARN ({ARN_FORMAT})",
         field="training_job_arn",
     )
 
@@ -216,7 +216,7 @@ def _identify(data: dict[str, Any], origin: Origin) -> None:
         return
     if not data["training_job_name"] and origin.pointer is None:
         raise RecordError(
-            "field training_job_name: a training job needs a name or an ARN "
+            "a training job needs a name or an ARN "
             "(training_job_name / TrainingJobName or training_job_arn / TrainingJobArn)",
             field="training_job_name",
         )

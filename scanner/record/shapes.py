@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smscan.record.strict_json import DECODER, deeper_than
-from smscan.record.wire import HIDDEN, pascal_request, recorded_datetimes
+from smscan.record.wire import HIDDEN, pascal_request, recorded_datetimes, seed_pointer
 
 TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
 CLOUDTRAIL_VIA_EVENTBRIDGE = "AWS API Call via CloudTrail"
@@ -46,6 +46,8 @@ _MAX_NESTING = 200  # as for the documents themselves (files.py)
 class Job:
     doc: Mapping[str, Any]
     pointer: str  # where the job object is, below the document's own pointer
+    # seed-schema pointer -> why its value is not known (Record.unknown): policies are UNKNOWN
+    unknown: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -264,9 +266,15 @@ def _cloudtrail(record: Mapping[str, Any], at: str, out: Unwrapped, in_log: bool
     arn = response.get("trainingJobArn") if isinstance(response, Mapping) else None
     if isinstance(arn, str):
         request["TrainingJobArn"] = arn
+    unknown = {}
     for path in hidden:
-        out.notes.append(f"{path} is not logged by CloudTrail ({HIDDEN}): treated as missing")
-    out.jobs.append(Job(request, f"{at}/requestParameters"))
+        out.notes.append(
+            f"{path} is not logged by CloudTrail ({HIDDEN}): policies that read it are UNKNOWN"
+        )
+        pointer = seed_pointer(path)
+        if pointer is not None:
+            unknown[pointer] = f"not logged by CloudTrail ({HIDDEN})"
+    out.jobs.append(Job(request, f"{at}/requestParameters", unknown))
 
 
 def _is_envelope(doc: Mapping[str, Any]) -> bool:

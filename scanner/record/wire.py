@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from smscan.record.schema import FIELDS_BY_AWS_KEY
+
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's stand-in for a value it does not log
 # Under these request keys the keys are the user's own (hyperparameter names, variables).
 _USER_KEYS = frozenset({"HyperParameters", "Environment"})
@@ -25,6 +27,22 @@ def pascal_request(params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]
     (left out, so a policy sees them as missing)."""
     request, hidden = _pascal(params, "")
     return request, hidden
+
+
+def seed_pointer(path: str) -> str | None:
+    """ "VpcConfig.Subnets[1]" -> "/vpc_config/Subnets/1"; None outside the seed schema."""
+    top, _, rest = path.partition(".")
+    name, bracket, index = top.partition("[")
+    seed = FIELDS_BY_AWS_KEY.get(name)
+    if seed is None:
+        return None
+    parts = [seed.name] + ([index.rstrip("]")] if bracket else [])
+    for part in rest.split(".") if rest else []:
+        key, bracket, index = part.partition("[")
+        parts.append(key.replace("~", "~0").replace("/", "~1"))
+        if bracket:
+            parts.append(index.rstrip("]"))
+    return "/" + "/".join(parts)
 
 
 def _pascal(value: Any, path: str, user_keys: bool = False) -> tuple[Any, list[str]]:

@@ -1,8 +1,8 @@
 """Records from files: JSON, JSON Lines (.jsonl / .ndjson), directories of them, and stdin.
 
-- `-` is stdin. A directory is walked recursively in sorted path order for *.json,
-  *.jsonl and *.ndjson; symlinked directories are not entered, and a symlinked file
-  is read only if it resolves inside the directory.
+- `-` is stdin. A directory is walked by sources/walk.py (regular files only, sorted
+  path order, symlinks never followed out of the tree) for *.json, *.jsonl and
+  *.ndjson; a file named explicitly is read whatever its extension.
 - JSON Lines is chosen by extension (.jsonl, .ndjson), JSON by .json; stdin and other
   extensions are sniffed: a first non-blank line that is a whole `{...}` followed by
   another non-blank line is JSON Lines. JSON Lines are streamed, never loaded whole;
@@ -14,119 +14,107 @@
 
 Nothing raises: every unreadable file, invalid JSON (with line and column), non-object
 item, over-deep nesting, over-large file, NUL or non-UTF-8 byte, and RecordError
-becomes a Problem, and the rest of the file goes on. Messages never carry record values.
+becomes a Problem (sources/json_records.py), and the rest of the file goes on. Inputs
+that yield no record and no problem at all are a Problem too: an export that came out
+empty must not pass a gate as a clean fleet.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
 
-from smscan.errors import RecordError
-from smscan.models import Origin, Problem, Record
-from smscan.record.normalize import NormalizeStats, normalize
-from smscan.record.shapes import unwrap
-from smscan.record.strict_json import DECODER, NotJson, deeper_than
-from smscan.sources.interface import SourceItem
+from smscan.models import Problem, Record
+from smscan.record.normalize import NormalizeStats
+from smscan.sources.interface import Source, SourceItem
+from smscan.sources.json_records import JsonRecords
+from smscan.sources.walk import Walk, WalkOptions, open_regular, walk
 
 MiB = 1024 * 1024
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 JSON_SUFFIXES = (".json",)
 LINES_SUFFIXES = (".jsonl", ".ndjson")
-LIST_WRAPPERS = ("TrainingJobs", "Results", "records")
-_JOB_KEYS = ("TrainingJobName", "TrainingJobArn", "TrainingJob", "_key", "training_job_name")
-_WS = re.compile(r"[ \t\n\r]*")
+RECORD_WALK = WalkOptions(suffixes=JSON_SUFFIXES + LINES_SUFFIXES)
 
 
+@dataclass(frozen=True)
+class FileOptions:
+    paths: tuple[str, ...]  # files, directories, or "-" for stdin
+    max_file_bytes: int = 256 * MiB  # a JSON file, or one JSON Lines line
+    max_depth: int = 200  # JSON nesting
 
 
-def _number_problem(err: ValueError) -> str:
-    """The one line for a ValueError that is not a JSONDecodeError (it has no position)."""
-    if isinstance(err, NotJson):
-        return str(err)
-    # Python refuses to convert integers longer than sys.get_int_max_str_digits().
-    return "an integer with too many digits"
-
-
-class FileSource:
-    def __init__(
-        self,
-        paths: Sequence[str],
-        *,
-        max_file_bytes: int = 256 * MiB,
-        max_depth: int = 200,
-        stdin: IO[bytes] | None = None,
-    ) -> None:
-        self.paths = list(paths)
-        self.max_file_bytes = max_file_bytes
-        self.max_depth = max_depth
+class FileSource(Source):
+    def __init__(self, options: FileOptions, *, stdin: IO[bytes] | None = None) -> None:
+        self.options = options
         self.stats = NormalizeStats()
         self._stdin = stdin
-        self._files: list[tuple[str, Problem | None]] | None = None
+        self._walks: list[tuple[str, Walk | None]] | None = None
 
-    def files(self) -> list[tuple[str, Problem | None]]:
-        """Every input file in scan order, with why it cannot be read (None if it can)."""
-        if self._files is None:
-            self._files = [f for path in self.paths for f in _expand(path)]
-        return self._files
+    def walks(self) -> list[tuple[str, Walk | None]]:
+        """Every path with what it expands to (None for stdin), walked once."""
+        if self._walks is None:
+            self._walks = [
+                (path, None if path == STDIN else walk(path, RECORD_WALK)) for path in self.options.paths
+            ]
+        return self._walks
 
     def describe(self) -> str:
-        names = [STDIN_NAME if p == STDIN else os.path.basename(p) for p, _ in self.files()]
-        shown = ", ".join(names[:2]) + (", ..." if len(names) > 2 else "")
-        return f"{len(names)} file{'' if len(names) == 1 else 's'} ({shown})"
+        names: list[str] = []
+        for path, expanded in self.walks():
+            shown = expanded.files if expanded is not None and expanded.files else (path,)
+            names.extend(STDIN_NAME if p == STDIN else os.path.basename(p) for p in shown)
+        listed = ", ".join(names[:2]) + (", ..." if len(names) > 2 else "")
+        return f"{len(names)} file{'' if len(names) == 1 else 's'} ({listed})"
 
     def items(self) -> Iterator[SourceItem]:
         records = problems = 0
-        for path, problem in self.files():
-            if problem is not None:
-                problems += problem.kind != "note"
-                yield problem
-                continue
-            before = set(self.stats.unknown_keys)
-            for item in self._read(path):
-                if isinstance(item, Record):
-                    records += 1
-                elif item.kind != "note":
-                    problems += 1
-                yield item
-            # Named per file: in a directory scan, one file's odd keys are not another's.
-            keys = sorted(set(self.stats.unknown_keys) - before)
-            if keys:
-                shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
-                yield Problem(
-                    source=STDIN_NAME if path == STDIN else path,
-                    message=f"ignored {len(keys)} unknown top-level key(s): {shown}",
-                    kind="note",
-                )
+        reader = JsonRecords(self.options.max_file_bytes, self.options.max_depth, self.stats)
+        for item in self._all(reader):
+            if isinstance(item, Record):
+                records += 1
+            elif item.kind != "note":
+                problems += 1
+            yield item
         if not records and not problems:
-            # An export that came out empty must not pass a gate as a clean fleet.
             yield Problem(self.describe(), "no training job record in the inputs (an empty export?)")
 
-    def _read(self, path: str) -> Iterator[SourceItem]:
+    def _all(self, reader: JsonRecords) -> Iterator[SourceItem]:
+        for path, expanded in self.walks():
+            if expanded is None:
+                yield from self._read(reader, STDIN)
+                continue
+            for entry in expanded.entries:
+                if isinstance(entry, Problem):
+                    yield entry
+                else:
+                    yield from self._read(reader, entry)
+            if expanded.is_dir and not expanded.files:
+                message = "directory holds no .json, .jsonl or .ndjson files"
+                yield Problem(path, message, kind="note")
+
+    def _read(self, reader: JsonRecords, path: str) -> Iterator[SourceItem]:
         name = STDIN_NAME if path == STDIN else path
+        before = set(self.stats.unknown_keys)
+        yield from self._read_file(reader, path, name)
+        # Named per file: in a directory scan, one file's odd keys are not another's.
+        keys = sorted(set(self.stats.unknown_keys) - before)
+        if keys:
+            shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+            yield Problem(name, f"ignored {len(keys)} unknown top-level key(s): {shown}", kind="note")
+
+    def _read_file(self, reader: JsonRecords, path: str, name: str) -> Iterator[SourceItem]:
         try:
             stream = self._open(path)
         except OSError as err:
             yield Problem(name, f"cannot read file: {err.strerror or 'I/O error'}")
             return
         try:
-            lines = _lines(stream, self.max_file_bytes)
-            lower = path.lower()
-            if lower.endswith(LINES_SUFFIXES):
-                yield from self._read_lines(name, lines)
-            elif lower.endswith(JSON_SUFFIXES):
-                yield from self._read_json(name, stream, [])
-            else:
-                head = _sniff(lines)
-                if _looks_like_lines(head):
-                    yield from self._read_lines(name, _chain(head, lines))
-                else:
-                    yield from self._read_json(name, stream, [raw for _, raw in head])
+            yield from reader.read(name, stream, _is_json_lines(path))
         except OSError as err:
             yield Problem(name, f"cannot read file: {err.strerror or 'I/O error'}")
         finally:
@@ -136,256 +124,14 @@ class FileSource:
     def _open(self, path: str) -> IO[bytes]:
         if path == STDIN:
             return self._stdin if self._stdin is not None else sys.stdin.buffer
-        return open(path, "rb")  # closed in _read's finally
-
-    def _read_lines(self, name: str, lines: Iterable[tuple[int, bytes]]) -> Iterator[SourceItem]:
-        for number, raw in lines:
-            if len(raw) > self.max_file_bytes:
-                yield Problem(name, f"line longer than {self.max_file_bytes} bytes", line=number)
-                continue
-            text = _decode(raw, name, number)
-            if isinstance(text, Problem):
-                yield text
-            elif text.strip():
-                # Without its newline, an error at the end of the line stays on this line.
-                text = text.rstrip("\r\n")
-                yield from self._parse(name, text, Origin(name, line=number), number - 1)
-
-    def _read_json(self, name: str, stream: IO[bytes], head: list[bytes]) -> Iterator[SourceItem]:
-        data = b"".join(head)
-        if len(data) <= self.max_file_bytes:
-            data += stream.read(self.max_file_bytes + 1 - len(data))
-        if len(data) > self.max_file_bytes:
-            yield Problem(name, f"file larger than {self.max_file_bytes} bytes (not JSON Lines)")
-            return
-        text = _decode(data, name, None)
-        if isinstance(text, Problem):
-            yield text
-            return
-        start = _WS.match(text).end()  # type: ignore[union-attr]  # matches the empty string
-        if text.startswith("[", start):
-            yield from self._read_array(name, text, start + 1)
-        else:  # the whole file is one document: JSON pointer "" (the root)
-            origin = Origin(name, line=text.count("\n", 0, start) + 1, pointer="")
-            yield from self._parse(name, text, origin, 0)
-
-    def _read_array(self, name: str, text: str, pos: int) -> Iterator[SourceItem]:
-        """Decode a top-level array item by item, so each record knows its line."""
-        line, counted, index = 1, 0, 0
-        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-        if text.startswith("]", pos):
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-            if pos < len(text):
-                yield _invalid(name, text, pos, "Extra data")
-            return
-        while True:
-            line += text.count("\n", counted, pos)
-            counted = pos
-            try:
-                value, end = DECODER.raw_decode(text, pos)
-            except json.JSONDecodeError as err:
-                yield _invalid(name, text, err.pos, err.msg)
-                return
-            except ValueError as err:
-                yield Problem(name, f"invalid JSON in the item at line {line}: {_number_problem(err)}", line=line)
-                return
-            except RecursionError:
-                yield self._too_deep(name, line)
-                return
-            origin = Origin(name, line=line, pointer=f"/{index}")
-            if deeper_than(value, self.max_depth, text, pos, end):
-                yield self._too_deep(name, line)
-            else:
-                yield from self._record(name, value, origin)
-            index += 1
-            pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-            if text.startswith(",", pos):
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-            elif text.startswith("]", pos):
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-                if pos < len(text):
-                    yield _invalid(name, text, pos, "Extra data")
-                return
-            else:
-                yield _invalid(name, text, pos, "Expecting ',' delimiter")
-                return
-
-    def _parse(self, name: str, text: str, origin: Origin, offset: int) -> Iterator[SourceItem]:
-        """One JSON document (a JSONL line or a whole file) -> its record(s).
-
-        `offset` is added to the line numbers json reports: a JSONL line is "line 1" to it.
-        """
-        try:
-            value = DECODER.decode(text)
-        except json.JSONDecodeError as err:
-            line = err.lineno + offset
-            message = f"invalid JSON at line {line} column {err.colno}: {err.msg}"
-            yield Problem(name, message, line=line)
-            return
-        except ValueError as err:
-            at = origin.line if origin.line is not None else 1
-            yield Problem(name, f"invalid JSON at line {at}: {_number_problem(err)}", line=at)
-            return
-        except RecursionError:
-            yield self._too_deep(name, origin.line)
-            return
-        if deeper_than(value, self.max_depth, text):
-            yield self._too_deep(name, origin.line)
-            return
-        wrapper = _wrapper(value) if origin.pointer == "" else None
-        if wrapper is None:
-            yield from self._record(name, value, origin)
-            return
-        for index, item in enumerate(value[wrapper]):
-            yield from self._record(name, item, Origin(name, pointer=f"/{wrapper}/{index}"))
-
-    def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
-        at = f" (item {origin.pointer})" if origin.pointer else ""
-        if not isinstance(value, dict):
-            message = f"expected a JSON object{at}, got {_kind(value)}"
-            yield Problem(name, message, line=origin.line, kind="record")
-            return
-        # Events, CloudTrail records and recorded responses carry their job inside (shapes.py).
-        found = unwrap(value)
-        base = origin.pointer or ""
-        for pointer, why in found.refused:
-            where = f" (at {base + pointer})" if base + pointer else ""
-            yield Problem(name, why + where, line=origin.line, kind="record")
-        for note in found.notes:
-            yield Problem(name, note, line=origin.line, kind="note")
-        for job in found.jobs:
-            inner = origin if not job.pointer else Origin(name, origin.line, base + job.pointer)
-            yield from self._normalize(name, dict(job.doc), inner)
-
-    def _normalize(self, name: str, value: dict[str, Any], origin: Origin) -> Iterator[SourceItem]:
-        at = f" (item {origin.pointer})" if origin.pointer else ""
-        try:
-            yield normalize(value, origin, stats=self.stats)
-        except RecordError as err:
-            message = str(err)
-            if err.field and message.startswith(f"field {err.field}: "):
-                message = message[len(f"field {err.field}: ") :]  # Problem names the field
-            yield Problem(
-                name,
-                message + at,
-                line=origin.line,
-                field=err.field,
-                resource=_arn_of(value),
-                kind="record",
-            )
-
-    def _too_deep(self, name: str, line: int | None) -> Problem:
-        return Problem(name, f"JSON nested deeper than {self.max_depth} levels", line=line)
+        return open_regular(path)  # closed in _read's finally
 
 
-def _expand(path: str) -> list[tuple[str, Problem | None]]:
-    if path == STDIN or os.path.isfile(path):
-        return [(path, None)]
-    if not os.path.isdir(path):
-        reason = "no such file or directory" if not os.path.lexists(path) else "not a file"
-        return [(path, Problem(path, reason))]
-    root = os.path.realpath(path)
-    found: list[tuple[tuple[str, ...], str, Problem | None]] = []
-
-    def unreadable(err: OSError) -> None:  # a subdirectory os.walk cannot list
-        where = err.filename if isinstance(err.filename, str) else path
-        problem = Problem(where, f"cannot read directory: {err.strerror or 'I/O error'}")
-        found.append((tuple(os.path.relpath(where, path).split(os.sep)), where, problem))
-
-    for folder, _dirs, names in os.walk(path, onerror=unreadable, followlinks=False):
-        for entry in names:
-            full = os.path.join(folder, entry)
-            if not entry.lower().endswith(JSON_SUFFIXES + LINES_SUFFIXES):
-                continue
-            if os.path.islink(full) and not _inside(os.path.realpath(full), root):
-                continue
-            found.append((tuple(os.path.relpath(full, path).split(os.sep)), full, None))
-    if not found:
-        message = "directory holds no .json, .jsonl or .ndjson files"
-        return [(path, Problem(path, message, kind="note"))]
-    return [(full, problem) for _, full, problem in sorted(found, key=lambda f: f[0])]
-
-
-def _inside(target: str, root: str) -> bool:
-    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of each line; a line longer than `limit` comes back truncated
-    to limit + 1 bytes (so the caller can tell), the rest of it skipped."""
-    number = 0
-    while True:
-        raw = stream.readline(limit + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > limit and not raw.endswith(b"\n"):
-            while (rest := stream.readline(MiB)) and not rest.endswith(b"\n"):
-                pass
-        yield number, raw
-
-
-def _sniff(lines: Iterator[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
-    """Read lines up to and including the second non-blank one."""
-    head: list[tuple[int, bytes]] = []
-    filled = 0
-    for number, raw in lines:
-        head.append((number, raw))
-        filled += bool(raw.strip())
-        if filled == 2:
-            break
-    return head
-
-
-def _looks_like_lines(head: list[tuple[int, bytes]]) -> bool:
-    filled = [raw.strip() for _, raw in head if raw.strip()]
-    first = filled[0].lstrip(b"\xef\xbb\xbf") if filled else b""
-    return len(filled) == 2 and first.startswith(b"{") and first.endswith(b"}")
-
-
-def _chain(
-    head: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]
-) -> Iterator[tuple[int, bytes]]:
-    yield from head
-    yield from rest
-
-
-def _decode(raw: bytes, name: str, line: int | None) -> str | Problem:
-    """UTF-8 text of `raw` (a BOM dropped), or a Problem naming the line of a bad byte."""
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        at = line if line is not None else raw.count(b"\n", 0, nul) + 1
-        return Problem(name, f"NUL byte at line {at}", line=at)
-    try:
-        return raw.decode("utf-8-sig" if line in (None, 1) else "utf-8")
-    except UnicodeDecodeError as err:
-        at = line if line is not None else raw.count(b"\n", 0, err.start) + 1
-        return Problem(name, f"bytes that are not UTF-8 at line {at}", line=at)
-
-
-def _invalid(name: str, text: str, pos: int, msg: str) -> Problem:
-    line = text.count("\n", 0, pos) + 1
-    column = pos - text.rfind("\n", 0, pos)
-    return Problem(name, f"invalid JSON at line {line} column {column}: {msg}", line=line)
-
-
-def _wrapper(value: Any) -> str | None:
-    if not isinstance(value, dict) or any(k in value for k in _JOB_KEYS):
-        return None
-    return next((k for k in LIST_WRAPPERS if isinstance(value.get(k), list)), None)
-
-
-def _arn_of(value: dict[str, Any]) -> str | None:
-    job = value.get("TrainingJob")
-    for holder in (value, job if isinstance(job, dict) else {}):
-        for key in ("TrainingJobArn", "training_job_arn", "_key"):
-            arn = holder.get(key)
-            if isinstance(arn, str) and arn.startswith("arn:"):
-                return arn
+def _is_json_lines(path: str) -> bool | None:
+    """True for JSON Lines, False for JSON, None (sniff the content) for stdin and the rest."""
+    lower = path.lower()
+    if lower.endswith(LINES_SUFFIXES):
+        return True
+    if lower.endswith(JSON_SUFFIXES):
+        return False
     return None
-
-
-def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )

@@ -8,7 +8,8 @@ normalized record, so a newer normalizer never sees a stale record shape.
 A file that is not an SQLite database, or a database without smscan's marker and format
 version, is never trusted: it is moved aside to PATH.bad and a fresh cache is built.
 One connection, guarded by a lock, serves all threads; new entries are written in one
-transaction per `flush()`.
+transaction per `flush()`, which runs when a pair is done and every FLUSH_EVERY new
+entries, so a scan interrupted (or killed) mid-pair keeps what it already described.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from smscan.errors import SourceError
 
 APPLICATION_ID = 0x534D5343  # "SMSC"
 FORMAT_VERSION = 1
+FLUSH_EVERY = 50  # entries per transaction: few commits, little lost to a kill
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS describe (
@@ -121,6 +123,9 @@ class Cache:
         text = json.dumps(body, default=_encode, sort_keys=True)
         with self._lock:
             self._pending[arn] = (_stamp(last_modified), status, text)
+            full = len(self._pending) >= FLUSH_EVERY
+        if full:
+            self.flush()
 
     def flush(self) -> None:
         with self._lock:

@@ -12,10 +12,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from smscan.cli.progress import Progress
 from smscan.errors import RecordError
 from smscan.models import Origin, Problem, Record
 from smscan.sources.aws.cache import Cache
+from smscan.sources.interface import Note, ScopeProgress
 
 from .fetch import AWS_ERRORS, describe_error, error_code, is_not_found, paginate
 from .plans import TERMINAL_STATUSES, Filters, Plan
@@ -52,9 +52,9 @@ class PairScan:
         filters: Filters,
         pool: ThreadPoolExecutor,
         cache: Cache | None,
-        progress: Progress,
+        progress: ScopeProgress,
         emit: Emit,
-        note: Callable[[str], None],
+        note: Callable[[Note], None],
     ) -> None:
         self.pair = pair
         self.plan = plan
@@ -128,9 +128,9 @@ class PairScan:
                         found[job["TrainingJobArn"]] = job.get("Tags") or []
         except AWS_ERRORS as exc:
             if error_code(exc) not in SEARCH_REFUSED:
-                self.note(f"{self.pair.scope}: {describe_error('Search', exc)}; tags read per job")
+                self.note(Note(f"{describe_error('Search', exc)}; tags read per job", self.pair.scope))
             else:
-                self.note(f"{self.pair.scope}: Search refused; tags read with one ListTags per job")
+                self.note(Note("Search refused; tags read with one ListTags per job", self.pair.scope))
         return found
 
     def _list_tags(self, arn: str) -> list[dict[str, str]]:
@@ -154,7 +154,7 @@ class PairScan:
                 doc, job_tags = future.result()
             except AWS_ERRORS as exc:
                 if is_not_found(exc):
-                    self.note(f"job {arn} deleted between list and describe")
+                    self.note(Note(f"job {arn} deleted between list and describe"))
                     self.progress.update(self.pair.scope, described=1)
                     continue
                 self.progress.update(self.pair.scope, failed=1)
@@ -208,7 +208,7 @@ class PairScan:
             self.emit(
                 Problem(
                     source=self.pair.scope,
-                    message=f"DescribeTrainingJob: malformed answer ({exc})" if malformed else str(exc),
+                    message=f"DescribeTrainingJob: malformed answer ({exc})" if malformed else exc.detail,
                     field=None if malformed else exc.field,
                     resource=arn,
                     kind="aws" if malformed else "record",

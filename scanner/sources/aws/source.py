@@ -5,11 +5,14 @@ this shard's (account, region) pairs, creates every client up front in this thre
 (boto3 sessions are not thread-safe, clients are), then scans the pairs concurrently and
 yields records and problems as they arrive. Module map:
 
-    aws_cli.py       command-line options -> AwsOptions -> AwsSource
-    aws_accounts.py  accounts, assume-role, Organizations, regions, --shard
-    aws_plans.py     fetch plans, describe-only fields, filters
-    aws_pair.py      scanning one (account, region) pair with a plan
-    aws_fetch.py     client settings, retries, API-call counting, error wording
+    source.py    AwsOptions -> AwsSource (the Source interface)
+    accounts.py  accounts, assume-role, Organizations, regions, --shard
+    plans.py     fetch plans, describe-only fields, filters
+    pair.py      scanning one (account, region) pair with a plan
+    fetch.py     client settings, retries, API-call counting, error wording
+    cache.py     the incremental-scan cache of finished jobs
+
+smscan/cli/aws_options.py turns the `--aws` command-line options into AwsOptions.
 """
 
 from __future__ import annotations
@@ -24,10 +27,16 @@ from typing import Any
 
 import boto3
 
-from smscan.cli.progress import Progress
 from smscan.models import Problem
 from smscan.sources.aws.cache import Cache
-from smscan.sources.interface import SourceItem
+from smscan.sources.interface import (
+    NoProgress,
+    Note,
+    ScopeProgress,
+    Source,
+    SourceItem,
+    SourceReport,
+)
 
 from .accounts import (
     Account,
@@ -60,7 +69,6 @@ class AwsOptions:
     external_id: str | None = None
     shard: Shard | None = None
     cache_path: Path | None = None
-    allow_partial: bool = False
 
 
 @dataclass
@@ -73,22 +81,22 @@ class _Run:
     sessions: dict[str, boto3.Session] = field(default_factory=dict)  # account id -> its credentials
 
 
-class AwsSource:
+class AwsSource(Source):
     def __init__(
         self,
         options: AwsOptions,
         fields_read: frozenset[str] | None,
-        progress: Progress | None = None,
+        progress: ScopeProgress | None = None,
         session: boto3.Session | None = None,
         client_hook: ClientHook | None = None,
     ) -> None:
         self.options = options
         self.choice: PlanChoice = choose_plan(options.fetch, fields_read)
-        self.progress = progress or Progress.create(quiet=True)
+        self.progress = progress or NoProgress()
         self._session = session
         self._counter = ApiCounter()
         self._factory = ClientFactory(options.settings, self._counter, client_hook)
-        self._notes: list[str] = []
+        self._notes: list[Note] = []
         self._notes_lock = threading.Lock()
         self._run = _Run()
         self._cache_hits = 0
@@ -102,7 +110,7 @@ class AwsSource:
         if unknown:
             self._note("policies read fields outside the seed schema: " + ", ".join(unknown))
 
-    # -- the Source protocol ----------------------------------------------------------------
+    # -- the Source interface ---------------------------------------------------------------
 
     def describe(self) -> str:
         accounts = len(self._run.accounts) or len(self.options.accounts) or 1
@@ -130,9 +138,17 @@ class AwsSource:
                     self._note(f"cache saved {cache.hits} DescribeTrainingJob calls")
             self.progress.close()
 
-    # -- extras the CLI reads ---------------------------------------------------------------
+    def report(self) -> SourceReport:
+        return SourceReport(scope=self._scope(), api_calls=self._counter.calls(), notes=self._all_notes())
 
-    def scope(self) -> dict[str, Any]:
+    def session_for(self, account_id: str) -> boto3.Session | None:
+        """The credentials this scan used for an account (assumed role or the caller's): a sink
+        sends an account's findings with them."""
+        return self._run.sessions.get(account_id)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _scope(self) -> dict[str, Any]:
         return {
             "source": "aws",
             "accounts": sorted(self._run.accounts),
@@ -150,28 +166,18 @@ class AwsSource:
             "endpoint_url": self.options.settings.endpoint_url,
         }
 
-    def session_for(self, account_id: str) -> boto3.Session | None:
-        """The credentials this scan used for an account (assumed role or the caller's): a sink
-        sends an account's findings with them."""
-        return self._run.sessions.get(account_id)
-
-    def api_calls(self) -> dict[str, int]:
-        return self._counter.calls()
-
-    def notes(self) -> list[str]:
+    def _all_notes(self) -> tuple[Note, ...]:
         with self._notes_lock:
             notes = list(self._notes)
         retries = self._counter.retries()
         if retries:
             shown = ", ".join(f"{op} {n}" for op, n in retries.items())
-            notes.append(f"throttling or transient errors absorbed by retries: {shown}")
-        return notes
+            notes.append(Note(f"throttling or transient errors absorbed by retries: {shown}"))
+        return tuple(notes)
 
-    # -- internals --------------------------------------------------------------------------
-
-    def _note(self, text: str) -> None:
+    def _note(self, note: Note | str) -> None:
         with self._notes_lock:
-            self._notes.append(text)
+            self._notes.append(note if isinstance(note, Note) else Note(note))
 
     def _pairs(self, base: boto3.Session, home: str, problems: list[Problem]) -> list[Pair]:
         """Resolve accounts and regions into clients, in this thread, before any fan-out."""
@@ -225,7 +231,7 @@ class AwsSource:
             return self.options.regions or (home,)
         regions, error = enabled_regions(account.session, self._factory, home)
         if error:
-            self._note(f"aws:{account.account_id}: {error}; scanning every SageMaker region")
+            self._note(Note(f"{error}; scanning every SageMaker region", f"aws:{account.account_id}"))
         return tuple(regions)
 
     def _open_cache(self) -> Cache | None:

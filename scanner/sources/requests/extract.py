@@ -6,11 +6,17 @@ also inside Condition steps) and a Step Functions state machine (its createTrain
 Task states, also inside Parallel branches and Map states).
 
 `clean` turns one job object into the plain CreateTrainingJob-shaped dict that
-scanner.normalize expects, plus the seed-schema key lines and the list of values that
-are only known at run time. Such a value is never guessed: its key is left out, so a
-policy sees it as missing (an EnableNetworkIsolation set at run time is not known to
-be true). A list with a run-time item is unknown as a whole, so list indexes and key
-lines keep matching the file.
+scanner.normalize expects, plus the seed-schema key lines and the values that are only
+known at run time. Such a value is never guessed: a map entry is left out of the dict,
+a list item becomes None (so list indexes and key lines keep matching the file), and
+each one is listed with its seed-schema pointer, so the Record carries it in `unknown`
+and a policy that reads it is UNKNOWN, never PASS (scanner/policy/kleene.py). The rest
+of the job stays as the file has it.
+
+A reader of another format (CloudFormation, Terraform, SDK code) builds a YMap/YList
+tree of the CreateTrainingJob request with a `RunTime` leaf wherever a value is decided
+at run time, wraps it in a JobSite with the "literal" dialect, and hands it to
+`job.job_items`, which cleans it and makes the Record and its notes.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ _HOW = {
     "jsonata": "Step Functions JSONata expression",
 }
 # Notes are for policy inputs; the job name is identity only (and nearly always dynamic).
-_UNNOTED = frozenset({"TrainingJobName"})
+UNNOTED = frozenset({"TrainingJobName"})
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,21 @@ class JobSite:
     dialect: Dialect
 
 
+@dataclass(frozen=True)
+class RunTimeValue:
+    """One value of the job known only at run time."""
+
+    path: str  # as the request spells it: "VpcConfig.Subnets[1]", "Tags[0].Value"
+    pointer: str | None  # its place in the seed-schema record; None outside the seed schema
+    line: int
+    how: str  # what decides it: "Step Functions JSONPath", "pipeline expression Get"
+
+
 @dataclass
 class Cleaned:
     doc: dict[str, Any] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
-    unknown: list[tuple[str, int, str]] = field(default_factory=list)  # (AWS path, line, how)
+    unknown: list[RunTimeValue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -136,7 +152,7 @@ def clean(site: JobSite) -> Cleaned:
         how = "the state input" if job is None else _Cleaner(site.dialect, out).dynamic(job)
         if how is None:
             raise ValueError("the training job is not an object")
-        out.unknown.append(("(all parameters)", site.line, how))
+        out.unknown.append(RunTimeValue("(all parameters)", "", site.line, how))
         return out
     _Cleaner(site.dialect, out).top(job)
     return out
@@ -177,13 +193,12 @@ class _Cleaner:
                 continue
             result = _Unknown(_HOW["jsonpath"]) if dynamic else self.value(value, name, pointer)
             if isinstance(result, _Unknown):
-                self.unknown(name, line, result.how)
+                self.unknown(name, pointer, line, result.how)
             else:
                 self.out.doc[name] = result
 
-    def unknown(self, path: str, line: int, how: str) -> None:
-        if path not in _UNNOTED:
-            self.out.unknown.append((path, line, how))
+    def unknown(self, path: str, pointer: str | None, line: int, how: str) -> None:
+        self.out.unknown.append(RunTimeValue(path, pointer, line, how))
 
     def value(self, value: Any, path: str, pointer: str | None) -> Any:
         how = self.dynamic(value)
@@ -193,16 +208,17 @@ class _Cleaner:
             return self.mapping(value, path, pointer)
         if isinstance(value, YList):
             items = []
-            unknown: _Unknown | None = None
             for index, item in enumerate(value):
                 item_pointer = None if pointer is None else f"{pointer}/{index}"
+                line = value.item_pos[index].line
                 if item_pointer is not None:
-                    self.out.key_lines[item_pointer] = value.item_pos[index].line
+                    self.out.key_lines[item_pointer] = line
                 result = self.value(item, f"{path}[{index}]", item_pointer)
                 if isinstance(result, _Unknown):
-                    unknown = unknown or _Unknown(f"item {index} is a {result.how}")
+                    self.unknown(f"{path}[{index}]", item_pointer, line, result.how)
+                    result = None  # holds the item's place: the other items keep their indexes
                 items.append(result)
-            return unknown or items
+            return items
         return value
 
     def mapping(self, node: YMap, path: str, pointer: str | None) -> dict[str, Any]:
@@ -215,33 +231,46 @@ class _Cleaner:
                 self.out.key_lines[child] = line
             result = _Unknown(_HOW["jsonpath"]) if dynamic else self.value(value, f"{path}.{name}", child)
             if isinstance(result, _Unknown):
-                self.unknown(f"{path}.{name}", line, result.how)
+                self.unknown(f"{path}.{name}", child, line, result.how)
             else:
                 out[name] = result
         return out
 
     def tags(self, tags: YList) -> list[Any]:
-        """AWS's [{"Key", "Value"}] list; the seed's tags are a map, so pointers use the key."""
+        """AWS's [{"Key", "Value"}] list; the seed's tags are a map, so pointers use the key.
+
+        A tag whose Value is set at run time is the unknown /tags/KEY; one whose Key is (or
+        the whole tag) leaves every tag name open, so the whole map is unknown: /tags."""
         kept = []
         for index, item in enumerate(tags):
             line = tags.item_pos[index].line
-            result = self.value(item, f"Tags[{index}]", None)
-            if isinstance(result, _Unknown):
-                self.unknown(f"Tags[{index}]", line, result.how)
-            elif isinstance(result, dict) and isinstance(result.get("Key"), str):
-                self.out.key_lines[f"/tags/{escape(result['Key'])}"] = line
-                kept.append(result)
-            elif not _key_dropped(item, result, self):
-                kept.append(result)  # malformed: normalize names the problem
-            # else its Key is set at run time (already noted): the whole tag is unknown
+            path = f"Tags[{index}]"
+            how = self.dynamic(item)
+            if how is not None:
+                self.unknown(path, "/tags", line, how)
+                continue
+            if not isinstance(item, YMap):
+                kept.append(self.value(item, path, None))  # malformed: normalize names the problem
+                continue
+            tag: dict[str, Any] = {}
+            for key, value in item.items():
+                name, dynamic = self.split(key)
+                how = _HOW["jsonpath"] if dynamic else self.dynamic(value)
+                if how is None:
+                    tag[name] = self.value(value, f"{path}.{name}", None)
+                else:
+                    self.unknown(f"{path}.{name}", _tag_pointer(name, tag, item), item.key_pos[key].line, how)
+            if any(self.split(k)[0] == "Key" for k in item) and "Key" not in tag:
+                continue  # its Key is set at run time (noted above): the whole tag is unknown
+            if isinstance(tag.get("Key"), str):
+                self.out.key_lines[f"/tags/{escape(tag['Key'])}"] = line
+            kept.append(tag)
         return kept
 
 
-def _key_dropped(item: Any, result: Any, cleaner: _Cleaner) -> bool:
-    """True when a tag's Key was left out because it is only known at run time."""
-    return (
-        isinstance(item, YMap)
-        and isinstance(result, dict)
-        and "Key" not in result
-        and any(cleaner.split(k)[0] == "Key" for k in item)
-    )
+def _tag_pointer(name: str, tag: dict[str, Any], item: YMap) -> str:
+    """The unknown place of a run-time Key or Value: /tags/KEY for a Value under a known Key."""
+    key = tag.get("Key", item.get("Key"))
+    if name == "Value" and isinstance(key, str):
+        return f"/tags/{escape(key)}"
+    return "/tags"

@@ -13,47 +13,56 @@ training job found in:
 - CloudFormation, SAM and CDK templates (cloudformation.py), and fragments: a Task state
   or a Training step on its own (fragments.py).
 
-Files are recognised by content. Directories are walked in sorted order for .json,
-.yaml and .yml files, skipping hidden directories, node_modules and __pycache__,
-never entering symlinked directories and reading a symlinked file only when it
-resolves to a regular file inside the tree. In a directory, a file that mentions none
+Files are recognised by content. Directories are walked by sources/walk.py (regular
+files only, sorted order, symlinks never followed out of the tree) for .json, .yaml
+and .yml files, skipping hidden directories, node_modules and __pycache__; a file
+named explicitly is read whatever its extension. In a directory, a file that mentions none
 of MARKERS is skipped unread, and a file that parses but holds no job is skipped; one
 that mentions them but cannot be parsed is a Problem at FILE:LINE. A named file that
 holds no job, or a directory whose files are records rather than requests, is a
 Problem (with a hint to use --input); a directory with neither is a note.
 
 A value only known at run time (a `.$` key, a pipeline `Get` / `Std:*` expression, a
-JSONata `{% %}` string, a CloudFormation intrinsic, a `${Name}` placeholder) is left out
-of the record, so policies see it as missing, and is reported as a note at its line.
-docs/REQUEST_FILES.md is the user guide.
+JSONata `{% %}` string, a CloudFormation intrinsic, a `${Name}` placeholder) is never
+guessed: the Record lists it in `unknown` (pointer -> "set at run time (HOW) at
+FILE:LINE"), so a policy that reads it is UNKNOWN, and it is reported as a note at its
+line. docs/REQUEST_FILES.md is the user guide.
 """
 
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import yaml
 
-from smscan.errors import RecordError
-from smscan.models import Origin, Problem, Record
-from smscan.record.normalize import from_describe
+from smscan.models import Problem, Record
 from smscan.record.shapes import records_hint
-from smscan.sources.interface import SourceItem
+from smscan.sources.interface import Source, SourceItem
 from smscan.sources.requests import cloudformation
-from smscan.sources.requests.extract import JobSite, clean, find_jobs
+from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.fragments import fragments
 from smscan.sources.requests.intrinsics import cfn_tag
+from smscan.sources.requests.job import job_items
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
+from smscan.sources.walk import WalkOptions, open_regular, walk
 from smscan.yamlpos import YamlProblem, YMap, parse_text
 
 MiB = 1024 * 1024
 SUFFIXES = (".json", ".yaml", ".yml")
 MARKERS = (b"AlgorithmSpecification", b"sagemaker:createTrainingJob", *cloudformation.MARKERS)
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
+REQUEST_WALK = WalkOptions(suffixes=SUFFIXES, skip_dirs=SKIPPED_DIRS, skip_hidden=True)
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    paths: tuple[str, ...]  # repository files and directories
+    max_file_bytes: int = 8 * MiB
+    max_depth: int = 100  # JSON / YAML nesting
 
 
 class _PathRead(NamedTuple):
@@ -61,15 +70,15 @@ class _PathRead(NamedTuple):
     named: bool  # a file named on the command line (not found by walking a directory)
     files: list[tuple[str, list[SourceItem]]]
     hints: list[tuple[str, str]]  # (file, what records it holds)
+    walked: int  # JSON/YAML files the path expanded to
 
 
-class RequestFileSource:
-    def __init__(
-        self, paths: Sequence[str], *, max_file_bytes: int = 8 * MiB, max_depth: int = 100
-    ) -> None:
-        self.paths = list(paths)
-        self.max_file_bytes = max_file_bytes
-        self.max_depth = max_depth
+class RequestFileSource(Source):
+    def __init__(self, options: RequestOptions) -> None:
+        self.options = options
+        self.paths = list(options.paths)
+        self.max_file_bytes = options.max_file_bytes
+        self.max_depth = options.max_depth
         self.files_read = 0
         self.request_files = 0
         self.jobs = 0
@@ -92,15 +101,20 @@ class RequestFileSource:
         # came first, even when the two were named as separate paths.
         read: list[_PathRead] = []
         for path in self.paths:
-            walked = _walk(path)
-            if isinstance(walked, Problem):
-                read.append(_PathRead(path, True, [(path, [walked])], []))
+            expanded = walk(path, REQUEST_WALK)
+            if not expanded.files and not expanded.is_dir:
+                read.append(_PathRead(path, True, [(path, list(expanded.problems))], [], 0))
                 continue
-            named = os.path.isfile(path)
+            named = not expanded.is_dir
             self._root = os.path.realpath(os.path.dirname(path) or "." if named else path)
             self._hints = []
-            per_file = [(file, list(self._file(file, named))) for file in walked]
-            read.append(_PathRead(path, named, per_file, self._hints))
+            per_file: list[tuple[str, list[SourceItem]]] = []
+            for entry in expanded.entries:
+                if isinstance(entry, Problem):
+                    per_file.append((path, [entry]))
+                else:
+                    per_file.append((entry, list(self._file(entry, named))))
+            read.append(_PathRead(path, named, per_file, self._hints, len(expanded.files)))
         for done in read:
             found = problems = 0
             kept = [(f, items) for f, items in done.files if os.path.realpath(f) not in self._claimed]
@@ -112,7 +126,7 @@ class RequestFileSource:
                 yield from items
             self.jobs += found
             if kept and not found and not problems:
-                yield self._nothing_found(done.path, done.named, len(done.files), done.hints)
+                yield self._nothing_found(done.path, done.named, done.walked, done.hints)
 
     def _nothing_found(
         self, path: str, named: bool, files: int, hints: list[tuple[str, str]]
@@ -128,7 +142,7 @@ class RequestFileSource:
 
     def _file(self, file: str, named: bool = False) -> Iterator[SourceItem]:
         try:
-            with open(file, "rb") as stream:
+            with open_regular(file) as stream:
                 size = os.fstat(stream.fileno()).st_size
                 raw = stream.read(min(size, self.max_file_bytes) + 1)
         except OSError as err:
@@ -214,12 +228,12 @@ class RequestFileSource:
         try:
             return parse_text(text, cfn_tag), []
         except YamlProblem as err:
-            problem = str(err).removeprefix("invalid YAML: ")
+            problem = err.detail
             if err.pos is None:
                 return Problem(file, f"invalid YAML: {problem}")
             where = f"line {err.pos.line} column {err.pos.col}"
             return Problem(file, f"invalid YAML at {where}: {problem}", line=err.pos.line)
-        except yaml.YAMLError as err:  # a tag such as !Ref that safe YAML cannot build
+        except yaml.YAMLError as err:  # anything PyYAML refuses that yamlpos did not word
             mark = getattr(err, "problem_mark", None)
             problem = getattr(err, "problem", None) or "cannot be read"
             if mark is None:
@@ -227,31 +241,7 @@ class RequestFileSource:
             return Problem(file, f"invalid YAML at line {mark.line + 1}: {problem}", line=mark.line + 1)
 
     def _job(self, file: str, site: JobSite) -> Iterator[SourceItem]:
-        origin = Origin(file, line=site.line, pointer=site.pointer)
-        try:
-            cleaned = clean(site)
-        except ValueError as err:
-            yield Problem(file, f"{err} (at {site.pointer or '/'})", line=site.line, kind="record")
-            return
-        try:
-            # A job without a name (pipelines name theirs at run time) is file#pointer.
-            record = from_describe(cleaned.doc, origin)
-        except RecordError as err:
-            message = str(err)
-            if err.field:  # Problem names the field itself
-                message = message.removeprefix(f"field {err.field}: ")
-            at = f" (at {site.pointer or '/'})"
-            yield Problem(file, message + at, line=site.line, field=err.field, kind="record")
-            return
-        yield Record(data=record.data, origin=origin, key_lines=cleaned.key_lines)
-        for path, line, how in cleaned.unknown:
-            yield Problem(
-                file,
-                f"{path} is set at run time ({how}); treated as unknown (missing)",
-                line=line,
-                resource=record.key,
-                kind="note",
-            )
+        yield from job_items(file, site)  # counted in items(), once the claimed files are known
 
 
 def _placeholder_at(text: str, line: int, col: int) -> bool:
@@ -268,30 +258,3 @@ def _is_json(file: str, text: str) -> bool:
         return False
     return text.lstrip()[:1] in ("{", "[")
 
-
-def _walk(path: str) -> list[str] | Problem:
-    if os.path.isfile(path):
-        return [path]  # named explicitly: read whatever its extension
-    if not os.path.isdir(path):
-        reason = "no such file or directory" if not os.path.lexists(path) else "not a file"
-        return Problem(path, reason)
-    root = os.path.realpath(path)
-    found: list[tuple[tuple[str, ...], str]] = []
-    for folder, dirs, names in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-        for name in names:
-            full = os.path.join(folder, name)
-            if name.lower().endswith(SUFFIXES) and _regular_inside(full, root):
-                found.append((tuple(os.path.relpath(full, path).split(os.sep)), full))
-    return [full for _, full in sorted(found)]
-
-
-def _regular_inside(full: str, root: str) -> bool:
-    """A regular file (never a FIFO or device), and a symlink only if it stays in the tree."""
-    target = os.path.realpath(full) if os.path.islink(full) else full
-    if target is not full and not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
-        return False
-    try:
-        return stat.S_ISREG(os.stat(target).st_mode)
-    except OSError:
-        return False

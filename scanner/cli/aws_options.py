@@ -1,7 +1,8 @@
-"""The `scan --aws` options, and turning parsed arguments into an AwsSource.
+"""The `scan --aws` command-line options, and turning parsed arguments into AwsOptions.
 
 Values are checked here, before any AWS call: a bad --shard, an unreadable --accounts
-file or an unknown --profile is a UsageError with one line naming the option.
+file or an unknown --profile is a UsageError with one line naming the option. The
+source itself (smscan.sources.aws) never sees argparse.
 """
 
 from __future__ import annotations
@@ -13,19 +14,17 @@ from pathlib import Path
 import boto3
 import botocore.exceptions
 
-from smscan.cli.progress import Progress
 from smscan.errors import UsageError
-
-from .accounts import AccountSpec, Shard, load_accounts_file, role_arn_account
-from .fetch import FetchSettings
-from .plans import ALL_STATUSES, Filters
-from .source import AwsOptions, AwsSource
+from smscan.sources.aws.accounts import AccountSpec, Shard, load_accounts_file, role_arn_account
+from smscan.sources.aws.fetch import FetchSettings
+from smscan.sources.aws.plans import ALL_STATUSES, Filters
+from smscan.sources.aws.source import AwsOptions
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_ATTEMPTS = 10
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS (live scan)")
     add = group.add_argument
     add("--aws", action="store_true", help="scan training jobs through the AWS API")
@@ -96,20 +95,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--external-id", help="ExternalId for --role-arn and --org assume-role calls")
     add("--shard", metavar="K/N", help="scan only shard K of N of the (account, region) pairs")
     add("--cache", metavar="PATH", help="SQLite cache of finished jobs for incremental scans")
-    add(
-        "--allow-partial",
-        action="store_true",
-        help="exit 0/1 even when some account, region or job could not be read",
-    )
 
 
-def build_source(
-    args: argparse.Namespace, fields_read: frozenset[str] | None, progress: Progress
-) -> AwsSource:
-    return AwsSource(options_from_args(args), fields_read, progress)
-
-
-def options_from_args(args: argparse.Namespace) -> AwsOptions:
+def aws_options(args: argparse.Namespace) -> AwsOptions:
     concurrency = _positive(args.concurrency, "--concurrency", 256)
     attempts = _positive(args.max_attempts, "--max-attempts", 100)
     if args.profile:
@@ -154,7 +142,6 @@ def options_from_args(args: argparse.Namespace) -> AwsOptions:
         external_id=args.external_id,
         shard=Shard.parse(args.shard) if args.shard else None,
         cache_path=Path(args.cache) if args.cache else None,
-        allow_partial=args.allow_partial,
     )
 
 

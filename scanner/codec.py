@@ -1,0 +1,216 @@
+"""The ScanResult JSON codec: the versioned, lossless document and its exact inverse.
+
+The JSON report is this document (reports/schemas/scan-result.schema.json describes
+it), and the core reads it back: `smscan merge` combines shard results, `--baseline`
+compares against one. So `load()` is the exact inverse of `write()`, and neither the
+gate nor merge needs a renderer. The verdict is written for readers; `load()` ignores
+it, because a loaded result is judged again under the options of the run that reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from smscan.errors import SourceError
+from smscan.findings import MemoryFindings
+from smscan.gate.score import total_score
+from smscan.gate.verdict import Verdict
+from smscan.models import (
+    Evidence,
+    Finding,
+    Location,
+    Origin,
+    PolicyInfo,
+    Problem,
+    Resource,
+    ScanMeta,
+    ScanResult,
+    Severity,
+    Status,
+    Waiver,
+)
+
+SCHEMA_VERSION = "1.0"
+
+_SPLICE = "\x00smscan-splice\x00"
+_SPLICE_JSON = json.dumps(_SPLICE)
+
+
+def write(result: ScanResult, verdict: Verdict, out: TextIO, *, generated_at: str | None = None) -> None:
+    """Write the document as json.dumps(..., indent=2, sort_keys=True) would, plus a newline.
+
+    Each finding is encoded on its own and written at its depth, so the dicts of every
+    finding never exist at once: peak memory stays that of one finding.
+    """
+    doc = to_document(result, verdict, generated_at=generated_at, with_findings=False)
+    encode = json.JSONEncoder(indent=2, sort_keys=True, default=str, allow_nan=False).encode
+    lists = [(n, fs) for n, fs in (("findings", result.findings), ("fixed", result.fixed)) if fs]
+    for name, _ in lists:
+        doc[name] = _SPLICE
+    pieces = encode(doc).split(_SPLICE_JSON)
+    if len(pieces) != len(lists) + 1:  # the marker also occurs in scanned text: no splicing
+        full = to_document(result, verdict, generated_at=generated_at)
+        out.write(json.dumps(full, indent=2, sort_keys=True, default=str, allow_nan=False) + "\n")
+        return
+    out.write(pieces[0])
+    for (_, findings), rest in zip(lists, pieces[1:], strict=True):
+        separator = "[\n    "
+        for f in findings:
+            out.write(separator)
+            out.write(encode(finding_document(f)).replace("\n", "\n    "))
+            separator = ",\n    "
+        out.write("\n  ]")
+        out.write(rest)
+    out.write("\n")
+
+
+def to_document(
+    result: ScanResult, verdict: Verdict, *, generated_at: str | None = None, with_findings: bool = True
+) -> dict[str, Any]:
+    meta = result.meta
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "smscan", "version": meta.tool_version},
+        "generated_at": generated_at or meta.finished_at,
+        "verdict": verdict.as_dict(),
+        "scan": {
+            "started_at": meta.started_at,
+            "finished_at": meta.finished_at,
+            "duration_seconds": meta.duration_seconds,
+            "inputs": list(meta.inputs),
+            "scope": dict(meta.scope),
+            "params": {k: dict(v) for k, v in meta.params.items()},
+            "fail_on": meta.fail_on,
+            "records_scanned": meta.records_scanned,
+            "api_calls": dict(meta.api_calls),
+            "notes": list(meta.notes),
+            "complete": result.complete,
+        },
+        "summary": summary_document(result),
+        "policies": [_policy(p, result.counts.get(p.id, {})) for p in result.policies],
+        "findings": [finding_document(f) for f in result.findings] if with_findings else [],
+        "fixed": [finding_document(f) for f in result.fixed] if with_findings else [],
+        "errors": [asdict(p) for p in result.errors],
+        "history": [dict(h) for h in result.history],
+    }
+
+
+def summary_document(result: ScanResult) -> dict[str, Any]:
+    counts = result.findings.counts()
+
+    def by_severity(status: Status) -> dict[str, int]:
+        return {s.value: counts.get((status, s), 0) for s in Severity}
+
+    return {
+        "records": result.meta.records_scanned,
+        "by_status": {s.value: result.total(s) for s in Status},
+        "failures_by_severity": by_severity(Status.FAIL),
+        "unknown_by_severity": by_severity(Status.UNKNOWN),
+        "compliance_score": total_score(result.counts.values()).fraction,
+        "errors": len(result.errors),
+    }
+
+
+def _policy(info: PolicyInfo, counts: Mapping[Status, int]) -> dict[str, Any]:
+    doc = asdict(info)
+    doc["severity"] = info.severity.value
+    doc["references"] = list(info.references)
+    doc["frameworks"] = {k: list(v) for k, v in info.frameworks.items()}
+    doc["counts"] = {s.value: counts.get(s, 0) for s in Status}
+    return doc
+
+
+def finding_document(f: Finding) -> dict[str, Any]:
+    r = f.resource
+    return {
+        "policy_id": f.policy_id,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "message": f.message,
+        "resource": {
+            "arn": r.arn,
+            "name": r.name,
+            "account_id": r.account_id,
+            "region": r.region,
+            "status": r.status,
+            "origin": asdict(r.origin),
+        },
+        "evidence": [{**asdict(e), "actual": list(e.actual)} for e in f.evidence],
+        "location": asdict(f.location) if f.location else None,
+        "waiver": asdict(f.waiver) if f.waiver else None,
+        "baseline": f.baseline,
+    }
+
+
+def load(text: str, source: str = "<json>") -> ScanResult:
+    """Parse a document written by `write`. Raises SourceError naming the source."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{source}:{exc.lineno}: not a JSON report ({exc.msg})") from None
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise SourceError(f"{source}: not an smscan JSON report (schema_version {SCHEMA_VERSION} expected)")
+    try:
+        return _from_document(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SourceError(f"{source}: malformed smscan JSON report ({type(exc).__name__}: {exc})") from None
+
+
+def _from_document(doc: dict[str, Any]) -> ScanResult:
+    scan = doc["scan"]
+    meta = ScanMeta(
+        tool_version=doc["tool"]["version"],
+        started_at=scan["started_at"],
+        finished_at=scan["finished_at"],
+        inputs=tuple(scan["inputs"]),
+        scope=scan.get("scope", {}),
+        params=scan.get("params", {}),
+        fail_on=scan.get("fail_on", "high"),
+        duration_seconds=scan.get("duration_seconds", 0.0),
+        records_scanned=scan.get("records_scanned", 0),
+        api_calls=scan.get("api_calls", {}),
+        notes=tuple(scan.get("notes", ())),
+    )
+    policies, counts = [], {}
+    for p in doc["policies"]:
+        counts[p["id"]] = {s: p["counts"].get(s.value, 0) for s in Status}
+        fields = {k: v for k, v in p.items() if k != "counts"}
+        fields["severity"] = Severity(p["severity"])
+        fields["references"] = tuple(p.get("references", ()))
+        fields["frameworks"] = {k: tuple(v) for k, v in p.get("frameworks", {}).items()}
+        policies.append(PolicyInfo(**fields))
+    return ScanResult(
+        meta=meta,
+        policies=tuple(policies),
+        findings=MemoryFindings(_load_finding(f) for f in doc["findings"]),
+        counts=counts,
+        errors=tuple(Problem(**e) for e in doc.get("errors", ())),
+        fixed=tuple(_load_finding(f) for f in doc.get("fixed", ())),
+        history=tuple(doc.get("history", ())),
+    )
+
+
+def _load_finding(f: dict[str, Any]) -> Finding:
+    r = f["resource"]
+    return Finding(
+        policy_id=f["policy_id"],
+        severity=Severity(f["severity"]),
+        status=Status(f["status"]),
+        resource=Resource(
+            arn=r["arn"],
+            name=r["name"],
+            account_id=r["account_id"],
+            region=r["region"],
+            status=r.get("status"),
+            origin=Origin(**r["origin"]),
+        ),
+        message=f["message"],
+        evidence=tuple(Evidence(**{**e, "actual": tuple(e["actual"])}) for e in f.get("evidence", ())),
+        location=Location(**f["location"]) if f.get("location") else None,
+        waiver=Waiver(**f["waiver"]) if f.get("waiver") else None,
+        baseline=f.get("baseline"),
+    )

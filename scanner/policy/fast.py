@@ -1,0 +1,154 @@
+"""The verdict fast path: condition trees compiled once per policy into closures.
+
+The same semantics as `Condition.holds` on a record whose values are all known, compiled
+into nested closures over (record, per-record path cache): no EvalContext, no operator-
+table lookups, plain-key paths read directly, and secret detection memoized per
+(value, key). tests/test_engine_exactness.py holds it to the same statuses as `holds`
+and as a jsonpath-ng baseline. Records with values known only at run time are judged
+by `holds`, three-valued, instead (scanner/engine.py).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from smscan.policy.conditions import AllOf, Condition, EvalContext, Leaf, Not
+from smscan.policy.operators import FLAG_OPERATORS, VALUE_OPERATORS, TypeMismatch
+from smscan.policy.paths import CompiledPath
+
+Fast = Callable[[dict[str, Any], dict[str, list[Any]]], bool]
+Values = Callable[[dict[str, Any], dict[str, list[Any]]], list[Any]]
+
+
+def compile_fast(condition: Condition) -> Fast:
+    if isinstance(condition, Leaf):
+        return _fast_leaf(condition)
+    if isinstance(condition, Not):
+        inner = compile_fast(condition.part)
+        return lambda rec, cache: not inner(rec, cache)
+    parts = tuple(compile_fast(p) for p in condition.parts)
+    if isinstance(condition, AllOf):
+
+        def all_of(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+            for part in parts:  # noqa: SIM110 - no generator per call on the hot path
+                if not part(rec, cache):
+                    return False
+            return True
+
+        return all_of
+
+    def any_of(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+        for part in parts:  # noqa: SIM110 - no generator per call on the hot path
+            if part(rec, cache):
+                return True
+        return False
+
+    return any_of
+
+
+def _fast_values(path: CompiledPath) -> Values:
+    keys = path.keys
+    if keys is not None and len(keys) == 1:
+        name = keys[0]
+        return lambda rec, cache: [rec[name]] if name in rec else []
+    if keys is not None and len(keys) == 2:
+        first, second = keys
+
+        def two(rec: dict[str, Any], cache: dict[str, list[Any]]) -> list[Any]:
+            doc = rec.get(first)
+            return [doc[second]] if isinstance(doc, dict) and second in doc else []
+
+        return two
+    text, find = path.text, path.finder
+
+    def cached(rec: dict[str, Any], cache: dict[str, list[Any]]) -> list[Any]:
+        found = cache.get(text)
+        if found is None:
+            try:
+                found = find(rec)
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise TypeMismatch(f"path {text} cannot be applied: {type(exc).__name__}") from None
+            cache[text] = found
+        return found
+
+    return cached
+
+
+def _fast_leaf(leaf: Leaf) -> Fast:
+    if leaf.subject is None:
+        constant = [leaf.param_value]
+        get: Values = lambda rec, cache: constant  # noqa: E731
+    else:
+        get = _fast_values(leaf.subject)
+    key = leaf.key_hint
+    if leaf.op == "no_secrets":
+        return lambda rec, cache: _no_secrets_fast(get(rec, cache), key)
+    flag = FLAG_OPERATORS.get(leaf.op)
+    if flag is not None:
+        return lambda rec, cache: flag(get(rec, cache), key)
+    if leaf.arg_path is not None:  # rare: compare two fields of the record
+
+        def path_ref_leaf(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+            ctx = EvalContext(rec)
+            ctx.cache = cache  # share the record's path lookups with the other leaves
+            return leaf.value_test(get(rec, cache), ctx)[0]
+
+        return path_ref_leaf
+    test = VALUE_OPERATORS[leaf.op].test
+    arg = leaf.arg
+    if leaf.op == "equals" and isinstance(arg, bool):
+        test = _is  # `true` never equals 1: only the bool singleton itself matches
+    match_any = leaf.match_any
+
+    def value_leaf(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+        values = get(rec, cache)
+        if len(values) == 1:
+            value = values[0]
+            return value is not None and bool(test(value, arg))
+        present = [v for v in values if v is not None]
+        if not present:
+            return False
+        if match_any:
+            return any(test(v, arg) for v in present)
+        return all(test(v, arg) for v in present)
+
+    return value_leaf
+
+
+def _is(value: Any, arg: Any) -> bool:
+    return value is arg
+
+
+_DETECT_CACHE_MAX_LEN = 256  # long values are rare and would make the memo large
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _detect_memo(value: str, key: str | None) -> bool:
+    from smscan.secrets import detect
+
+    return detect(value, key) is not None
+
+
+def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
+    """`no_secrets` for the verdict: a flat str map is judged item by item, memoized
+    (hyperparameter, tag and environment values repeat across a fleet); anything else
+    goes to the detector whole, exactly as `holds` does."""
+    from smscan.secrets import find_secrets
+
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, dict) and all(type(v) is str or v is None for v in value.values()):
+            for k, v in value.items():
+                if v is not None and (
+                    _detect_memo(v, str(k)) if len(v) <= _DETECT_CACHE_MAX_LEN else bool(find_secrets(v, str(k)))
+                ):
+                    return False
+        elif type(value) is str and len(value) <= _DETECT_CACHE_MAX_LEN:
+            if _detect_memo(value, key):
+                return False
+        elif find_secrets(value, key):
+            return False
+    return True
