@@ -10,10 +10,11 @@ region (request files) cannot be expressed in ASFF and are left out.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
+from smscan.gate.verdict import Verdict
 from smscan.models import ScanResult
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 from smscan.sinks import asff
 
 
@@ -37,6 +38,7 @@ def documents(result: ScanResult, generated_at: str, include_passed: bool = Fals
     return docs
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
+    # The verdict belongs to the run, not to any one finding: ASFF has no place for it.
     docs = documents(result, options.generated_at, options.include_passed)
-    return json.dumps(docs, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    out.write(json.dumps(docs, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")

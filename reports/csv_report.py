@@ -12,12 +12,13 @@ job's name or tag is someone else's text, and must not run in the auditor's Exce
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
+from typing import TextIO
 
+from smscan.gate.verdict import Verdict
 from smscan.models import Finding, PolicyInfo, ScanResult
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 
 COLUMNS = (
     "policy_id", "title", "severity", "status", "job_name", "job_arn", "account_id", "region",
@@ -70,9 +71,8 @@ def rows(result: ScanResult) -> Iterator[dict[str, str]]:
         yield {k: neutralise(str(v)) for k, v in row(f, policies.get(f.policy_id)).items()}
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
-    out = io.StringIO()
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
+    # Rows are findings; the run's verdict is in the summary and the other reports.
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writeheader()
     writer.writerows(rows(result))
-    return out.getvalue()

@@ -17,16 +17,17 @@ from __future__ import annotations
 import calendar
 import json
 import time
-from typing import Any
+from typing import Any, TextIO
 
+from smscan.gate.verdict import Verdict
 from smscan.models import Finding, PolicyInfo, ScanResult
-from smscan.reports import RenderOptions
+from smscan.reports.interface import RenderOptions
 from smscan.sinks.asff import finding_id, partition_of, related_requirements
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
 SEVERITY_ID = {"info": (1, "Informational"), "low": (2, "Low"), "medium": (3, "Medium"), "high": (4, "High"), "critical": (5, "Critical")}
-# Status value -> compliance.status_id / status; keyed by value (see sinks/asff.py).
+# Status value -> compliance.status_id / status; every status has one, none falls back to a pass.
 COMPLIANCE_STATUS = {
     "PASS": (1, "Pass"),
     "FAIL": (3, "Fail"),
@@ -137,9 +138,7 @@ def events(result: ScanResult, generated_at: str) -> list[dict[str, Any]]:
     return [to_event(f, policies.get(f.policy_id), generated_at=generated_at, tool_version=version) for f in result.findings]
 
 
-def render(result: ScanResult, options: RenderOptions) -> str:
-    lines = [
-        json.dumps(e, sort_keys=True, ensure_ascii=False, allow_nan=False, default=str)
-        for e in events(result, options.generated_at)
-    ]
-    return "".join(line + "\n" for line in lines)
+def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
+    # One event per finding, written as it is built; the run's verdict is no finding's.
+    for event in events(result, options.generated_at):
+        out.write(json.dumps(event, sort_keys=True, ensure_ascii=False, allow_nan=False, default=str) + "\n")

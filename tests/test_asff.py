@@ -17,9 +17,10 @@ import pytest
 
 from smscan.models import Evidence, Status, Waiver
 from smscan.reports import RenderOptions
-from smscan.reports.asff import documents, render
+from smscan.reports.asff import documents
 from smscan.sinks import asff
 from tests.factories import make_finding, make_policy_info, make_result
+from tests.report_helpers import render as render_report
 
 REQUIRED = {
     "AwsAccountId", "CreatedAt", "Description", "GeneratorId", "Id", "ProductArn", "Resources",
@@ -55,11 +56,8 @@ def test_a_failing_finding_has_every_required_attribute() -> None:
     [("PASS", "PASSED"), ("FAIL", "FAILED"), ("WAIVED", "FAILED"), ("ERROR", "WARNING"), ("UNKNOWN", "NOT_AVAILABLE")],
 )
 def test_compliance_status_by_status_value(status: str, expected: str) -> None:
-    assert asff.COMPLIANCE[status] == expected
-    member = Status.__members__.get(status)
-    if member is not None:  # UNKNOWN may not be a Status member yet: the value maps regardless
-        doc = asff.to_asff(make_finding(status=member), make_policy_info(), generated_at=NOW)
-        assert doc["Compliance"]["Status"] == expected
+    doc = asff.to_asff(make_finding(status=Status(status)), make_policy_info(), generated_at=NOW)
+    assert doc["Compliance"]["Status"] == expected
 
 
 def test_the_id_is_stable_per_policy_and_job_and_differs_otherwise() -> None:
@@ -141,8 +139,14 @@ def test_the_asff_file_holds_open_and_waived_findings_only() -> None:
     suppressed = docs[1]
     assert suppressed["Workflow"] == {"Status": "SUPPRESSED"}
     assert suppressed["Note"]["Text"] == "Waived by smscan: accepted risk"
-    text = render(result, RenderOptions(generated_at=NOW))
+    text = render_report("asff", result, RenderOptions(generated_at=NOW))
     assert json.loads(text) == json.loads(json.dumps(docs))
     with_passed = documents(result, NOW, include_passed=True)
     passed = next(d for d in with_passed if d["Compliance"]["Status"] == "PASSED")
     assert passed["RecordState"] == "ARCHIVED"
+
+
+def test_every_status_has_a_mapping() -> None:
+    from smscan.reports.ocsf import COMPLIANCE_STATUS
+
+    assert set(asff.COMPLIANCE) == {s.value for s in Status} == set(COMPLIANCE_STATUS)

@@ -34,8 +34,7 @@ RELATED_REQUIREMENTS_MAX = 32
 REQUIREMENT_MAX = 64  # each item: Security Hub refuses longer ones (Prowler cuts them to 63 too)
 FINDING_MAX_BYTES = 240 * 1024
 
-# Status value -> Compliance.Status. Keyed by value so a newer Status (UNKNOWN: a value
-# known only at run time) maps even before every module knows the enum member.
+# Status value -> Compliance.Status. Every status has an entry: none may fall back to a pass.
 COMPLIANCE = {
     "PASS": "PASSED",
     "FAIL": "FAILED",
