@@ -128,13 +128,13 @@ def test_throttling_raises_so_lambda_retries(stubbed: tuple[Any, Stubber], tmp_p
         run(client, ready(tmp_path, STOP), event())  # no EnableNetworkIsolation: described
 
 
-@pytest.mark.parametrize("status", [Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR])
+@pytest.mark.parametrize("status", [Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR, Status.UNKNOWN])
 def test_only_a_fail_fires_unless_on_unknown(status: Status) -> None:
     finding = make_finding(status=status, severity="critical")
     rule = ActionRule("stop", enabled=True, severity=Severity.HIGH)
     assert not rule.fires_on(finding)
     on_unknown = ActionRule("stop", enabled=True, severity=Severity.HIGH, on_unknown=True)
-    assert on_unknown.fires_on(finding) is (status is Status.ERROR)
+    assert on_unknown.fires_on(finding) is (status in (Status.ERROR, Status.UNKNOWN))
 
 
 def test_severity_and_policy_selection() -> None:

@@ -73,7 +73,8 @@ def run_event_command(args: argparse.Namespace) -> int:
     hub = hub_sender(client_for) if client_for is not None else None
     run = judge(prepared, paths=args.events, client_for=client_for, counter=counter, act=args.act, hub=hub, limits=limits)
     result = gate.finish(run.result)
-    code = _report(result, args, targets, fail_on, args.allow_partial, gate)
+    fail_on_unknown = args.fail_on_unknown or config.fail_on_unknown or "never"
+    code = _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))
     if run.outcomes and not args.quiet:
         sys.stderr.write("actions:\n" + "".join(f"  {o.action} {o.outcome}: {o.job}: {o.detail}\n" for o in run.outcomes))
     failed = [o for o in run.outcomes if o.outcome == "error"]

@@ -192,7 +192,9 @@ class Actions:
 def _only(result: ScanResult, findings: list[Finding]) -> ScanResult:
     import dataclasses
 
-    return dataclasses.replace(result, findings=tuple(findings))
+    from smscan.findings import MemoryFindings
+
+    return dataclasses.replace(result, findings=MemoryFindings(findings))
 
 
 def raise_config(message: str) -> NoReturn:

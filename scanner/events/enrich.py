@@ -31,7 +31,6 @@ from smscan.models import Problem, Record
 from smscan.record.coerce import hstore
 from smscan.record.normalize import from_describe
 from smscan.record.schema import FIELDS_BY_AWS_KEY, FIELDS_BY_NAME
-from smscan.record.wire import HIDDEN
 from smscan.sources.aws.fetch import ApiCounter, describe_error, error_code, is_not_found
 
 log = logging.getLogger("smscan.events")
@@ -63,20 +62,21 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
-def lacking(
-    record: Record, state_change: bool, fields_read: frozenset[str] | None, hidden: frozenset[str] = frozenset()
-) -> frozenset[str]:
+def lacking(record: Record, state_change: bool, fields_read: frozenset[str] | None) -> frozenset[str]:
     """The fields policies read that the event cannot tell.
 
     A state change's job is describe-shaped, but AWS documents no promise that it carries
     every member: a field without a value is lacking. A CloudTrail call is the whole
     request: a request member it does not hold was not set (its default applies), so only
-    the fields a request cannot carry (status, times ...) and those CloudTrail hid are.
+    the fields a request cannot carry (status, times ...) are lacking, and those the reader
+    marked unknown (CloudTrail's HIDDEN_DUE_TO_SECURITY_REASONS), in either kind.
     """
     read = frozenset(FIELDS_BY_NAME) if fields_read is None else fields_read
     candidates = {f for f in read - IDENTITY if f in FIELDS_BY_NAME and record.data.get(f) is None}
     if not state_change:
-        candidates = (candidates - request_fields()) | (hidden & read)
+        candidates -= request_fields()
+    unknown = {pointer.split("/")[1] for pointer in record.unknown if pointer.count("/") >= 1}
+    candidates |= unknown & read
     if state_change and "tags" in read:
         candidates.add("tags")
     return frozenset(candidates)
@@ -88,15 +88,6 @@ def request_fields() -> frozenset[str]:
     model = botocore.session.get_session().get_service_model("sagemaker")
     members = model.operation_model("CreateTrainingJob").input_shape.members
     return frozenset(FIELDS_BY_AWS_KEY[k].name for k in members if k in FIELDS_BY_AWS_KEY)
-
-
-def hidden_field(note: str) -> str | None:
-    """The seed field of a shapes.py note that CloudTrail hid a request value."""
-    if HIDDEN not in note:
-        return None
-    key = note.split(" ", 1)[0].split(".", 1)[0].split("[", 1)[0]
-    found = FIELDS_BY_AWS_KEY.get(key)
-    return found.name if found else None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ Configuration (read once per container, so a warm invocation pays nothing for it
   a cold start makes no extra call, and the role needs no s3:GetObject.
 - SMSCAN_POLICIES: comma-separated policy paths in the bundle (default: the config's
   `policies`, else the built-in pack).
-- SMSCAN_FAIL_ON: the severity a summary calls noncompliant from (default: the config's).
+- SMSCAN_FAIL_ON, SMSCAN_FAIL_ON_UNKNOWN: the gate a summary calls noncompliant by, as
+  --fail-on and --fail-on-unknown (default: the config's, else high and never).
 - SMSCAN_SNS_TOPIC_ARN: the topic of the notify action (overrides actions.notify.topic_arn).
 - SMSCAN_DRY_RUN: "true" puts every action in dry-run, whatever smscan.yaml says.
 - SMSCAN_LOG_LEVEL: of the `smscan` loggers (default INFO: one summary line per event).
@@ -39,6 +40,7 @@ from smscan.errors import ScannerError
 from smscan.events.enrich import TransientAwsError
 from smscan.events.run import EventRun, Prepared, hub_sender, judge
 from smscan.events.source import Envelope
+from smscan.gate.verdict import GateOptions, decide
 
 log = logging.getLogger("smscan.events")
 _prepared: Prepared | None = None
@@ -50,7 +52,8 @@ def prepare(environ: dict[str, str] | None = None) -> Prepared:
     from datetime import date
 
     from smscan.cli.config import load_config
-    from smscan.gate.waivers import WaiverSet, load_waivers
+    from smscan.gate.waiver_file import load_waivers
+    from smscan.gate.waivers import WaiverSet
     from smscan.policy.loader import load_policies
 
     env = dict(os.environ if environ is None else environ)
@@ -82,7 +85,8 @@ def prepare(environ: dict[str, str] | None = None) -> Prepared:
     settings = dataclasses.replace(settings, actions=actions)
     settings.check_ready()
     fail_on = env.get("SMSCAN_FAIL_ON") or config.fail_on or "high"
-    return Prepared(config, policies, waivers, settings, fail_on)
+    fail_on_unknown = env.get("SMSCAN_FAIL_ON_UNKNOWN") or config.fail_on_unknown or "never"
+    return Prepared(config, policies, waivers, settings, fail_on, fail_on_unknown=fail_on_unknown)
 
 
 def _client_for(service: str, region: str) -> Any:
@@ -118,12 +122,12 @@ def handler(event: Any, context: Any = None, *, client_for: Any = None, prepared
         log.error("event %s: internal error %s (a bug)", event_id or "(no id)", type(exc).__name__)
         why = f"internal error: {type(exc).__name__} (a bug)"
         return {"event_id": event_id, "result": "error", "errors": [why], "jobs": [], "actions": []}
-    out = summary(run, event_id, prepared.fail_on)
+    out = summary(run, event_id, GateOptions(fail_on=prepared.fail_on, fail_on_unknown=prepared.fail_on_unknown))
     log.info("%s", json.dumps(out, sort_keys=True))
     return out
 
 
-def summary(run: EventRun, event_id: str, fail_on: str) -> dict[str, Any]:
+def summary(run: EventRun, event_id: str, gate: GateOptions) -> dict[str, Any]:
     """{"event_id", "result": compliant|noncompliant|skipped|error, "jobs", "actions", "errors", "notes"}."""
     result = run.result
     jobs = []
@@ -141,8 +145,8 @@ def summary(run: EventRun, event_id: str, fail_on: str) -> dict[str, Any]:
         verdict = "error"
     elif not run.jobs:
         verdict = "skipped"
-    else:
-        verdict = "noncompliant" if result.blocking(fail_on) else "compliant"
+    else:  # the scan's own gate decides, as it does for `smscan event`'s exit code
+        verdict = "compliant" if decide(result, gate).passed else "noncompliant"
     notes = [p.message for p in result.errors if p.kind == "note"] + list(result.meta.notes)
     return {
         "event_id": event_id,

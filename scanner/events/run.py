@@ -23,6 +23,7 @@ from smscan.models import ScanResult
 from smscan.policy.model import Policy
 from smscan.scan import ScanSettings, run_scan
 from smscan.sources.aws.fetch import ApiCounter
+from smscan.sources.files import FileOptions
 
 ClientFor = Callable[[str, str], Any]  # (service, region) -> a boto3 client
 
@@ -37,6 +38,7 @@ class Prepared:
     settings: EventSettings
     fail_on: str = "high"
     include_passed: bool = False
+    fail_on_unknown: str = "never"
 
 
 @dataclass
@@ -70,9 +72,8 @@ def judge(
     if client_for is not None and settings.enrich:
         sagemaker = client_for
         enricher = Enricher(lambda region: sagemaker("sagemaker", region), counter=counter)
-    source = EventSource(
-        paths, settings, fields_read(prepared.policies), enricher=enricher, documents=documents, **(limits or {})
-    )
+    options = FileOptions(tuple(paths), **(limits or {}))
+    source = EventSource(options, settings, fields_read(prepared.policies), enricher=enricher, documents=documents)
     result = run_scan(
         [source],
         prepared.policies,

@@ -13,18 +13,21 @@ records. What event mode adds, per event document:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from smscan.events.enrich import Enricher, hidden_field, lacking
+from smscan.events.enrich import Enricher, lacking
 from smscan.events.settings import EventSettings
 from smscan.models import Origin, Problem, Record
 from smscan.record.shapes import CLOUDTRAIL_VIA_EVENTBRIDGE, TRAINING_STATE_CHANGE
-from smscan.sources.files import FileSource
-from smscan.sources.interface import SourceItem
+from smscan.sources.files import FileOptions, FileSource
+from smscan.sources.interface import Note, SourceItem, SourceReport
+from smscan.sources.json_records import JsonRecords
 
 STATE_CHANGE, CLOUDTRAIL = "state-change", "cloudtrail"
+Read = Callable[[str, Any, Origin], Iterator[SourceItem]]  # a document -> its records
 _NO_JOB = "no training job record in the inputs"
 
 
@@ -81,27 +84,29 @@ class EventSource(FileSource):
 
     def __init__(
         self,
-        paths: Sequence[str],
+        options: FileOptions,
         settings: EventSettings,
         fields_read: frozenset[str] | None,
         *,
         enricher: Enricher | None = None,
         documents: Sequence[Any] | None = None,
-        **limits: Any,
     ) -> None:
-        super().__init__(paths, **limits)
+        super().__init__(options)
         self.settings = settings
         self.fields_read = fields_read
         self.enricher = enricher
         self.documents = documents
         self.jobs: list[EventJob] = []
         self.skipped = 0  # state changes of a status not judged
-        self._notes: list[str] = []
+        self._notes: list[Note] = []
 
     def describe(self) -> str:
         if self.documents is not None:
             return f"{len(self.documents)} event{'' if len(self.documents) == 1 else 's'}"
         return super().describe()
+
+    def reader(self) -> JsonRecords:
+        return _EventRecords(self)
 
     def items(self) -> Iterator[SourceItem]:
         if self.documents is None:
@@ -111,46 +116,46 @@ class EventSource(FileSource):
                     continue
                 yield item
             return
+        plain = super().reader()
         for index, doc in enumerate(self.documents):
             name = f"event {Envelope.of(doc).event_id or index}" if isinstance(doc, Mapping) else f"event {index}"
-            yield from self._record(name, doc, Origin(name, pointer=""))
+            yield from self.judge_document(plain.document, name, doc, Origin(name, pointer=""))
 
-    def notes(self) -> list[str]:
-        return list(self._notes)
+    def report(self) -> SourceReport:
+        calls = self.enricher.calls() if self.enricher is not None else {}
+        return SourceReport(api_calls=calls, notes=tuple(self._notes))
 
-    def api_calls(self) -> dict[str, int]:
-        return self.enricher.calls() if self.enricher is not None else {}
-
-    def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
+    def judge_document(self, read: Read, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
+        """One document through the status filter, the file source's readers and enrichment."""
         envelope = Envelope.of(value) if isinstance(value, Mapping) else Envelope("", "other", "")
         if envelope.kind == STATE_CHANGE and envelope.status and envelope.status not in self.settings.statuses:
             self.skipped += 1
             judged = ", ".join(self.settings.statuses)
             yield Problem(
                 name,
-                f"event {envelope.event_id or '(no id)'}: skipped a {envelope.status or 'status-less'} "
+                f"event {envelope.event_id or '(no id)'}: skipped a {envelope.status} "
                 f"state change (event.statuses judges {judged})",
                 line=origin.line,
                 kind="note",
             )
             return
-        hidden: set[str] = set()  # request fields CloudTrail did not log (shapes.py notes them first)
-        for item in super()._record(name, value, origin):
+        for item in read(name, value, origin):
             if isinstance(item, Record):
-                yield from self._job(name, item, envelope, frozenset(hidden))
-                continue
-            if item.kind == "note" and (field := hidden_field(item.message)):
-                hidden.add(field)
-            yield item
+                yield from self._job(name, item, envelope)
+            else:
+                yield item
 
-    def _job(self, name: str, record: Record, envelope: Envelope, hidden: frozenset[str]) -> Iterator[SourceItem]:
-        missing = lacking(record, envelope.kind == STATE_CHANGE, self.fields_read, hidden)
+    def _job(self, name: str, record: Record, envelope: Envelope) -> Iterator[SourceItem]:
+        missing = lacking(record, envelope.kind == STATE_CHANGE, self.fields_read)
         status = envelope.status
         live_tags = None
         if missing and self.enricher is None:
             self._notes.append(
-                f"{record.key or name}: the event lacks {', '.join(sorted(missing))}, which the policies "
-                "read; judged without them (--aws describes the job)"
+                Note(
+                    f"the event lacks {', '.join(sorted(missing))}, which the policies read; "
+                    "judged without them (--aws describes the job)",
+                    record.key or name,
+                )
             )
         elif self.enricher is not None and missing:
             found = self.enricher.enrich(record, missing, envelope.event_id)
@@ -161,3 +166,14 @@ class EventSource(FileSource):
             status = found.status or status
         self.jobs.append(EventJob(envelope.event_id, envelope.kind, status, record, live_tags))
         yield record
+
+
+class _EventRecords(JsonRecords):
+    """The file source's parser, each document it finds handed to the event source."""
+
+    def __init__(self, source: EventSource) -> None:
+        super().__init__(source.options.max_file_bytes, source.options.max_depth, source.stats)
+        self.source = source
+
+    def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
+        yield from self.source.judge_document(partial(JsonRecords._record, self), name, value, origin)
