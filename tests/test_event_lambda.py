@@ -214,6 +214,7 @@ def test_a_cloudtrail_call_is_described_for_what_cloudtrail_hid_and_keeps_its_re
     assert clients.calls == [("sagemaker", "DescribeTrainingJob")]
     assert out["jobs"][0]["job"] == ARN and out["result"] == "noncompliant"
     assert "required-tags" in out["jobs"][0]["failed"]  # judged on the request's tags (team only)
+    assert out["jobs"][0]["unknown"] == []  # UNKNOWN on the event alone (hidden), known once described
 
 
 def test_cli_with_aws_and_act_describes_and_tags(moto: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
