@@ -1,4 +1,4 @@
-"""Run smscan's benchmarks: `python3 bench/run.py [custodian|throughput|memory|jobs|live|startup|evaluation|streaming|rendering|shiftleft|all] [--quick]`.
+"""Run smscan's benchmarks: `python3 bench/run.py [custodian|throughput|memory|jobs|live|startup|evaluation|streaming|rendering|shiftleft|event|all] [--quick]`.
 
 The first six are the six targets of docs/PERFORMANCE.md, each printed with its target.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-NAMES = ("custodian", "throughput", "memory", "jobs", "live", "startup", "evaluation", "streaming", "rendering", "shiftleft")
+NAMES = ("custodian", "throughput", "memory", "jobs", "live", "startup", "evaluation", "streaming", "rendering", "shiftleft", "event")
 
 
 def machine() -> str:
@@ -77,6 +77,10 @@ def run_one(name: str, quick: bool, records: int | None) -> None:
         from bench import shiftleft
 
         shiftleft.run(records or (100 if quick else 1_000))
+    elif name == "event":
+        from bench import event
+
+        event.run(5 if quick else 11, records or (20 if quick else 200))
 
 
 def main() -> int:

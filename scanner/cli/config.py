@@ -14,15 +14,17 @@ from typing import Any
 import yaml
 
 from smscan.errors import ConfigError, ConfigProblemsError
+from smscan.events.settings import EventSettings, parse_actions_section, parse_event_section
 from smscan.models import Severity
 from smscan.policy.problems import PolicyProblem
 from smscan.yamlpos import BadScalar, YamlProblem, YList, YMap, load_file, to_plain
 
 DEFAULT_CONFIG = "smscan.yaml"
 FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
+_SECTIONS = ("event", "actions")  # event mode: read by smscan.events.settings
 _KEYS = (
     "policies", "select", "skip", "fail_on", "fail_on_unknown", "formats", "output_dir", "params",
-    "include_passed", "waivers",
+    "include_passed", "waivers", "event", "actions",
 )
 
 
@@ -39,6 +41,7 @@ class Config:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     include_passed: bool = False
     waivers: str | None = None
+    events: EventSettings = field(default_factory=EventSettings)  # `event:` and `actions:`
 
 
 def load_config(explicit: str | None) -> Config:
@@ -65,15 +68,29 @@ def load_config(explicit: str | None) -> Config:
         pos = value.pos if isinstance(value, BadScalar) and key in _KEYS else doc.key_pos[key]
         if key not in _KEYS:
             message = f"unknown setting (expected one of {', '.join(_KEYS)})"
+        elif key in _SECTIONS:
+            continue  # read below, with their own positions
         elif isinstance(value, BadScalar):
             message = f"invalid value '{value.text}' ({value.problem})"
         else:
             message = _apply(config, key, value)
         if message:
             problems.append(PolicyProblem(str(path), pos.line, pos.col, "", key, message))
+    config.events = _event_settings(doc, str(path), problems)
     if problems:
         raise ConfigProblemsError(problems)
     return config
+
+
+def _event_settings(doc: YMap, source: str, problems: list[PolicyProblem]) -> EventSettings:
+    settings = EventSettings()
+    statuses, enrich = settings.statuses, settings.enrich
+    if "event" in doc:
+        statuses, enrich = parse_event_section(doc["event"], source, doc.key_pos["event"], problems)
+    actions = settings.actions
+    if "actions" in doc:
+        actions = parse_actions_section(doc["actions"], source, doc.key_pos["actions"], problems)
+    return EventSettings(statuses=statuses, enrich=enrich, actions=actions)
 
 
 def _apply(config: Config, key: str, value: Any) -> str:

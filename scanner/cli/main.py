@@ -34,6 +34,7 @@ COMMANDS = {
     "policy": ("smscan.cli.policy", "add_policy_commands", "validate, list, show or test policy packs"),
     "init": ("smscan.cli.init", "add_init_command", "write a starting smscan.yaml (and, with --with-pack, a copy of the pack)"),
     "demo": ("smscan.cli.scan", "add_demo_command", "scan the bundled demo fleet offline and write every report format"),
+    "event": ("smscan.cli.event", "add_event_command", "judge EventBridge / CloudTrail events of training jobs, then act on them"),
     "merge": ("smscan.cli.scan", "add_merge_command", "combine shard JSON results into one result and render it"),
     "guardrails": ("smscan.cli.guardrails", "add_guardrails_command", "write SCP / IAM guardrails that deny non-compliant CreateTrainingJob calls"),
 }

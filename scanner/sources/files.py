@@ -73,7 +73,7 @@ class FileSource(Source):
 
     def items(self) -> Iterator[SourceItem]:
         records = problems = 0
-        reader = JsonRecords(self.options.max_file_bytes, self.options.max_depth, self.stats)
+        reader = self.reader()
         for item in self._all(reader):
             if isinstance(item, Record):
                 records += 1
@@ -86,6 +86,10 @@ class FileSource(Source):
         """What follows the last record: an empty input is a problem; ignored keys, a note."""
         if not records and not problems:
             yield Problem(self.describe(), "no training job record in the inputs (an empty export?)")
+
+    def reader(self) -> JsonRecords:
+        """The parser of this source's documents (event mode reads them with its own)."""
+        return JsonRecords(self.options.max_file_bytes, self.options.max_depth, self.stats)
 
     def _all(self, reader: JsonRecords) -> Iterator[SourceItem]:
         for path, expanded in self.walks():

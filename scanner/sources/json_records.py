@@ -173,6 +173,10 @@ class JsonRecords:
         for index, item in enumerate(value[wrapper]):
             yield from self._record(name, item, Origin(name, pointer=f"/{wrapper}/{index}"))
 
+    def document(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
+        """The records of one parsed document (a Lambda receives its event parsed)."""
+        yield from self._record(name, value, origin)
+
     def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
         at = f" (item {origin.pointer})" if origin.pointer else ""
         if not isinstance(value, dict):
