@@ -140,9 +140,10 @@ def test_a_task_without_parameters_is_unknown_for_every_policy_that_reads_the_jo
     path.write_text(json.dumps(machine, indent=1))
     (record,) = records_of(path)
     verdicts = list(Engine(load_policies()).evaluate(record))
-    # Only a param can rule a policy out here: vpc-allowed-subnets while allowed_subnets is empty.
-    assert {v.policy.id for v in verdicts if v.status is not Status.UNKNOWN} == {"vpc-allowed-subnets"}
-    assert next(v for v in verdicts if v.policy.id == "vpc-allowed-subnets").status is Status.NOT_APPLICABLE
+    # Only a param can rule a policy out here: an allowlist policy while its list is empty.
+    by_param = {"vpc-allowed-subnets", "output-locations-allowed"}
+    assert {v.policy.id for v in verdicts if v.status is not Status.UNKNOWN} == by_param
+    assert all(v.status is Status.NOT_APPLICABLE for v in verdicts if v.policy.id in by_param)
     message = verdicts[0].finding.message if verdicts[0].finding else ""
     assert f"the whole request is set at run time (the state input) at {path}:" in message
 
