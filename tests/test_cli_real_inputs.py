@@ -73,4 +73,4 @@ def test_a_repository_without_job_files_stays_a_clean_exit_0(
     code, doc, err = report(capsys, tmp_path, repo)
     assert code == 0, err
     assert doc["findings"] == []
-    assert [(e["kind"], e["message"]) for e in doc["errors"]] == [("note", "no training-job request found in 2 JSON/YAML file(s)")]
+    assert [(e["kind"], e["message"]) for e in doc["errors"]] == [("note", "no training-job request found in 2 file(s)")]
