@@ -53,15 +53,20 @@ class Policy:
 
     def fields_read(self) -> frozenset[str] | None:
         """Top-level record fields this policy reads; None when a path could read any field."""
-        fields: set[str] = set()
-        for condition in (self.check, self.when):
-            if condition is None:
-                continue
-            for leaf in condition.leaves():
-                for path in (leaf.subject, leaf.arg_path):
-                    if path is None:
-                        continue
-                    if path.top_field is None:
-                        return None
-                    fields.add(path.top_field)
-        return frozenset(fields)
+        return fields_of(self.check, self.when)
+
+
+def fields_of(*conditions: Condition | None) -> frozenset[str] | None:
+    """Top-level record fields the conditions read; None when a path could read any field."""
+    fields: set[str] = set()
+    for condition in conditions:
+        if condition is None:
+            continue
+        for leaf in condition.leaves():
+            for path in (leaf.subject, leaf.arg_path):
+                if path is None:
+                    continue
+                if path.top_field is None:
+                    return None
+                fields.add(path.top_field)
+    return frozenset(fields)

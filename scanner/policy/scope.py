@@ -19,22 +19,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from smscan.policy.fast import compile_fast
-from smscan.policy.model import Policy
+from smscan.policy.model import Policy, fields_of
 from smscan.policy.operators import TypeMismatch
 
 Scope = Callable[[dict[str, Any]], bool]
-
-
-def _when_fields(policy: Policy) -> frozenset[str] | None:
-    fields: set[str] = set()
-    for leaf in policy.when.leaves() if policy.when is not None else ():
-        for path in (leaf.subject, leaf.arg_path):
-            if path is None:
-                continue
-            if path.top_field is None:
-                return None
-            fields.add(path.top_field)
-    return frozenset(fields)
 
 
 def expensive_scope(policies: Sequence[Policy], expensive: frozenset[str]) -> Scope | None:
@@ -48,7 +36,7 @@ def expensive_scope(policies: Sequence[Policy], expensive: frozenset[str]) -> Sc
         read = policy.fields_read()
         if read is not None and not read & expensive:
             continue
-        when_fields = _when_fields(policy)
+        when_fields = fields_of(policy.when)
         if policy.when is None or read is None or when_fields is None or when_fields & expensive:
             return None
         whens.append(compile_fast(policy.when))
