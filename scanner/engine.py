@@ -101,6 +101,19 @@ class Engine:
         return out
 
 
+def fields_needed(policies: Sequence[Policy]) -> frozenset[str] | None:
+    """The record fields judging `policies` reads, findings included (None: any field).
+
+    A message template naming `record` shows the whole record, so it needs every field."""
+    read: set[str] = set()
+    for policy in policies:
+        fields = policy.fields_read()
+        if fields is None or (policy.message is not None and "record" in _template_names(policy.message.source)):
+            return None
+        read |= fields
+    return frozenset(read)
+
+
 def _compile(policy: Policy) -> Judge:
     """The policy's verdict as one closure: NOT_APPLICABLE / PASS / FAIL, or ERROR with why."""
     check = compile_fast(policy.check)
