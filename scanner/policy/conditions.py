@@ -13,6 +13,7 @@ of `compile_fast`, exactly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,7 @@ class Leaf:
     def label(self) -> str:
         return self.subject.text if self.subject else f"param {self.param_name}"
 
-    @property
+    @functools.cached_property  # read for every value of every finding's evidence
     def key_hint(self) -> str | None:
         """The path's last name: secret detection judges a bare string by its key."""
         if self.subject is None:
