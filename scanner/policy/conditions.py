@@ -58,6 +58,9 @@ class EvalContext:
         return found
 
 
+_PLAIN = frozenset({bool, int, float, type(None)})
+
+
 @dataclass(frozen=True)
 class Leaf:
     op: str
@@ -131,7 +134,8 @@ class Leaf:
                 "no likely secret found" if not hits else f"{len(hits)} likely secret(s)"
             )
         else:
-            actual = tuple(redact(v, key, ctx.known_secrets) for v in values)
+            known = ctx.known_secrets  # numbers, booleans and nulls hold no secret: as they are
+            actual = tuple(v if type(v) in _PLAIN else redact(v, key, known) for v in values)
         expected = self.arg_display
         if self.arg_path is not None:
             refs = ctx.lookup(self.arg_path)
