@@ -55,10 +55,12 @@ def detect(value: str, key: str | None = None) -> str | None:
         return None
     for kind, pattern, check in VALUE_DETECTORS:
         if check is None:
-            if pattern.search(v) is not None:  # no generator for the detectors with no check
+            if pattern.search(v) is not None:
                 return kind
-        elif any(check(m) for m in pattern.finditer(v)):
-            return kind
+        else:  # a loop, not any(genexpr): this runs for every value of every job
+            for match in pattern.finditer(v):
+                if check(match):
+                    return kind
     if aws_secret(v, key):
         return "aws-secret-access-key"
     if v[0] in "[{" and len(v) <= 1_000_000:
