@@ -16,6 +16,7 @@ context includes record data from untrusted jobs. Two layers:
 
 from __future__ import annotations
 
+import functools
 from functools import lru_cache
 from typing import Any
 
@@ -99,11 +100,20 @@ class MessageTemplate:
         # (never for plain text with names, which is joined as Jinja would print it).
         self._tree: nodes.Template | None = tree
         self._compiled: Template | None = None
-        self._printed_only = _printed_only(tree, IDENTITY_NAMES)
-        # The context names the template reads, but for the identity: all a render depends on
-        # (a template reaches its context only by name).
-        self._reads = tuple(sorted(meta.find_undeclared_variables(tree) - set(IDENTITY_NAMES)))
         self._memo: dict[str, str] = {}
+
+    @functools.cached_property
+    def _printed_only(self) -> tuple[str, ...] | None:
+        """The identity names the template only prints (None: no memo; see _render_memo).
+        Worked out on the first render, not at load: start-up loads every template."""
+        return None if self._tree is None else _printed_only(self._tree, IDENTITY_NAMES)
+
+    @functools.cached_property
+    def _reads(self) -> tuple[str, ...]:
+        """The context names the template reads, but for the identity: all a render depends
+        on (a template reaches its context only by name)."""
+        assert self._tree is not None  # read by the first memo render, before it compiles
+        return tuple(sorted(meta.find_undeclared_variables(self._tree) - set(IDENTITY_NAMES)))
 
     @property
     def _template(self) -> Template:
