@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from smscan.errors import ConfigError, ConfigProblemsError
 from smscan.models import Severity
 from smscan.policy.problems import PolicyProblem
@@ -144,6 +142,8 @@ def parse_param(text: str) -> tuple[str, str, Any]:
     policy_id, dot, param = name.strip().partition(".")
     if not sep or not dot or not policy_id or not param:
         raise ConfigError(f"--param {text!r}: expected POLICY-ID.NAME=VALUE")
+    import yaml  # here: a run without --param need not import PyYAML
+
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:

@@ -29,6 +29,7 @@ from smscan.policy.fields import (
     text_of,
 )
 from smscan.policy.model import Policy
+from smscan.policy.pack_cache import PackTrees
 from smscan.policy.prevent import prevent_of
 from smscan.policy.problems import Problems, Scope
 from smscan.yamlpos import YamlProblem, YMap, load_file
@@ -82,12 +83,18 @@ def load_policies(
     problems = Problems()
     policies: list[Policy] = []
     first_seen: dict[str, str] = {}
+    builtin = builtin_pack_dir()
+    trees: PackTrees | None = None
     for file, relpath in discover(paths):
+        if trees is None and file.parent == builtin:
+            trees = PackTrees(builtin)
         before = len(problems.items)
-        policy = _load_one(file, relpath, overrides or {}, problems, first_seen)
+        policy = _load_one(file, relpath, overrides or {}, problems, first_seen, trees if file.parent == builtin else None)
         if policy is not None:
             policies.append(policy)
         problems.sort_from(before)
+    if trees is not None:
+        trees.save()
     if problems:
         raise PolicyError(problems.items)
     _check_overrides(policies, overrides or {})
@@ -115,11 +122,14 @@ def _load_one(
     overrides: Mapping[str, Mapping[str, Any]],
     problems: Problems,
     first_seen: dict[str, str],
+    trees: PackTrees | None,
 ) -> Policy | None:
     # Until the id is read, the file stem stands for it (they must be equal anyway).
     scope = Scope(str(file), f"policy {file.stem}", problems, name=file.stem)
     try:
-        doc = load_file(file, trusted=file.parent == builtin_pack_dir())
+        # A built-in file's tree may come from the pack's cache: the same values and
+        # positions, and every check below still runs on them.
+        doc = trees.load(file) if trees is not None else load_file(file)
     except YamlProblem as exc:
         scope.add(exc.pos, "", str(exc))
         return None
