@@ -162,6 +162,15 @@ def test_a_deleted_policy_leaves_the_cache(pack: Path) -> None:
     assert "spot-max-wait.yaml" not in json.loads(cache_path(pack).read_text())["files"]
 
 
+def test_loading_one_built_in_file_keeps_the_others_entries(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loader.load_policies([])
+    [policy] = loader.load_policies([str(pack / "vpc-configured.yaml")], {})  # as `smscan policy test` does
+    assert policy.id == "vpc-configured"
+    assert sorted(json.loads(cache_path(pack).read_text())["files"]) == sorted(p.name for p in PACK)
+    _no_parsing(monkeypatch)
+    assert len(loader.load_policies([])) == len(PACK)
+
+
 def test_user_packs_are_never_cached(tmp_path: Path, pack: Path) -> None:
     user = tmp_path / "mine"
     user.mkdir()

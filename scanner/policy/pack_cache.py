@@ -66,6 +66,7 @@ class PackTrees:
     """Parsed trees of one pack directory, read from and written back to its cache."""
 
     def __init__(self, pack_dir: Path) -> None:
+        self.pack_dir = pack_dir
         self.path = cache_path(pack_dir)
         self.key = parser_key()
         self.entries: dict[str, list[Any]] = self._read()
@@ -108,10 +109,18 @@ class PackTrees:
         return tree
 
     def save(self) -> None:
-        """Write the trees used in this run (so a deleted policy's entry goes), when any changed."""
-        if not (self.changed or self.used.keys() != self.entries.keys()) or sys.dont_write_bytecode:
+        """Write the cache back when a tree was parsed or a file left the pack.
+
+        Entries of files this run did not read (`smscan policy test` loads one file at a
+        time) are kept while the file exists."""
+        kept = {
+            name: entry for name, entry in self.entries.items()
+            if name not in self.used and (self.pack_dir / name).is_file()
+        }
+        files = {**kept, **self.used}
+        if not (self.changed or files.keys() != self.entries.keys()) or sys.dont_write_bytecode:
             return
-        text = json.dumps({"key": self.key, "files": self.used}, separators=(",", ":"))
+        text = json.dumps({"key": self.key, "files": files}, separators=(",", ":"))
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
