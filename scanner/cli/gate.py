@@ -62,12 +62,13 @@ class Gate:
 
     def finish(self, result: ScanResult) -> ScanResult:
         """Apply the baseline and record history, once the scan is over."""
-        from smscan.gate.baseline import apply_baseline
-        from smscan.gate.history import record_scan
-
         if self.previous is not None:
+            from smscan.gate.baseline import apply_baseline
+
             result = apply_baseline(result, self.previous, self.present)
         if self.history is not None:
+            from smscan.gate.history import record_scan
+
             result = record_scan(self.history, result, compare=self.previous is None, present=self.present)
         return result
 
