@@ -132,15 +132,22 @@ def test_a_malformed_entry_for_the_right_bytes_is_parsed_instead(pack: Path) -> 
     expected = [p.info for p in loader.load_policies([])]
     doc = json.loads(cache_path(pack).read_text())
     sha = doc["files"]["network-isolation.yaml"][0]
-    doc["files"]["network-isolation.yaml"] = [sha, {"m": [1]}]
-    cache_path(pack).write_text(json.dumps(doc))
-    assert [p.info for p in loader.load_policies([])] == expected
+    for bad in ({"m": [1]}, {"m": [1, 1], "k": [[7, 1, 1, "a key YAML gives as text"]]}, {"m": ["1", 1], "k": []}, {"x": 1}):
+        doc["files"]["network-isolation.yaml"] = [sha, bad]
+        cache_path(pack).write_text(json.dumps(doc))
+        assert [p.info for p in loader.load_policies([])] == expected
 
 
 def test_an_entry_from_another_parser_is_not_used(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     loader.load_policies([])
     monkeypatch.setattr(pack_cache, "parser_key", lambda: "a newer yamlpos.py")
     assert PackTrees(pack).entries == {}
+
+
+def test_without_its_parser_sources_nothing_is_cached(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pack_cache, "parser_key", lambda: None)
+    assert len(loader.load_policies([])) == len(PACK)
+    assert not cache_path(pack).exists()
 
 
 def test_no_cache_is_written_where_python_writes_no_bytecode(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,19 +46,26 @@ def cache_path(pack_dir: Path) -> Path:
     return pack_dir / "__pycache__" / CACHE_NAME
 
 
-def parser_key() -> str:
-    """What the trees depend on besides the files: smscan's YAML code and PyYAML's files."""
+def parser_key() -> str | None:
+    """What the trees depend on besides the files: smscan's YAML code and PyYAML's files.
+
+    None when they cannot be read (an install without sources): then nothing is cached."""
     digest = hashlib.sha256(f"format {FORMAT}".encode())
     here = Path(__file__).resolve().parents[1]
-    for name in ("yamlpos.py", "yamlparse.py"):
-        digest.update((here / name).read_bytes())
-    spec = find_spec("yaml")  # located, not imported: PyYAML is what the cache spares
-    locations = (spec.submodule_search_locations or []) if spec is not None else []
-    for location in locations:
-        for entry in sorted(os.scandir(location), key=lambda e: e.name):
-            if entry.is_file():
-                stat = entry.stat()
-                digest.update(f"{entry.name} {stat.st_size} {stat.st_mtime_ns}".encode())
+    try:
+        for name in ("yamlpos.py", "yamlparse.py"):
+            digest.update((here / name).read_bytes())
+        spec = find_spec("yaml")  # located, not imported: PyYAML is what the cache spares
+        locations = (spec.submodule_search_locations or []) if spec is not None else []
+        if not locations:
+            return None
+        for location in locations:
+            for entry in sorted(os.scandir(location), key=lambda e: e.name):
+                if entry.is_file():
+                    stat = entry.stat()
+                    digest.update(f"{entry.name} {stat.st_size} {stat.st_mtime_ns}".encode())
+    except (OSError, ValueError, ImportError):
+        return None
     return digest.hexdigest()
 
 
@@ -74,6 +81,8 @@ class PackTrees:
         self.changed = False
 
     def _read(self) -> dict[str, list[Any]]:
+        if self.key is None:
+            return {}
         try:
             doc = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
@@ -95,8 +104,8 @@ class PackTrees:
         if entry is not None and entry[0] == sha:
             try:
                 tree = decode(entry[1])
-            except (TypeError, ValueError, KeyError, IndexError):
-                pass  # a cache written by hand, say: parse instead
+            except (TypeError, ValueError, KeyError, IndexError, RecursionError):
+                pass  # not what encode writes (a cache edited by hand, say): parse instead
             else:
                 self.used[file.name] = entry
                 return tree
@@ -118,7 +127,7 @@ class PackTrees:
             if name not in self.used and (self.pack_dir / name).is_file()
         }
         files = {**kept, **self.used}
-        if not (self.changed or files.keys() != self.entries.keys()) or sys.dont_write_bytecode:
+        if self.key is None or sys.dont_write_bytecode or not (self.changed or files.keys() != self.entries.keys()):
             return
         text = json.dumps({"key": self.key, "files": files}, separators=(",", ":"))
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
@@ -161,24 +170,31 @@ def encode(value: Any) -> Any:
 
 
 def decode(value: Any) -> Any:
+    """encode's inverse. Raises ValueError (or TypeError) on anything encode never writes."""
     if type(value) is not dict:
         return value
     if "m" in value:
-        line, col = value["m"]
         tree = YMap()
-        tree.pos, tree.key_pos = Pos(line, col), {}
+        tree.pos, tree.key_pos = _pos(*value["m"]), {}
         for key, key_line, key_col, item in value["k"]:
-            tree.key_pos[key] = Pos(key_line, key_col)
+            if type(key) is not str or key in tree:
+                raise ValueError("not a tree encode wrote")
+            tree.key_pos[key] = _pos(key_line, key_col)
             tree[key] = decode(item)
         return tree
     if "l" in value:
-        line, col = value["l"]
         items = YList(decode(item) for _, _, item in value["i"])
-        items.pos, items.item_pos = Pos(line, col), [Pos(item_line, item_col) for item_line, item_col, _ in value["i"]]
+        items.pos, items.item_pos = _pos(*value["l"]), [_pos(line, col) for line, col, _ in value["i"]]
         return items
     if "d" in value:
         return dt.date.fromisoformat(value["d"])
     return dt.datetime.fromisoformat(value["t"])
+
+
+def _pos(line: Any, col: Any) -> Pos:
+    if type(line) is not int or type(col) is not int:
+        raise ValueError("not a position")
+    return Pos(line, col)
 
 
 def same(a: Any, b: Any) -> bool:
