@@ -65,9 +65,8 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
             files = sorted(
                 p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
             )
-            found.extend(
-                (f, f"{path.resolve().name}/{f.relative_to(path).as_posix()}") for f in files
-            )
+            pack_name = path.resolve().name  # once, not per file: resolving stats every component
+            found.extend((f, f"{pack_name}/{f.relative_to(path).as_posix()}") for f in files)
         elif path.is_file():
             found.append((path, f"{path.resolve().parent.name}/{path.name}"))
         else:
