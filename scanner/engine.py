@@ -75,13 +75,15 @@ class Engine:
         cache: dict[str, list[Any]] = {}
         explain_passed = self.explain_passed
         known: frozenset[str] | None = None  # the record's secrets, found once when first needed
+        resource: Resource | None = None  # the same for every finding of the record
         out: list[tuple[Policy, Status, Finding | None]] = []
         for policy, judge in self._judges:
             status, error = judge(data, cache)
             if explain_passed or status is Status.FAIL or status is Status.ERROR:
                 if known is None and policy.reads_values_without_keys:
                     known = _secret_strings(data)
-                out.append((policy, status, explain(policy, record, status, error, known or frozenset())))
+                resource = resource or Resource.of(record)
+                out.append((policy, status, explain(policy, record, status, error, known or frozenset(), resource)))
             else:
                 out.append((policy, status, None))
         return out
@@ -99,6 +101,19 @@ class Engine:
             else:
                 out.append((policy, status, None))
         return out
+
+
+def fields_needed(policies: Sequence[Policy]) -> frozenset[str] | None:
+    """The record fields judging `policies` reads, findings included (None: any field).
+
+    A message template naming `record` shows the whole record, so it needs every field."""
+    read: set[str] = set()
+    for policy in policies:
+        fields = policy.fields_read()
+        if fields is None or (policy.message is not None and "record" in _template_names(policy.message.source)):
+            return None
+        read |= fields
+    return frozenset(read)
 
 
 def _compile(policy: Policy) -> Judge:
@@ -149,7 +164,12 @@ def _secret_strings(data: dict[str, Any]) -> frozenset[str]:
 
 
 def explain(
-    policy: Policy, record: Record, status: Status, error: str = "", known: frozenset[str] | None = None
+    policy: Policy,
+    record: Record,
+    status: Status,
+    error: str = "",
+    known: frozenset[str] | None = None,
+    resource: Resource | None = None,
 ) -> Finding:
     """Re-run the policy collecting evidence, and render its message.
 
@@ -171,7 +191,7 @@ def explain(
         except (TypeMismatch, RecursionError):
             pass  # the evidence gathered up to the failure is what we can show
     evidence = tuple(ctx.evidence)
-    resource = Resource.of(record)
+    resource = resource or Resource.of(record)
     undecided = _unique(ctx.undecided) if status is Status.UNKNOWN else []
     if status is Status.UNKNOWN:
         error = _unknown_reasons(record, undecided)
