@@ -85,10 +85,11 @@ def load_policies(
     builtin = builtin_pack_dir()
     trees: PackTrees | None = None
     for file, relpath in discover(paths):
-        if trees is None and file.parent == builtin:
+        in_pack = file.parent == builtin
+        if in_pack and trees is None:
             trees = PackTrees(builtin)
         before = len(problems.items)
-        policy = _load_one(file, relpath, overrides or {}, problems, first_seen, trees if file.parent == builtin else None)
+        policy = _load_one(file, relpath, overrides or {}, problems, first_seen, trees if in_pack else None)
         if policy is not None:
             policies.append(policy)
         problems.sort_from(before)

@@ -1,7 +1,7 @@
 """The built-in pack's parsed YAML (values and every position), cached as JSON beside its bytecode.
 
-Importing PyYAML and composing the 19 built-in files with positions is about a third of
-`smscan policy validate` and of a scan's start-up. Only the parse is cached: every check
+Importing PyYAML and composing the 19 built-in files with positions is about a fifth of
+`smscan policy validate` (bytecode cached) and a tenth of a scan's fixed cost. Only the parse is cached: every check
 of the loader (keys, ids, conditions, messages, params, examples) still runs on the
 tree, so a problem is reported at the same FILE:LINE:COL as without the cache.
 
