@@ -1,4 +1,4 @@
-"""Benchmark 5: start-up time of `smscan --version`, `smscan policy validate` and a one-record scan.
+"""Target 6: start-up time of `smscan --version`, `smscan policy validate` and a one-record scan.
 
 The one-record scan is the fixed cost every `smscan scan` pays before its first record:
 interpreter, imports, the built-in pack, the JSON report. The three commands are run in
