@@ -319,3 +319,26 @@ def test_lazy_normalization_judges_exactly_as_full_normalization(select: str) ->
     assert judged > 800
     # The odd records whose environment is no map of strings: the five checks do not read it.
     assert kept == (3 if select == "five-checks" else 0)
+
+
+def test_shared_evidence_gives_the_findings_each_job_would_get_alone() -> None:
+    """The engine shares evidence between jobs whose read fields are equal (explain_memo):
+    every finding equals the one explained afresh for that job, and sharing did happen."""
+    from smscan.engine import explain
+
+    policies = load_policies((), load_config(str(DEMO_CONFIG)).params)
+    engine = Engine(policies, explain_passed=True)
+    verdicts = {policy.id: (judge, memo) for policy, judge, memo in engine._judges}
+    docs = _records()[:600] + _odd_records()
+    records = [Record(data=d, origin=Origin("fleet.jsonl", i + 1)) for i, d in enumerate(docs)]
+    shared = 0
+    for record in records:
+        for policy, status, finding in engine.judge(record):
+            judge, memo = verdicts[policy.id]
+            error = judge(record.data, {})[1]
+            assert finding == explain(policy, record, status, error), (policy.id, record.data.get("training_job_name"))
+            key = memo.key(record, status, error)
+            shared += key is not None and finding is not None and memo.get(key) is finding.evidence
+    assert shared > 10 * len(records)  # not vacuous: most findings reuse evidence
+    # Secret policies mask evidence against the record's other secrets: never shared.
+    assert all(memo.fields is None for p, _, memo in engine._judges if p.reads_values_without_keys)
