@@ -156,6 +156,15 @@ def test_no_cache_is_written_where_python_writes_no_bytecode(pack: Path, monkeyp
     assert not cache_path(pack).exists()
 
 
+def test_a_cache_written_before_is_read_even_where_no_bytecode_is_written(
+    pack: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loader.load_policies([])
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # as Python still reads existing .pyc files
+    _no_parsing(monkeypatch)
+    assert len(loader.load_policies([])) == len(PACK)
+
+
 def test_an_unwritable_cache_directory_is_no_error(pack: Path) -> None:
     (pack / "__pycache__").write_text("a file where the directory would go")
     assert len(loader.load_policies([])) == len(PACK)

@@ -75,7 +75,9 @@ class PackTrees:
     def __init__(self, pack_dir: Path) -> None:
         self.pack_dir = pack_dir
         self.path = cache_path(pack_dir)
-        self.key = parser_key()
+        # Without a cache to read or leave, nothing is hashed, and no tree is encoded.
+        self.key = parser_key() if not sys.dont_write_bytecode or self.path.is_file() else None
+        self.writable = self.key is not None and not sys.dont_write_bytecode
         self.entries: dict[str, list[Any]] = self._read()
         self.used: dict[str, list[Any]] = {}
         self.changed = False
@@ -111,6 +113,8 @@ class PackTrees:
                 return tree
         # Parsed from the bytes just hashed, so the entry is theirs even if the file changes now.
         tree = parse_text(decode_text(raw), trusted=True)
+        if not self.writable:
+            return tree
         encoded = encode(tree)
         if encoded is not None and same(decode(encoded), tree):
             self.used[file.name] = [sha, encoded]
@@ -127,7 +131,7 @@ class PackTrees:
             if name not in self.used and (self.pack_dir / name).is_file()
         }
         files = {**kept, **self.used}
-        if self.key is None or sys.dont_write_bytecode or not (self.changed or files.keys() != self.entries.keys()):
+        if not self.writable or not (self.changed or files.keys() != self.entries.keys()):
             return
         text = json.dumps({"key": self.key, "files": files}, separators=(",", ":"))
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
