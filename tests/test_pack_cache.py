@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJo
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -148,6 +149,22 @@ def test_without_its_parser_sources_nothing_is_cached(pack: Path, monkeypatch: p
     monkeypatch.setattr(pack_cache, "parser_key", lambda: None)
     assert len(loader.load_policies([])) == len(PACK)
     assert not cache_path(pack).exists()
+
+
+def test_the_key_follows_pyyaml_s_version_not_its_files_times(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache built into a deployment bundle must still match once the bundle is unzipped."""
+    package = tmp_path / "yaml"
+    package.mkdir()
+    (package / "__init__.py").write_text("__version__ = '6.0.2'\n")
+    (package / "composer.py").write_text("class Composer: ...\n")
+    spec = type("Spec", (), {"submodule_search_locations": [str(package)]})()
+    monkeypatch.setattr(pack_cache, "find_spec", lambda name: spec)
+    before = pack_cache.parser_key()
+    for file in package.iterdir():
+        os.utime(file, (0, 0))
+    assert pack_cache.parser_key() == before
+    (package / "__init__.py").write_text("__version__ = '6.0.3'\n")
+    assert pack_cache.parser_key() not in (before, None)
 
 
 def test_no_cache_is_written_where_python_writes_no_bytecode(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:

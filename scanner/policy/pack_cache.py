@@ -8,7 +8,7 @@ tree, so a problem is reported at the same FILE:LINE:COL as without the cache.
 Kept correct:
 - an entry is used only for a file whose bytes hash (SHA-256) to the one stored with it,
   and only when the parser is the one that wrote it (the bytes of yamlpos.py and
-  yamlparse.py, and PyYAML's installed files, are part of the cache's key);
+  yamlparse.py, PyYAML's version and the sizes of its files are part of the cache's key);
 - a tree is stored only if it reads back identical (types, values, positions), so a value
   JSON cannot hold (a date with a time zone it would change, bytes) is parsed every time;
 - anything unexpected in the file (not JSON, another shape, another key) is a miss: the
@@ -60,10 +60,12 @@ def parser_key() -> str | None:
         if not locations:
             return None
         for location in locations:
+            # Its __init__.py (which holds its version) and the name and size of every file:
+            # no modification times, so a cache built into a bundle still matches once unzipped.
+            digest.update(Path(location, "__init__.py").read_bytes())
             for entry in sorted(os.scandir(location), key=lambda e: e.name):
                 if entry.is_file():
-                    stat = entry.stat()
-                    digest.update(f"{entry.name} {stat.st_size} {stat.st_mtime_ns}".encode())
+                    digest.update(f"{entry.name} {entry.stat().st_size}".encode())
     except (OSError, ValueError, ImportError):
         return None
     return digest.hexdigest()
