@@ -72,7 +72,7 @@ def run_one(name: str, quick: bool, records: int | None) -> None:
     elif name == "startup":
         from bench import startup
 
-        startup.run(5 if quick else 11)
+        startup.run(15 if quick else 21)
     elif name == "shiftleft":
         from bench import shiftleft
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-import boto3
-import botocore.exceptions
+from typing import TYPE_CHECKING
 
 from smscan.errors import UsageError
-from smscan.sources.aws.accounts import AccountSpec, Shard, load_accounts_file, role_arn_account
-from smscan.sources.aws.fetch import FetchSettings
-from smscan.sources.aws.plans import ALL_STATUSES, Filters
-from smscan.sources.aws.source import AwsOptions
+from smscan.sources.aws.plans import ALL_STATUSES
+
+if TYPE_CHECKING:
+    from smscan.sources.aws.source import AwsOptions
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_ATTEMPTS = 10
@@ -98,6 +96,15 @@ def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def aws_options(args: argparse.Namespace) -> AwsOptions:
+    # boto3 is a third of a second of imports: only a scan that uses AWS pays for it.
+    import boto3
+    import botocore.exceptions
+
+    from smscan.sources.aws.accounts import AccountSpec, Shard, load_accounts_file, role_arn_account
+    from smscan.sources.aws.fetch import FetchSettings
+    from smscan.sources.aws.plans import Filters
+    from smscan.sources.aws.source import AwsOptions
+
     concurrency = _positive(args.concurrency, "--concurrency", 256)
     attempts = _positive(args.max_attempts, "--max-attempts", 100)
     if args.profile:

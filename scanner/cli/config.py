@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from smscan.errors import ConfigError, ConfigProblemsError
-from smscan.events.settings import EventSettings, parse_actions_section, parse_event_section
 from smscan.models import Severity
 from smscan.policy.problems import PolicyProblem
 from smscan.yamlpos import BadScalar, YamlProblem, YList, YMap, load_file, to_plain
+
+if TYPE_CHECKING:
+    from smscan.events.settings import EventSettings
 
 DEFAULT_CONFIG = "smscan.yaml"
 FAIL_ON_CHOICES = tuple(s.value for s in Severity) + ("never",)
@@ -41,7 +41,17 @@ class Config:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     include_passed: bool = False
     waivers: str | None = None
-    events: EventSettings = field(default_factory=EventSettings)  # `event:` and `actions:`
+    # `event:` and `actions:`; None when the file has neither. Event mode's settings module is
+    # imported only by event mode or a file that has those sections: a scan never needs it.
+    event_settings: EventSettings | None = None
+
+    @property
+    def events(self) -> EventSettings:
+        if self.event_settings is None:
+            from smscan.events.settings import EventSettings
+
+            return EventSettings()
+        return self.event_settings
 
 
 def load_config(explicit: str | None) -> Config:
@@ -76,13 +86,16 @@ def load_config(explicit: str | None) -> Config:
             message = _apply(config, key, value)
         if message:
             problems.append(PolicyProblem(str(path), pos.line, pos.col, "", key, message))
-    config.events = _event_settings(doc, str(path), problems)
+    if any(section in doc for section in _SECTIONS):
+        config.event_settings = _event_settings(doc, str(path), problems)
     if problems:
         raise ConfigProblemsError(problems)
     return config
 
 
 def _event_settings(doc: YMap, source: str, problems: list[PolicyProblem]) -> EventSettings:
+    from smscan.events.settings import EventSettings, parse_actions_section, parse_event_section
+
     settings = EventSettings()
     statuses, enrich = settings.statuses, settings.enrich
     if "event" in doc:
@@ -129,6 +142,8 @@ def parse_param(text: str) -> tuple[str, str, Any]:
     policy_id, dot, param = name.strip().partition(".")
     if not sep or not dot or not policy_id or not param:
         raise ConfigError(f"--param {text!r}: expected POLICY-ID.NAME=VALUE")
+    import yaml  # here: a run without --param need not import PyYAML
+
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:

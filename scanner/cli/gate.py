@@ -43,15 +43,18 @@ class Gate:
 
     @classmethod
     def prepare(cls, args: argparse.Namespace, config_waivers: str | None, policy_ids: list[str]) -> Gate:
-        from smscan.gate.baseline import load_baseline
-        from smscan.gate.history import check_history
-
         today = datetime.now(timezone.utc).date()
         path = args.waivers or config_waivers or (DEFAULT_FILE if Path(DEFAULT_FILE).exists() else None)
         waivers = load_waivers(Path(path), today, policy_ids=policy_ids) if path else WaiverSet.empty(today)
-        previous = load_baseline(Path(args.baseline)) if args.baseline else None
+        previous = None
+        if args.baseline:
+            from smscan.gate.baseline import load_baseline
+
+            previous = load_baseline(Path(args.baseline))
         history = Path(args.history) if args.history else None
         if history is not None:
+            from smscan.gate.history import check_history  # SQLite: only a scan with --history
+
             check_history(history)
         if args.fail_on_new_only and previous is None and history is None:
             raise UsageError("--fail-on-new-only needs --baseline FILE or --history PATH")
@@ -59,12 +62,13 @@ class Gate:
 
     def finish(self, result: ScanResult) -> ScanResult:
         """Apply the baseline and record history, once the scan is over."""
-        from smscan.gate.baseline import apply_baseline
-        from smscan.gate.history import record_scan
-
         if self.previous is not None:
+            from smscan.gate.baseline import apply_baseline
+
             result = apply_baseline(result, self.previous, self.present)
         if self.history is not None:
+            from smscan.gate.history import record_scan
+
             result = record_scan(self.history, result, compare=self.previous is None, present=self.present)
         return result
 

@@ -8,7 +8,6 @@ config, policy or input error (nothing was scanned); 3 the scan was incomplete
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -79,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    import logging  # here, not at the top: `smscan --version` and `--help` never log
+
     logging.basicConfig(level=logging.WARNING, format="smscan: %(levelname)s: %(message)s", stream=sys.stderr)
     if getattr(args, "verbose", False):
         # Our own API-call and retry log only; botocore's debug output would drown it.

@@ -29,6 +29,7 @@ from smscan.policy.fields import (
     text_of,
 )
 from smscan.policy.model import Policy
+from smscan.policy.pack_cache import PackTrees
 from smscan.policy.prevent import prevent_of
 from smscan.policy.problems import Problems, Scope
 from smscan.yamlpos import YamlProblem, YMap, load_file
@@ -64,9 +65,8 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
             files = sorted(
                 p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
             )
-            found.extend(
-                (f, f"{path.resolve().name}/{f.relative_to(path).as_posix()}") for f in files
-            )
+            pack_name = path.resolve().name  # once, not per file: resolving stats every component
+            found.extend((f, f"{pack_name}/{f.relative_to(path).as_posix()}") for f in files)
         elif path.is_file():
             found.append((path, f"{path.resolve().parent.name}/{path.name}"))
         else:
@@ -82,12 +82,19 @@ def load_policies(
     problems = Problems()
     policies: list[Policy] = []
     first_seen: dict[str, str] = {}
+    builtin = builtin_pack_dir()
+    trees: PackTrees | None = None
     for file, relpath in discover(paths):
+        in_pack = file.parent == builtin
+        if in_pack and trees is None:
+            trees = PackTrees(builtin)
         before = len(problems.items)
-        policy = _load_one(file, relpath, overrides or {}, problems, first_seen)
+        policy = _load_one(file, relpath, overrides or {}, problems, first_seen, trees if in_pack else None)
         if policy is not None:
             policies.append(policy)
         problems.sort_from(before)
+    if trees is not None:
+        trees.save()
     if problems:
         raise PolicyError(problems.items)
     _check_overrides(policies, overrides or {})
@@ -115,11 +122,14 @@ def _load_one(
     overrides: Mapping[str, Mapping[str, Any]],
     problems: Problems,
     first_seen: dict[str, str],
+    trees: PackTrees | None,
 ) -> Policy | None:
     # Until the id is read, the file stem stands for it (they must be equal anyway).
     scope = Scope(str(file), f"policy {file.stem}", problems, name=file.stem)
     try:
-        doc = load_file(file, trusted=file.parent == builtin_pack_dir())
+        # A built-in file's tree may come from the pack's cache: the same values and
+        # positions, and every check below still runs on them.
+        doc = trees.load(file) if trees is not None else load_file(file)
     except YamlProblem as exc:
         scope.add(exc.pos, "", str(exc))
         return None

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-import botocore.session
-
 from smscan.record.schema import FIELDS_BY_AWS_KEY, FIELDS_BY_NAME
 
 ALL_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
@@ -40,6 +38,8 @@ class Plan(str, enum.Enum):
 @functools.lru_cache(maxsize=1)
 def describe_only_aws_keys() -> frozenset[str]:
     """DescribeTrainingJob output members that Search's TrainingJob shape lacks."""
+    import botocore.session  # here, not at the top: `smscan scan --help` lists statuses from this module
+
     model = botocore.session.get_session().get_service_model("sagemaker")
     described = set(model.operation_model("DescribeTrainingJob").output_shape.members)
     results = model.operation_model("Search").output_shape.members["Results"]
