@@ -30,6 +30,7 @@ from smscan.sources.requests.fragments import fragments
 from smscan.sources.requests.intrinsics import Intrinsics
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
+from smscan.sources.walk import read_regular
 from smscan.yamlpos import Pos, YamlProblem, YList, YMap, parse_text
 
 STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
@@ -153,8 +154,7 @@ class TemplateReader:
     ) -> Any:
         """The definition file, its placeholders filled (JSON: before parsing, as SAM does)."""
         try:
-            with open(real, "rb") as stream:
-                raw = stream.read(self.max_bytes + 1)
+            raw = read_regular(real, self.max_bytes + 1)  # a FIFO named here must not block
         except OSError as err:
             reason = err.strerror or "I/O error"
             return Problem(

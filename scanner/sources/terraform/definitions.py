@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
-from smscan.sources.requests.regular import read_regular
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.terraform.hcl import Call, Expr, Lit, Node, Obj, Template
 from smscan.sources.terraform.values import Resolver
+from smscan.sources.walk import read_regular
 from smscan.yamlpos import Pos, YList, YMap
 
 DEFINITIONS = {"aws_sfn_state_machine": "definition", "aws_sagemaker_pipeline": "pipeline_definition"}

@@ -21,7 +21,6 @@ import os
 
 from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
-from smscan.sources.requests.regular import read_regular
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.terraform.definitions import (
     DEFINITIONS,
@@ -42,6 +41,7 @@ from smscan.sources.terraform.hcl import (
 )
 from smscan.sources.terraform.mapping import RESOURCE, training_job
 from smscan.sources.terraform.values import Module, Resolver, block_to_obj
+from smscan.sources.walk import read_regular
 
 MARKERS = (b"aws_sagemaker_training_job", b"aws_sfn_state_machine", b"aws_sagemaker_pipeline", b"module")
 _MAX_BYTES = 8 * 1024 * 1024
