@@ -10,9 +10,10 @@ a "billion laughs" file explodes in memory.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -27,16 +28,28 @@ class Pos:
     col: int  # 1-based
 
 
+_NO_BLOCKS: Mapping[Any, int] = MappingProxyType({})
+
+
 class YMap(dict):
-    """A mapping that remembers where it and each of its keys stand."""
+    """A mapping that remembers where it and each of its keys stand.
+
+    `blocks` maps a key whose value is a literal block scalar (`key: |`, `key: !Sub |`) to
+    the file line of the value's first line: in a literal block each line of the string is
+    one line of the file, so a reader of a document held in such a string (a state machine
+    in a CloudFormation DefinitionString) can place what it finds on the file's own lines.
+    Folded (`>`), quoted and plain scalars join or escape lines, so they are not listed.
+    """
 
     pos: Pos
     key_pos: dict[str, Pos]
+    blocks: Mapping[str, int] = _NO_BLOCKS
 
 
 class YList(list):
     pos: Pos
     item_pos: list[Pos]
+    blocks: Mapping[int, int] = _NO_BLOCKS  # item index -> first line, as YMap.blocks
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,24 @@ class YamlProblem(Exception):
 
 def _pos(mark: Any) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
+
+
+def _literal_start(node: yaml.Node) -> int | None:
+    """The 1-based file line of the first line of a literal block scalar's text, else None.
+
+    The text starts on the line after the `|` header. The node starts at its tag when it has
+    one (`!Sub |`), which may stand on an earlier line than the `|`, so the header is found
+    in the text when PyYAML kept it (it does for text it was given as a string)."""
+    if not isinstance(node, yaml.ScalarNode) or node.style != "|":
+        return None
+    mark = node.start_mark
+    header = mark.line + 1
+    buffer = getattr(mark, "buffer", None)
+    if isinstance(buffer, str):
+        bar = buffer.find("|", mark.pointer)
+        if bar >= 0:
+            header += buffer.count("\n", mark.pointer, bar)
+    return header + 1
 
 
 _scalar_constructor = yaml.SafeLoader(stream="")
@@ -119,11 +150,17 @@ def _convert(
                 )
             result.key_pos[key] = _pos(key_node.start_mark)
             result[key] = _convert(value_node, depth + 1, tags, keep_bad)
+            start = _literal_start(value_node)
+            if start is not None:
+                result.blocks = {**result.blocks, key: start}
         return result
     if isinstance(node, yaml.SequenceNode):
         items = YList(_convert(item, depth + 1, tags, keep_bad) for item in node.value)
         items.pos = _pos(node.start_mark)
         items.item_pos = [_pos(item.start_mark) for item in node.value]
+        starts = {index: _literal_start(item) for index, item in enumerate(node.value)}
+        if any(start is not None for start in starts.values()):
+            items.blocks = {index: start for index, start in starts.items() if start is not None}
         return items
     try:
         return _scalar_constructor.construct_object(node, deep=True)

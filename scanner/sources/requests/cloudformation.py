@@ -13,8 +13,11 @@ A template is recognised by its `Resources` object. Resources read:
   `PipelineDefinitionS3Location` is a note.
 
 Intrinsic functions are evaluated by intrinsics.py: what is not literal becomes UNKNOWN.
-Positions: a definition written as an object keeps the template's own lines; one inside a
-string points at the line of the string (its key).
+Positions: a definition written as an object keeps the template's own lines. One inside a
+YAML literal block scalar (`DefinitionString: |`, `!Sub |`, `Fn::Sub: |`, the first item
+of `!Sub [|, {...}]`) keeps them too: line i of such a string is line i of the block in the
+file. Any other string (JSON, quoted, folded `>`, or one whose substitution adds lines)
+points at the line of the string's key.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 from smscan.models import Problem
 from smscan.sources.requests.extract import JobSite, escape, find_jobs
 from smscan.sources.requests.fragments import fragments
-from smscan.sources.requests.intrinsics import Intrinsics
+from smscan.sources.requests.intrinsics import Intrinsics, intrinsic
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
 from smscan.sources.walk import read_regular
@@ -105,7 +108,8 @@ class TemplateReader:
             text = values.text(props["DefinitionString"], tokens)
             line = props.key_pos["DefinitionString"].line
             parsed = self._embedded(
-                f"DefinitionString of {name}", text, substitutions, tokens, line
+                f"DefinitionString of {name}", text, substitutions, tokens, line,
+                _block(props, "DefinitionString"),
             )
             if isinstance(parsed, Problem):
                 yield parsed
@@ -193,7 +197,10 @@ class TemplateReader:
                 values.text(definition["PipelineDefinitionBody"], tokens)
             )
             line = definition.key_pos["PipelineDefinitionBody"].line
-            parsed = self._embedded(f"PipelineDefinitionBody of {name}", text, {}, tokens, line)
+            parsed = self._embedded(
+                f"PipelineDefinitionBody of {name}", text, {}, tokens, line,
+                _block(definition, "PipelineDefinitionBody"),
+            )
             if isinstance(parsed, Problem):
                 yield parsed
             else:
@@ -204,15 +211,31 @@ class TemplateReader:
             yield self._not_read(name, "PipelineDefinitionS3Location", definition)
 
     def _embedded(
-        self, what: str, text: str, substitutions: dict[str, Any], tokens: Tokens, line: int
+        self,
+        what: str,
+        text: str,
+        substitutions: dict[str, Any],
+        tokens: Tokens,
+        line: int,
+        block: tuple[int, str] | None,
     ) -> Any:
-        """A JSON document held in a string, every position moved to the string's line."""
+        """A JSON document held in a string, placed on the file's lines.
+
+        `block` is (file line of its first line, its text) for a literal block scalar: the
+        string's lines are then the file's, as long as evaluating it added no line (an
+        Fn::Sub variable holding a line break would). Otherwise every position is `line`.
+        """
+        first = block[0] if block is not None and block[1].count("\n") == text.count("\n") else None
         try:
             tree, _ = parse_json(substitute_text(text, substitutions, tokens), self.max_depth)
         except JsonProblem as err:
             where = f"line {err.pos.line} column {err.pos.col} of the string"
-            return Problem(self.file, f"{what} is not valid JSON ({where}): {err}", line=line)
-        _relocate(tree, Pos(line, 1))
+            at = line if first is None else first + err.pos.line - 1
+            return Problem(self.file, f"{what} is not valid JSON ({where}): {err}", line=at)
+        if first is None:
+            _relocate(tree, Pos(line, 1))
+        else:
+            _shift(tree, first - 1)
         return substitute_tree(tree, {}, tokens)
 
     def _sites(self, file: str, tree: Any, prefix: str) -> Iterator[Found | Problem]:
@@ -236,6 +259,37 @@ def _without_leading_comments(text: str) -> str:
             break
         lines[index] = ""
     return "\n".join(lines)
+
+
+def _block(holder: YMap, key: str) -> tuple[int, str] | None:
+    """(first file line, text) when holder[key] is a literal block scalar, or Fn::Sub of one."""
+    value = holder[key]
+    if isinstance(value, str):
+        return (holder.blocks[key], value) if key in holder.blocks else None
+    call = intrinsic(value)
+    if call is None or call[0] != "Fn::Sub":
+        return None
+    arg = call[1]
+    if isinstance(arg, str):  # `!Sub |` (the tagged scalar is holder's) or `Fn::Sub: |`
+        start = holder.blocks.get(key, value.blocks.get("Fn::Sub"))
+        return None if start is None else (start, arg)
+    if isinstance(arg, YList) and arg and isinstance(arg[0], str) and 0 in arg.blocks:
+        return arg.blocks[0], arg[0]  # `!Sub [|, {Variables}]`
+    return None
+
+
+def _shift(value: Any, lines: int) -> None:
+    """Move every position `lines` down: a literal block's text starts further down the file."""
+    if isinstance(value, YMap):
+        value.pos = Pos(value.pos.line + lines, value.pos.col)
+        value.key_pos = {k: Pos(p.line + lines, p.col) for k, p in value.key_pos.items()}
+        for child in value.values():
+            _shift(child, lines)
+    elif isinstance(value, YList):
+        value.pos = Pos(value.pos.line + lines, value.pos.col)
+        value.item_pos = [Pos(p.line + lines, p.col) for p in value.item_pos]
+        for child in value:
+            _shift(child, lines)
 
 
 def _relocate(value: Any, pos: Pos) -> None:
