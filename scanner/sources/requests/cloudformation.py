@@ -33,6 +33,7 @@ from smscan.sources.requests.fragments import fragments
 from smscan.sources.requests.intrinsics import Intrinsics, intrinsic
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
+from smscan.sources.requests.undecided import undecided_tasks
 from smscan.sources.walk import read_regular
 from smscan.yamlpos import Pos, YamlProblem, YList, YMap, parse_text
 
@@ -72,6 +73,7 @@ class TemplateReader:
     max_bytes: int
     max_depth: int
     claimed: set[str] = field(default_factory=set)  # real paths of definition files read
+    undecided: list[str] = field(default_factory=list)  # Task states whose Resource is deploy-time
 
     def items(self) -> Iterator[Found | Problem]:
         values = Intrinsics.of(self.template)
@@ -244,6 +246,9 @@ class TemplateReader:
             yield Found(file, replace(site, pointer=prefix + site.pointer))
         for message, line, kind in problems:
             yield Problem(file, message, line=line, kind=kind)
+        for task in undecided_tasks(tree):
+            self.undecided.append(task.state)
+            yield Problem(file, task.message, line=task.line, kind="note")
 
     def _not_read(self, name: str, key: str, holder: YMap) -> Problem:
         message = f"{key} of {name} is not read (only local files are): its training jobs, if any, are not checked"

@@ -46,6 +46,51 @@ def is_training_resource(resource: Any) -> bool:
     return isinstance(resource, str) and TRAINING_RESOURCE.fullmatch(resource) is not None
 
 
+# What a Task runs when its Resource is a Ref / GetAtt of one of these in the same template:
+# that resource's ARN, never a service integration such as sagemaker:createTrainingJob.
+TASK_TARGET_TYPES = frozenset(
+    {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::Alias",
+        "AWS::Lambda::Version",
+        "AWS::Serverless::Function",
+        "AWS::StepFunctions::Activity",
+    }
+)
+_TRAINING_SPELLINGS = tuple(
+    f"arn:aws:states:::{sdk}sagemaker:createTrainingJob{suffix}"
+    for sdk in ("", "aws-sdk:")
+    for suffix in ("", ".sync", ".sync:2", ".waitForTaskToken")
+)
+_LITERAL_PARTITION = re.compile(r"^arn:aws(?:-[a-z]+)+:")
+_SHOWN_PART = re.compile(r"\$\{[^}]*\}")
+
+
+def undecided_resource(resource: Any) -> str | None:
+    """What decides a Task's Resource when it is decided at deploy time and may still be a
+    createTrainingJob integration (`!Ref TaskArn`, `"${TaskArn}"`, `arn:aws:states:::${Api}`);
+    None when it is literal, is a training resource already, or cannot be one (a Lambda
+    function of the template, `arn:aws:lambda:${AWS::Region}:...`)."""
+    if isinstance(resource, RunTime):
+        if resource.resource_type in TASK_TARGET_TYPES:
+            return None
+        expression, how = resource.expression, resource.how
+    elif isinstance(resource, str) and PLACEHOLDER.search(resource):
+        expression, how = resource, "a placeholder filled at deploy time"  # read without its template
+    else:
+        return None
+    if is_training_resource(resource) or (expression and not _may_be_training(expression)):
+        return None
+    return how
+
+
+def _may_be_training(expression: str) -> bool:
+    """True when some value of the `${...}` parts makes `expression` a training resource."""
+    literal = _LITERAL_PARTITION.sub("arn:aws:", expression)
+    pattern = ".*".join(re.escape(part) for part in _SHOWN_PART.split(literal))
+    return any(re.fullmatch(pattern, spelling, re.DOTALL) for spelling in _TRAINING_SPELLINGS)
+
+
 @dataclass
 class Tokens:
     """Values known only at deploy time, each standing in a string as OPEN n CLOSE."""
