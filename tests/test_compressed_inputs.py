@@ -68,6 +68,11 @@ def test_gzipped_json_lines_keep_their_line_numbers(tmp_path: Path) -> None:
     ]
 
 
+def test_any_gz_named_on_the_command_line_is_decompressed_and_sniffed(tmp_path: Path) -> None:
+    export = gz(tmp_path / "training-jobs-export.gz", EVENTS.read_bytes())  # no inner extension
+    assert seen(read(export)) == seen(read(EVENTS))  # sniffed as JSON Lines, as a plain file is
+
+
 def test_a_directory_walk_reads_gzipped_files_in_path_order(tmp_path: Path) -> None:
     logs = tmp_path / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-2" / "2015" / "08" / "01"
     logs.mkdir(parents=True)
