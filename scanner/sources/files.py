@@ -1,4 +1,4 @@
-"""Records from files: JSON, JSON Lines (.jsonl / .ndjson), gzipped or not, directories of them, and stdin.
+"""Records from files: JSON, JSON Lines (.jsonl / .ndjson), gzipped or not, directories, stdin.
 
 - `-` is stdin. A directory is walked by sources/walk.py (regular files only, sorted
   path order, symlinks never followed out of the tree) for *.json, *.jsonl and
@@ -8,9 +8,9 @@
   as it is read (sources/compressed.py); max_file_bytes then bounds the decompressed
   bytes of the whole file, and corrupt or truncated gzip data is a problem naming the file.
 - JSON Lines is chosen by extension (.jsonl, .ndjson), JSON by .json (with any `.gz`
-  taken off first); stdin and other extensions are sniffed: a first non-blank line that is a whole `{...}` followed by
-  another non-blank line is JSON Lines. JSON Lines are streamed, never loaded whole;
-  blank lines are skipped; the origin line is the line number.
+  taken off first); stdin and other extensions are sniffed: a first non-blank line that
+  is a whole `{...}` followed by another non-blank line is JSON Lines. JSON Lines are
+  streamed, never loaded whole; blank lines are skipped; the origin line is the line number.
 - A JSON object is one record; a JSON array gives one record per item (pointer "/0",
   "/1" ..., with the item's line); an object holding a "TrainingJobs", "Results" (the
   SageMaker Search response) or "records" list, and nothing that identifies a training
