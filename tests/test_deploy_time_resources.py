@@ -22,6 +22,7 @@ CFN = DEPLOY_TIME / "cfn.yaml"
 SAM_APP = DEPLOY_TIME / "sam-app"
 SAM_DEFINITION = SAM_APP / "statemachine" / "stock_trader.asl.json"
 ALONE = DEPLOY_TIME / "train.asl.json"
+TERRAFORM = DEPLOY_TIME / "terraform" / "main.tf"
 CANNOT_TELL = "; smscan cannot tell whether it starts a training job, so none is read from it"
 
 
@@ -97,6 +98,19 @@ def test_a_fragment_with_a_placeholder_resource_is_noted(tmp_path: Path) -> None
     assert [(line, message.split("'s Resource")[0]) for _, line, message in undecided(problems)] == [(3, "The Task state")]
 
 
+def test_terraform_partition_interpolations_are_jobs_and_a_variable_resource_is_noted() -> None:
+    records, problems = scan(TERRAFORM)
+    assert [(r.origin.pointer, r.key_lines["/enable_network_isolation"]) for r in records] == [
+        ("aws_sfn_state_machine.encoded/States/Train/Parameters", line_of(TERRAFORM, "EnableNetworkIsolation = false")),
+        ("aws_sfn_state_machine.heredoc/States/Train/Parameters", line_of(TERRAFORM, '"EnableNetworkIsolation": true')),
+    ]  # `arn:${data.aws_partition.current.partition}:states:::sagemaker:createTrainingJob.sync`, both ways
+    assert undecided(problems) == [
+        ("main.tf", line_of(TERRAFORM, "Resource = var.train_task_arn"), "aws_sfn_state_machine.encoded: Task Train "
+         f"again's Resource is decided at deploy time (Terraform variable var.train_task_arn){CANNOT_TELL}"),
+    ]  # not the Lambda task (aws_lambda_function.prepare.arn)
+    assert [p for p in problems if p.kind != "note"] == []
+
+
 @pytest.mark.parametrize(
     ("resource", "noted"),
     [
@@ -112,6 +126,10 @@ def test_a_fragment_with_a_placeholder_resource_is_noted(tmp_path: Path) -> None
         ("arn:aws:states:::sagemaker:createTrainingJob", False),
         ("arn:aws:lambda:us-east-1:123456789012:function:train", False),
         ("${TrainTask}", True),  # a placeholder left in a fragment
+        (RunTime("Terraform variable var.task", "var.task"), True),  # a whole expression
+        (RunTime("Terraform function format()", 'format("arn:%s:states:::sagemaker:x", local.p)'), True),
+        (RunTime("x", "aws_lambda_function.prep.arn", "aws_lambda_function"), False),
+        (RunTime("x", '"arn:${data.aws_partition.current.partition}:lambda:${var.region}:1:function:f"'), False),
     ],
 )
 def test_which_resources_may_be_a_training_job(resource: object, noted: bool) -> None:

@@ -279,7 +279,9 @@ class RequestFileSource(Source):
         for problem in result.problems:
             yield Problem(problem.file or file, problem.message, line=problem.line)
         for note in result.notes:
-            yield Problem(file, note.message, line=note.line, kind="note")
+            yield Problem(note.file or file, note.message, line=note.line, kind="note")
+        if result.undecided:
+            self._undecided[file] = result.undecided
         for job in result.jobs:
             where = job.file or file
             items = list(self._job(where, job.site))

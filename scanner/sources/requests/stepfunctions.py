@@ -42,12 +42,20 @@ def is_training_resource(resource: Any) -> bool:
     """True for every spelling of the createTrainingJob integration (see the module doc)."""
     if isinstance(resource, RunTime):
         # Assembled at deploy time: only its partition may be unknown, the rest must match.
-        resource = resource.expression
+        resource = _template_text(resource.expression)
     return isinstance(resource, str) and TRAINING_RESOURCE.fullmatch(resource) is not None
 
 
-# What a Task runs when its Resource is a Ref / GetAtt of one of these in the same template:
-# that resource's ARN, never a service integration such as sagemaker:createTrainingJob.
+def _template_text(expression: str) -> str:
+    """A Terraform string template keeps its quotes in its source text
+    (`"arn:${data.aws_partition.current.partition}:states:::..."`): the string is inside them."""
+    quoted = len(expression) >= 2 and expression[0] == expression[-1] == '"'
+    return expression[1:-1] if quoted and "${" in expression else expression
+
+
+# What a Task runs when its Resource is a reference to one of these (a CloudFormation Ref /
+# GetAtt in the same template, a Terraform `aws_lambda_function.x.arn`): that resource's
+# ARN, never a service integration such as sagemaker:createTrainingJob.
 TASK_TARGET_TYPES = frozenset(
     {
         "AWS::Lambda::Function",
@@ -55,6 +63,9 @@ TASK_TARGET_TYPES = frozenset(
         "AWS::Lambda::Version",
         "AWS::Serverless::Function",
         "AWS::StepFunctions::Activity",
+        "aws_lambda_function",
+        "aws_lambda_alias",
+        "aws_sfn_activity",
     }
 )
 _TRAINING_SPELLINGS = tuple(
@@ -74,7 +85,9 @@ def undecided_resource(resource: Any) -> str | None:
     if isinstance(resource, RunTime):
         if resource.resource_type in TASK_TARGET_TYPES:
             return None
-        expression, how = resource.expression, resource.how
+        expression, how = _template_text(resource.expression), resource.how
+        if expression and "${" not in expression and not expression.startswith("arn:"):
+            return how  # a whole expression (Terraform's var.task_arn): nothing to rule it out
     elif isinstance(resource, str) and PLACEHOLDER.search(resource):
         expression, how = resource, "a placeholder filled at deploy time"  # read without its template
     else:

@@ -188,7 +188,9 @@ def _restore(value: Any, offset: int, found: dict[int, str]) -> Any:
     if isinstance(value, str) and "\u2063tf" in value:
         expressions = [found[int(n)] for n in _FOUND.findall(value)]
         shown = ", ".join("${" + e + "}" for e in expressions)
-        return RunTime(f"Terraform interpolation {shown}", shown)
+        # The whole string stays the expression: a Task's `arn:${...partition}:states:::...`
+        # Resource is recognised by its literal parts.
+        return RunTime(f"Terraform interpolation {shown}", _FOUND.sub(lambda m: "${" + found[int(m[1])] + "}", value))
     return value
 
 

@@ -22,6 +22,7 @@ import os
 from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
 from smscan.sources.requests.runtime import RunTime
+from smscan.sources.requests.undecided import undecided_tasks
 from smscan.sources.terraform.definitions import (
     DEFINITIONS,
     DefinitionProblem,
@@ -144,6 +145,9 @@ class TerraformReader:
         for site in find_jobs(definition.tree):
             job = JobSite(site.kind, f"{address}{site.pointer}", site.line, site.value, site.dialect)
             result.jobs.append(FoundJob(definition.file, job))
+        for task in undecided_tasks(definition.tree):
+            result.notes.append(Note(task.line, f"{address}: {task.message}", definition.file))
+            result.undecided.append(task.state)
 
     def _module_inputs(self, file: str, call: Block, caller: Module, result: ReadResult) -> None:
         source = call.attrs.get("source")
