@@ -13,6 +13,7 @@ import pytest
 
 from smscan.models import Problem
 from smscan.sources.requests.runtime import RunTime
+from smscan.sources.requests.source import MARKERS
 from smscan.sources.requests.stepfunctions import undecided_resource
 from tests.cli_helpers import run_cli
 from tests.request_helpers import line_of, scan
@@ -84,11 +85,15 @@ def test_the_cli_fails_closed_on_the_named_file(tmp_path: Path, capsys: pytest.C
 
 
 def test_a_directory_file_with_only_placeholders_is_read_to_say_so(tmp_path: Path) -> None:
-    (tmp_path / "train.asl.json").write_text(ALONE.read_text())  # mentions no createTrainingJob
+    # The task takes its whole request from the state input: no AlgorithmSpecification, no
+    # createTrainingJob, nothing of MARKERS in the file.
+    text = '{\n  "StartAt": "Train",\n  "States": {\n    "Train": {"Type": "Task", "Resource": "${TrainTask}", "End": true}\n  }\n}\n'
+    assert not any(marker in text.encode() for marker in MARKERS)
+    (tmp_path / "train.asl.json").write_text(text)
     (tmp_path / "README.json").write_text('{"States": "none", "Resource": "${not a machine}"}')
     records, problems = scan(tmp_path)
     assert records == []
-    assert [line for _, line, _ in undecided(problems)] == [6]
+    assert [line for _, line, _ in undecided(problems)] == [4]
 
 
 def test_a_fragment_with_a_placeholder_resource_is_noted(tmp_path: Path) -> None:
