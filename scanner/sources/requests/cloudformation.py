@@ -17,7 +17,7 @@ Positions: a definition written as an object keeps the template's own lines. One
 YAML literal block scalar (`DefinitionString: |`, `!Sub |`, `Fn::Sub: |`, the first item
 of `!Sub [|, {...}]`) keeps them too: line i of such a string is line i of the block in the
 file. Any other string (JSON, quoted, folded `>`, or one whose substitution adds lines)
-points at the line of the string's key.
+points at the line of the string's key (embedded.py).
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smscan.models import Problem
+from smscan.sources.requests.embedded import literal_block, relocate, shift
 from smscan.sources.requests.extract import JobSite, escape, find_jobs
 from smscan.sources.requests.fragments import fragments
-from smscan.sources.requests.intrinsics import Intrinsics, intrinsic
+from smscan.sources.requests.intrinsics import Intrinsics
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
 from smscan.sources.requests.undecided import undecided_tasks
 from smscan.sources.walk import read_regular
-from smscan.yamlpos import Pos, YamlProblem, YList, YMap, parse_text
+from smscan.yamlpos import Pos, YamlProblem, YMap, parse_text
 
 STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
 TRAINING_JOB = "AWS::SageMaker::TrainingJob"
@@ -111,7 +112,7 @@ class TemplateReader:
             line = props.key_pos["DefinitionString"].line
             parsed = self._embedded(
                 f"DefinitionString of {name}", text, substitutions, tokens, line,
-                _block(props, "DefinitionString"),
+                literal_block(props, "DefinitionString"),
             )
             if isinstance(parsed, Problem):
                 yield parsed
@@ -201,7 +202,7 @@ class TemplateReader:
             line = definition.key_pos["PipelineDefinitionBody"].line
             parsed = self._embedded(
                 f"PipelineDefinitionBody of {name}", text, {}, tokens, line,
-                _block(definition, "PipelineDefinitionBody"),
+                literal_block(definition, "PipelineDefinitionBody"),
             )
             if isinstance(parsed, Problem):
                 yield parsed
@@ -235,9 +236,9 @@ class TemplateReader:
             at = line if first is None else first + err.pos.line - 1
             return Problem(self.file, f"{what} is not valid JSON ({where}): {err}", line=at)
         if first is None:
-            _relocate(tree, Pos(line, 1))
+            relocate(tree, Pos(line, 1))
         else:
-            _shift(tree, first - 1)
+            shift(tree, first - 1)
         return substitute_tree(tree, {}, tokens)
 
     def _sites(self, file: str, tree: Any, prefix: str) -> Iterator[Found | Problem]:
@@ -264,47 +265,3 @@ def _without_leading_comments(text: str) -> str:
             break
         lines[index] = ""
     return "\n".join(lines)
-
-
-def _block(holder: YMap, key: str) -> tuple[int, str] | None:
-    """(first file line, text) when holder[key] is a literal block scalar, or Fn::Sub of one."""
-    value = holder[key]
-    if isinstance(value, str):
-        return (holder.blocks[key], value) if key in holder.blocks else None
-    call = intrinsic(value)
-    if call is None or call[0] != "Fn::Sub":
-        return None
-    arg = call[1]
-    if isinstance(arg, str):  # `!Sub |` (the tagged scalar is holder's) or `Fn::Sub: |`
-        start = holder.blocks.get(key, value.blocks.get("Fn::Sub"))
-        return None if start is None else (start, arg)
-    if isinstance(arg, YList) and arg and isinstance(arg[0], str) and 0 in arg.blocks:
-        return arg.blocks[0], arg[0]  # `!Sub [|, {Variables}]`
-    return None
-
-
-def _shift(value: Any, lines: int) -> None:
-    """Move every position `lines` down: a literal block's text starts further down the file."""
-    if isinstance(value, YMap):
-        value.pos = Pos(value.pos.line + lines, value.pos.col)
-        value.key_pos = {k: Pos(p.line + lines, p.col) for k, p in value.key_pos.items()}
-        for child in value.values():
-            _shift(child, lines)
-    elif isinstance(value, YList):
-        value.pos = Pos(value.pos.line + lines, value.pos.col)
-        value.item_pos = [Pos(p.line + lines, p.col) for p in value.item_pos]
-        for child in value:
-            _shift(child, lines)
-
-
-def _relocate(value: Any, pos: Pos) -> None:
-    if isinstance(value, YMap):
-        value.pos = pos
-        value.key_pos = dict.fromkeys(value.key_pos, pos)
-        for child in value.values():
-            _relocate(child, pos)
-    elif isinstance(value, YList):
-        value.pos = pos
-        value.item_pos = [pos] * len(value)
-        for child in value:
-            _relocate(child, pos)
