@@ -5,6 +5,7 @@ header: the Step Functions developer guide's CloudFormation tutorial (`Definitio
 !Sub [ |-, {lambdaArn: !GetAtt ...} ]`), the AWS::StepFunctions::StateMachine reference forms
 (`!Sub |`, `Fn::Sub: |+`, `|` with DefinitionSubstitutions) and an AWS::SageMaker::Pipeline
 body with its leading comment line; folded and double-quoted strings stay on the key's line.
+join_lines.template.json (README.md beside it) is a JSON template joining one string per line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from smscan.yamlpos import parse_text
 from tests.cli_helpers import run_cli
 from tests.request_helpers import line_of, scan
 
-BLOCKS = Path(__file__).parent / "fixtures" / "requests" / "embedded" / "block_scalars.yaml"
+EMBEDDED = Path(__file__).parent / "fixtures" / "requests" / "embedded"
+BLOCKS = EMBEDDED / "block_scalars.yaml"
+JOINED = EMBEDDED / "join_lines.template.json"
 
 
 def by_resource(records: list[Record]) -> dict[str, Record]:
@@ -84,6 +87,30 @@ def test_a_finding_in_a_block_points_at_the_offending_line(tmp_path: Path, capsy
     assert lines["TutorialMachine"] == after("TutorialMachine", '"EnableNetworkIsolation"')
     assert lines["TrainPipeline"] == after("TrainPipeline", '"EnableNetworkIsolation"')
     assert lines["FoldedMachine"] == after("FoldedMachine", "DefinitionString:")
+
+
+def test_a_join_on_newlines_of_one_string_per_line_keeps_the_lines_of_the_json_template() -> None:
+    records, problems = scan(JOINED)
+    (record,) = records
+    assert record.origin.line == line_of(JOINED, '\\"Parameters\\": {')
+    assert record.key_lines["/enable_network_isolation"] == line_of(JOINED, '\\"EnableNetworkIsolation\\"')
+    assert record.key_lines["/output_data_config/S3OutputPath"] == line_of(JOINED, "S3OutputPath")
+    assert [p for p in problems if p.kind != "note"] == []
+
+
+def test_a_join_whose_item_holds_a_line_break_keeps_the_key_line(tmp_path: Path) -> None:
+    definition = [
+        '{"StartAt": "Train", "States": {"Train": {',
+        '"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",\n',
+        '"Parameters": {"TrainingJobName": "j", "RoleArn": "r", "AlgorithmSpecification": {"TrainingImage": "t"}},',
+        '"End": true}}}',
+    ]
+    template = {"Resources": {"M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "DefinitionString": {"Fn::Join": ["\n", definition]}}}}}
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template, indent=2))
+    (record,) = scan(path)[0]
+    assert record.origin.line == line_of(path, '"DefinitionString"')
 
 
 def test_invalid_json_in_a_block_is_a_problem_at_its_file_line(tmp_path: Path) -> None:

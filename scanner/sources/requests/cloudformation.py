@@ -16,8 +16,9 @@ Intrinsic functions are evaluated by intrinsics.py: what is not literal becomes 
 Positions: a definition written as an object keeps the template's own lines. One inside a
 YAML literal block scalar (`DefinitionString: |`, `!Sub |`, `Fn::Sub: |`, the first item
 of `!Sub [|, {...}]`) keeps them too: line i of such a string is line i of the block in the
-file. Any other string (JSON, quoted, folded `>`, or one whose substitution adds lines)
-points at the line of the string's key (embedded.py).
+file; so does an `Fn::Join` on "\n" of one item per line. Any other string (JSON, quoted,
+folded `>`, or one whose evaluation adds lines) points at the line of the string's key
+(embedded.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smscan.models import Problem
-from smscan.sources.requests.embedded import literal_block, relocate, shift
+from smscan.sources.requests.embedded import place, relocate, string_lines
 from smscan.sources.requests.extract import JobSite, escape, find_jobs
 from smscan.sources.requests.fragments import fragments
 from smscan.sources.requests.intrinsics import Intrinsics
@@ -112,7 +113,7 @@ class TemplateReader:
             line = props.key_pos["DefinitionString"].line
             parsed = self._embedded(
                 f"DefinitionString of {name}", text, substitutions, tokens, line,
-                literal_block(props, "DefinitionString"),
+                string_lines(props, "DefinitionString"),
             )
             if isinstance(parsed, Problem):
                 yield parsed
@@ -202,7 +203,7 @@ class TemplateReader:
             line = definition.key_pos["PipelineDefinitionBody"].line
             parsed = self._embedded(
                 f"PipelineDefinitionBody of {name}", text, {}, tokens, line,
-                literal_block(definition, "PipelineDefinitionBody"),
+                string_lines(definition, "PipelineDefinitionBody"),
             )
             if isinstance(parsed, Problem):
                 yield parsed
@@ -220,25 +221,27 @@ class TemplateReader:
         substitutions: dict[str, Any],
         tokens: Tokens,
         line: int,
-        block: tuple[int, str] | None,
+        lines: list[int] | None,
     ) -> Any:
         """A JSON document held in a string, placed on the file's lines.
 
-        `block` is (file line of its first line, its text) for a literal block scalar: the
-        string's lines are then the file's, as long as evaluating it added no line (an
-        Fn::Sub variable holding a line break would). Otherwise every position is `line`.
+        `lines` is the file line of each line of the string, when each is one line of the file
+        (embedded.string_lines): they hold as long as evaluating the string added or removed
+        no line (an Fn::Sub variable holding a line break would). Otherwise every position
+        is `line`, the line of the string's key.
         """
-        first = block[0] if block is not None and block[1].count("\n") == text.count("\n") else None
+        if lines is not None and len(lines) != text.count("\n") + 1:
+            lines = None
         try:
             tree, _ = parse_json(substitute_text(text, substitutions, tokens), self.max_depth)
         except JsonProblem as err:
             where = f"line {err.pos.line} column {err.pos.col} of the string"
-            at = line if first is None else first + err.pos.line - 1
+            at = line if lines is None else lines[min(err.pos.line, len(lines)) - 1]
             return Problem(self.file, f"{what} is not valid JSON ({where}): {err}", line=at)
-        if first is None:
+        if lines is None:
             relocate(tree, Pos(line, 1))
         else:
-            shift(tree, first - 1)
+            place(tree, lines)
         return substitute_tree(tree, {}, tokens)
 
     def _sites(self, file: str, tree: Any, prefix: str) -> Iterator[Found | Problem]:

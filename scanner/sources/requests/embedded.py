@@ -3,9 +3,9 @@
 A state machine or pipeline written as JSON inside a string (`DefinitionString`,
 `PipelineDefinitionBody`) is parsed on its own, so its positions count from the string.
 In a YAML literal block scalar (`|`, `|-`, `|+`) line i of the string is line i of the
-block in the file, so every position moves down by the block's first line (`shift`); any
-other string (JSON, quoted, folded, plain) joins or escapes lines, so every position
-becomes the line of the string's key (`relocate`).
+block in the file, and in an `Fn::Join` on "\\n" line i is the i-th item: every position
+moves to its file line (`place`). Any other string (JSON, quoted, folded, plain) joins or
+escapes lines, so every position becomes the line of the string's key (`relocate`).
 """
 
 from __future__ import annotations
@@ -16,35 +16,51 @@ from smscan.sources.requests.intrinsics import intrinsic
 from smscan.yamlpos import Pos, YList, YMap
 
 
-def literal_block(holder: YMap, key: str) -> tuple[int, str] | None:
-    """(first file line, text) when holder[key] is a literal block scalar, or Fn::Sub of one."""
+def string_lines(holder: YMap, key: str) -> list[int] | None:
+    """The file line of each line of the string that holder[key] evaluates to, when each
+    line of it is one line of the file; None otherwise.
+
+    That is so for a literal block scalar (also under `Fn::Sub`), and for `Fn::Join` on
+    "\\n" of items that hold no line break, one item per line (JSON templates written by
+    hand join a definition that way, as the CloudFormation reference once showed).
+    """
     value = holder[key]
     if isinstance(value, str):
-        return (holder.blocks[key], value) if key in holder.blocks else None
+        return _block_lines(holder.blocks.get(key), value)
     call = intrinsic(value)
-    if call is None or call[0] != "Fn::Sub":
+    if call is None:
         return None
-    arg = call[1]
-    if isinstance(arg, str):  # `!Sub |` (the tagged scalar is holder's) or `Fn::Sub: |`
-        start = holder.blocks.get(key, value.blocks.get("Fn::Sub"))
-        return None if start is None else (start, arg)
-    if isinstance(arg, YList) and arg and isinstance(arg[0], str) and 0 in arg.blocks:
-        return arg.blocks[0], arg[0]  # `!Sub [|, {Variables}]`
+    name, arg = call
+    if name == "Fn::Sub" and isinstance(arg, str):  # `!Sub |` (the tagged scalar is holder's) or `Fn::Sub: |`
+        return _block_lines(holder.blocks.get(key, value.blocks.get("Fn::Sub")), arg)
+    if name == "Fn::Sub" and isinstance(arg, YList) and arg and isinstance(arg[0], str):
+        return _block_lines(arg.blocks.get(0), arg[0])  # `!Sub [|, {Variables}]`
+    if name == "Fn::Join" and isinstance(arg, YList) and len(arg) == 2 and arg[0] == "\n" and isinstance(arg[1], YList):
+        parts = arg[1]
+        if all(not isinstance(part, str) or "\n" not in part for part in parts):
+            return [pos.line for pos in parts.item_pos] or None
     return None
 
 
-def shift(value: Any, lines: int) -> None:
-    """Move every position `lines` down: a literal block's text starts further down the file."""
+def _block_lines(start: int | None, text: str) -> list[int] | None:
+    return None if start is None else list(range(start, start + text.count("\n") + 1))
+
+
+def place(value: Any, lines: list[int]) -> None:
+    """Move every position from line i of the string to the file line `lines[i - 1]`."""
+    def at(pos: Pos) -> Pos:
+        return Pos(lines[min(pos.line, len(lines)) - 1], pos.col)
+
     if isinstance(value, YMap):
-        value.pos = Pos(value.pos.line + lines, value.pos.col)
-        value.key_pos = {k: Pos(p.line + lines, p.col) for k, p in value.key_pos.items()}
+        value.pos = at(value.pos)
+        value.key_pos = {k: at(p) for k, p in value.key_pos.items()}
         for child in value.values():
-            shift(child, lines)
+            place(child, lines)
     elif isinstance(value, YList):
-        value.pos = Pos(value.pos.line + lines, value.pos.col)
-        value.item_pos = [Pos(p.line + lines, p.col) for p in value.item_pos]
+        value.pos = at(value.pos)
+        value.item_pos = [at(p) for p in value.item_pos]
         for child in value:
-            shift(child, lines)
+            place(child, lines)
 
 
 def relocate(value: Any, pos: Pos) -> None:
