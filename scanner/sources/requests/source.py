@@ -21,8 +21,9 @@ files only, sorted order, symlinks never followed out of the tree) for .json, .y
 .yml, .tf, .py and .ipynb files, skipping hidden directories, node_modules, __pycache__
 and virtualenvs (a directory with a pyvenv.cfg, or site-packages); a file
 named explicitly is read whatever its extension. In a directory, a file that mentions none
-of MARKERS (nor States, Resource and a `${` placeholder together) is skipped unread, and a file that parses but holds no job is skipped; one
-that mentions them but cannot be parsed is a Problem at FILE:LINE. A named file that
+of MARKERS (nor States, Resource and a `${` placeholder together) is skipped unread, and a
+file that parses but holds no job is skipped; one that mentions them but cannot be parsed
+is a Problem at FILE:LINE. A named file that
 holds no job, or a directory whose files are records rather than requests, is a
 Problem (with a hint to use --input); a directory with neither is a note (nothing.py). A
 Task state whose Resource is decided at deploy time is not read as a job; it is a note, and
