@@ -18,6 +18,24 @@ def _pos(mark: Any) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
 
 
+def _literal_start(node: yaml.Node) -> int | None:
+    """The 1-based file line of the first line of a literal block scalar's text, else None.
+
+    The text starts on the line after the `|` header. The node starts at its tag when it has
+    one (`!Sub |`), which may stand on an earlier line than the `|`, so the header is found
+    in the text when PyYAML kept it (it does for text it was given as a string)."""
+    if not isinstance(node, yaml.ScalarNode) or node.style != "|":
+        return None
+    mark = node.start_mark
+    header = mark.line + 1
+    buffer = getattr(mark, "buffer", None)
+    if isinstance(buffer, str):
+        bar = buffer.find("|", mark.pointer)
+        if bar >= 0:
+            header += buffer.count("\n", mark.pointer, bar)
+    return header + 1
+
+
 _scalar_constructor = yaml.SafeLoader(stream="")
 
 
@@ -62,11 +80,17 @@ def _convert(
                 )
             result.key_pos[key] = _pos(key_node.start_mark)
             result[key] = _convert(value_node, depth + 1, tags, keep_bad)
+            start = _literal_start(value_node)
+            if start is not None:
+                result.blocks = {**result.blocks, key: start}
         return result
     if isinstance(node, yaml.SequenceNode):
         items = YList(_convert(item, depth + 1, tags, keep_bad) for item in node.value)
         items.pos = _pos(node.start_mark)
         items.item_pos = [_pos(item.start_mark) for item in node.value]
+        starts = {index: _literal_start(item) for index, item in enumerate(node.value)}
+        if any(start is not None for start in starts.values()):
+            items.blocks = {index: start for index, start in starts.items() if start is not None}
         return items
     try:
         return _scalar_constructor.construct_object(node, deep=True)

@@ -13,9 +13,10 @@ reads the built-in pack from its cache, smscan.policy.pack_cache) never imports 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 DEFAULT_MAX_BYTES = 1024 * 1024  # a policy is a few KB; 1 MiB is generous
@@ -28,16 +29,28 @@ class Pos:
     col: int  # 1-based
 
 
+_NO_BLOCKS: Mapping[Any, int] = MappingProxyType({})
+
+
 class YMap(dict):
-    """A mapping that remembers where it and each of its keys stand."""
+    """A mapping that remembers where it and each of its keys stand.
+
+    `blocks` maps a key whose value is a literal block scalar (`key: |`, `key: !Sub |`) to
+    the file line of the value's first line: in a literal block each line of the string is
+    one line of the file, so a reader of a document held in such a string (a state machine
+    in a CloudFormation DefinitionString) can place what it finds on the file's own lines.
+    Folded (`>`), quoted and plain scalars join or escape lines, so they are not listed.
+    """
 
     pos: Pos
     key_pos: dict[str, Pos]
+    blocks: Mapping[str, int] = _NO_BLOCKS
 
 
 class YList(list):
     pos: Pos
     item_pos: list[Pos]
+    blocks: Mapping[int, int] = _NO_BLOCKS  # item index -> first line, as YMap.blocks
 
 
 @dataclass(frozen=True)

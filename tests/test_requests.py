@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from smscan.models import Problem, Record, Status
+from smscan.models import Record, Status
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.source import RequestFileSource, RequestOptions
+from tests.request_helpers import line_of, scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "requests"
 REPO = FIXTURES / "repo"
@@ -25,19 +26,6 @@ REQUEST = {
     "RoleArn": "arn:aws:iam::123456789012:role/x",
     "OutputDataConfig": {"S3OutputPath": "s3://b/"},
 }
-
-
-def scan(*paths: Path | str) -> tuple[list[Record], list[Problem]]:
-    items = list(RequestFileSource(RequestOptions(tuple(str(p) for p in paths))).items())
-    return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
-
-
-def line_of(path: Path, needle: str, after: int = 0) -> int:
-    """The 1-based line of the first occurrence of `needle` after line `after`."""
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if number > after and needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
 
 
 def test_create_training_job_json_gives_one_named_record_with_key_lines() -> None:

@@ -15,7 +15,7 @@ import pytest
 from smscan.models import Problem, Record
 from smscan.sources.requests.source import RequestFileSource, RequestOptions
 from smscan.sources.requests.stepfunctions import is_training_resource
-from tests.test_requests import line_of, scan
+from tests.request_helpers import line_of, scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "requests"
 TEMPLATES = FIXTURES / "templates"
@@ -121,7 +121,10 @@ def test_cloudformation_state_machines_object_string_and_s3() -> None:
     assert jsonata.data["role_arn"] == "arn:aws:iam::123456789012:role/train"
     sdk = by_pointer["SageMaker CreateTrainingJob/Parameters"]
     assert sdk.data["enable_network_isolation"] is True
-    assert sdk.origin.line == line_of(path, "DefinitionString: !Sub |")
+    # A `!Sub |` literal block: the string's lines are the template's (test_cloudformation_blocks.py).
+    string_at = line_of(path, "DefinitionString: !Sub |")
+    assert sdk.origin.line == line_of(path, '"Parameters": {', string_at)
+    assert sdk.key_lines["/enable_network_isolation"] == line_of(path, '"EnableNetworkIsolation": true', string_at)
     gov_notes = [p.message for p in problems if p.line is not None and gov.origin.line <= p.line < jsonata.origin.line]
     assert "EnableNetworkIsolation is set at run time (CloudFormation parameter Isolate, whose Default can be overridden at deploy time): policies that read it are UNKNOWN" in gov_notes
     assert [m for m in notes(problems) if "not read" in m] == [
@@ -244,11 +247,12 @@ def test_short_form_tags_are_parsed_never_refused_or_run(tmp_path: Path) -> None
 def test_a_template_without_training_jobs_gives_nothing(tmp_path: Path) -> None:
     path = tmp_path / "template.yaml"
     path.write_text(
-        "Resources:\n  Machine:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "  Machine:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
         "      Definition:\n        StartAt: A\n        States:\n          A: {Type: Task, Resource: !GetAtt Fn.Arn, End: true}\n"
     )
     records, problems = scan(path)
-    assert records == []
+    assert records == []  # the task invokes the template's own Lambda function: not a training job
     assert [(p.kind, p.message) for p in problems] == [("input", "no training-job request found in this file")]
 
 

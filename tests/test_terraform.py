@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smscan.models import Problem, Record, Status
-from smscan.sources.requests.source import RequestFileSource, RequestOptions
+from smscan.models import Problem, Status
+from tests.request_helpers import by_pointer, line_of, plain, scan
 
 REPO = Path(__file__).parent / "fixtures" / "shiftleft" / "repo"
 TF = REPO / "terraform"
@@ -18,33 +18,6 @@ SFN = TF / "stepfunctions.tf"
 TEMPLATE = TF / "asl" / "pipeline.asl.json"
 MODULE = TF / "modules" / "training" / "main.tf"
 PLAN = REPO / "infra-plan" / "plan.json"
-
-
-def scan(*paths: Path | str, sdk_config: str | None = None) -> tuple[list[Record], list[Problem]]:
-    options = RequestOptions(tuple(str(p) for p in paths), sdk_config=sdk_config)
-    items = list(RequestFileSource(options).items())
-    return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)]
-
-
-def line_of(path: Path, needle: str, after: int = 0) -> int:
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if number > after and needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
-
-
-# The engine's wording after "set at run time (HOW)" is its own (and changes with it).
-_RUN_TIME_ENDINGS = ("; treated as unknown (missing)", ": policies that read it are UNKNOWN")
-
-
-def plain(message: str) -> str:
-    for ending in _RUN_TIME_ENDINGS:
-        message = message.removesuffix(ending)
-    return message
-
-
-def by_pointer(records: list[Record]) -> dict[str, Record]:
-    return {str(r.origin.pointer): r for r in records}
 
 
 def notes_at(problems: list[Problem], path: Path) -> dict[int | None, list[str]]:

@@ -1,12 +1,16 @@
-"""Records from files: JSON, JSON Lines (.jsonl / .ndjson), directories of them, and stdin.
+"""Records from files: JSON, JSON Lines (.jsonl / .ndjson), gzipped or not, directories, stdin.
 
 - `-` is stdin. A directory is walked by sources/walk.py (regular files only, sorted
   path order, symlinks never followed out of the tree) for *.json, *.jsonl and
-  *.ndjson; a file named explicitly is read whatever its extension.
-- JSON Lines is chosen by extension (.jsonl, .ndjson), JSON by .json; stdin and other
-  extensions are sniffed: a first non-blank line that is a whole `{...}` followed by
-  another non-blank line is JSON Lines. JSON Lines are streamed, never loaded whole;
-  blank lines are skipped; the origin line is the line number.
+  *.ndjson, and the same gzipped (*.json.gz ...); a file named explicitly is read
+  whatever its extension.
+- A file named `*.gz`, and stdin that starts with the gzip magic bytes, is decompressed
+  as it is read (sources/compressed.py); max_file_bytes then bounds the decompressed
+  bytes of the whole file, and corrupt or truncated gzip data is a problem naming the file.
+- JSON Lines is chosen by extension (.jsonl, .ndjson), JSON by .json (with any `.gz`
+  taken off first); stdin and other extensions are sniffed: a first non-blank line that
+  is a whole `{...}` followed by another non-blank line is JSON Lines. JSON Lines are
+  streamed, never loaded whole; blank lines are skipped; the origin line is the line number.
 - A JSON object is one record; a JSON array gives one record per item (pointer "/0",
   "/1" ..., with the item's line); an object holding a "TrainingJobs", "Results" (the
   SageMaker Search response) or "records" list, and nothing that identifies a training
@@ -29,6 +33,13 @@ from typing import IO
 
 from smscan.models import Problem, Record
 from smscan.record.normalize import NormalizeStats
+from smscan.sources.compressed import (
+    GZIP_SUFFIX,
+    gunzip,
+    is_gzip_name,
+    starts_gzipped,
+    without_gzip_suffix,
+)
 from smscan.sources.interface import Source, SourceItem
 from smscan.sources.json_records import JsonRecords
 from smscan.sources.walk import Walk, WalkOptions, open_regular, walk
@@ -38,13 +49,14 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 JSON_SUFFIXES = (".json",)
 LINES_SUFFIXES = (".jsonl", ".ndjson")
-RECORD_WALK = WalkOptions(suffixes=JSON_SUFFIXES + LINES_SUFFIXES)
+_PLAIN_SUFFIXES = JSON_SUFFIXES + LINES_SUFFIXES
+RECORD_WALK = WalkOptions(suffixes=_PLAIN_SUFFIXES + tuple(s + GZIP_SUFFIX for s in _PLAIN_SUFFIXES))
 
 
 @dataclass(frozen=True)
 class FileOptions:
     paths: tuple[str, ...]  # files, directories, or "-" for stdin
-    max_file_bytes: int = 256 * MiB  # a JSON file, or one JSON Lines line
+    max_file_bytes: int = 256 * MiB  # a JSON file, one JSON Lines line, a .gz file decompressed
     max_depth: int = 200  # JSON nesting
     # The record fields the scan's policies read: only these (and the identity) are
     # coerced, see record/normalize.py. None coerces every field.
@@ -105,7 +117,7 @@ class FileSource(Source):
                 else:
                     yield from self._read(reader, entry)
             if expanded.is_dir and not expanded.files:
-                message = "directory holds no .json, .jsonl or .ndjson files"
+                message = "directory holds no .json, .jsonl or .ndjson files (gzipped or not)"
                 yield Problem(path, message, kind="note")
 
     def _read(self, reader: JsonRecords, path: str) -> Iterator[SourceItem]:
@@ -129,18 +141,25 @@ class FileSource(Source):
         except OSError as err:
             yield Problem(name, f"cannot read file: {err.strerror or 'I/O error'}")
         finally:
-            if path != STDIN:
-                stream.close()
+            if path != STDIN or stream is not self._stdin_stream():
+                stream.close()  # stdin itself stays open; a decompressor around it is closed
 
     def _open(self, path: str) -> IO[bytes]:
         if path == STDIN:
-            return self._stdin if self._stdin is not None else sys.stdin.buffer
-        return open_regular(path)  # closed in _read's finally
+            stdin = self._stdin_stream()
+            if starts_gzipped(stdin):
+                return gunzip(stdin, self.options.max_file_bytes, close_stream=False)
+            return stdin
+        stream = open_regular(path)  # closed in _read's finally
+        return gunzip(stream, self.options.max_file_bytes) if is_gzip_name(path) else stream
+
+    def _stdin_stream(self) -> IO[bytes]:
+        return self._stdin if self._stdin is not None else sys.stdin.buffer
 
 
 def _is_json_lines(path: str) -> bool | None:
     """True for JSON Lines, False for JSON, None (sniff the content) for stdin and the rest."""
-    lower = path.lower()
+    lower = without_gzip_suffix(path.lower())
     if lower.endswith(LINES_SUFFIXES):
         return True
     if lower.endswith(JSON_SUFFIXES):

@@ -7,7 +7,8 @@ files here, so both keep the same promises:
   is skipped with a note: opening a FIFO blocks until a writer comes, so a `b.jsonl`
   FIFO in an input directory would hang the scan forever. `open_regular()` checks the
   opened descriptor again, so a file swapped for a FIFO after the walk cannot hang it
-  either.
+  either; `read_regular()` reads such a file whole (up to a limit), for paths that a
+  scanned file names.
 - Symlinked directories are never entered (so a symlink loop cannot recurse), and a
   symlinked file is read only when it resolves to a regular file inside the walked
   tree; one pointing outside is skipped with a note, while a dangling one or a loop
@@ -146,6 +147,17 @@ def open_regular(path: str) -> IO[bytes]:
     except BaseException:
         os.close(fd)
         raise
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` bytes of the regular file `path`; OSError for anything else.
+
+    For a file that a scanned file names (a template's DefinitionUri, a sibling .tf, an
+    SDK config): such a path comes from the scanned tree, not from the walk, so the
+    check on the opened descriptor is what keeps a FIFO from blocking the scan.
+    """
+    with open_regular(path) as stream:
+        return stream.read(limit)
 
 
 def inside(target: str, root: str) -> bool:

@@ -13,8 +13,12 @@ A template is recognised by its `Resources` object. Resources read:
   `PipelineDefinitionS3Location` is a note.
 
 Intrinsic functions are evaluated by intrinsics.py: what is not literal becomes UNKNOWN.
-Positions: a definition written as an object keeps the template's own lines; one inside a
-string points at the line of the string (its key).
+Positions: a definition written as an object keeps the template's own lines. One inside a
+YAML literal block scalar (`DefinitionString: |`, `!Sub |`, `Fn::Sub: |`, the first item
+of `!Sub [|, {...}]`) keeps them too: line i of such a string is line i of the block in the
+file; so does an `Fn::Join` on "\n" of one item per line. Any other string (JSON, quoted,
+folded `>`, or one whose evaluation adds lines) points at the line of the string's key
+(embedded.py).
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smscan.models import Problem
+from smscan.sources.requests.embedded import place, relocate, string_lines
 from smscan.sources.requests.extract import JobSite, escape, find_jobs
 from smscan.sources.requests.fragments import fragments
 from smscan.sources.requests.intrinsics import Intrinsics
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
-from smscan.yamlpos import Pos, YamlProblem, YList, YMap, parse_text
+from smscan.sources.requests.undecided import undecided_tasks
+from smscan.sources.walk import read_regular
+from smscan.yamlpos import Pos, YamlProblem, YMap, parse_text
 
 STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
 TRAINING_JOB = "AWS::SageMaker::TrainingJob"
@@ -68,6 +75,7 @@ class TemplateReader:
     max_bytes: int
     max_depth: int
     claimed: set[str] = field(default_factory=set)  # real paths of definition files read
+    undecided: list[str] = field(default_factory=list)  # Task states whose Resource is deploy-time
 
     def items(self) -> Iterator[Found | Problem]:
         values = Intrinsics.of(self.template)
@@ -104,7 +112,8 @@ class TemplateReader:
             text = values.text(props["DefinitionString"], tokens)
             line = props.key_pos["DefinitionString"].line
             parsed = self._embedded(
-                f"DefinitionString of {name}", text, substitutions, tokens, line
+                f"DefinitionString of {name}", text, substitutions, tokens, line,
+                string_lines(props, "DefinitionString"),
             )
             if isinstance(parsed, Problem):
                 yield parsed
@@ -153,8 +162,7 @@ class TemplateReader:
     ) -> Any:
         """The definition file, its placeholders filled (JSON: before parsing, as SAM does)."""
         try:
-            with open(real, "rb") as stream:
-                raw = stream.read(self.max_bytes + 1)
+            raw = read_regular(real, self.max_bytes + 1)  # a FIFO named here must not block
         except OSError as err:
             reason = err.strerror or "I/O error"
             return Problem(
@@ -193,7 +201,10 @@ class TemplateReader:
                 values.text(definition["PipelineDefinitionBody"], tokens)
             )
             line = definition.key_pos["PipelineDefinitionBody"].line
-            parsed = self._embedded(f"PipelineDefinitionBody of {name}", text, {}, tokens, line)
+            parsed = self._embedded(
+                f"PipelineDefinitionBody of {name}", text, {}, tokens, line,
+                string_lines(definition, "PipelineDefinitionBody"),
+            )
             if isinstance(parsed, Problem):
                 yield parsed
             else:
@@ -204,15 +215,33 @@ class TemplateReader:
             yield self._not_read(name, "PipelineDefinitionS3Location", definition)
 
     def _embedded(
-        self, what: str, text: str, substitutions: dict[str, Any], tokens: Tokens, line: int
+        self,
+        what: str,
+        text: str,
+        substitutions: dict[str, Any],
+        tokens: Tokens,
+        line: int,
+        lines: list[int] | None,
     ) -> Any:
-        """A JSON document held in a string, every position moved to the string's line."""
+        """A JSON document held in a string, placed on the file's lines.
+
+        `lines` is the file line of each line of the string, when each is one line of the file
+        (embedded.string_lines): they hold as long as evaluating the string added or removed
+        no line (an Fn::Sub variable holding a line break would). Otherwise every position
+        is `line`, the line of the string's key.
+        """
+        if lines is not None and len(lines) != text.count("\n") + 1:
+            lines = None
         try:
             tree, _ = parse_json(substitute_text(text, substitutions, tokens), self.max_depth)
         except JsonProblem as err:
             where = f"line {err.pos.line} column {err.pos.col} of the string"
-            return Problem(self.file, f"{what} is not valid JSON ({where}): {err}", line=line)
-        _relocate(tree, Pos(line, 1))
+            at = line if lines is None else lines[min(err.pos.line, len(lines)) - 1]
+            return Problem(self.file, f"{what} is not valid JSON ({where}): {err}", line=at)
+        if lines is None:
+            relocate(tree, Pos(line, 1))
+        else:
+            place(tree, lines)
         return substitute_tree(tree, {}, tokens)
 
     def _sites(self, file: str, tree: Any, prefix: str) -> Iterator[Found | Problem]:
@@ -221,6 +250,9 @@ class TemplateReader:
             yield Found(file, replace(site, pointer=prefix + site.pointer))
         for message, line, kind in problems:
             yield Problem(file, message, line=line, kind=kind)
+        for task in undecided_tasks(tree):
+            self.undecided.append(task.state)
+            yield Problem(file, task.message, line=task.line, kind="note")
 
     def _not_read(self, name: str, key: str, holder: YMap) -> Problem:
         message = f"{key} of {name} is not read (only local files are): its training jobs, if any, are not checked"
@@ -236,16 +268,3 @@ def _without_leading_comments(text: str) -> str:
             break
         lines[index] = ""
     return "\n".join(lines)
-
-
-def _relocate(value: Any, pos: Pos) -> None:
-    if isinstance(value, YMap):
-        value.pos = pos
-        value.key_pos = dict.fromkeys(value.key_pos, pos)
-        for child in value.values():
-            _relocate(child, pos)
-    elif isinstance(value, YList):
-        value.pos = pos
-        value.item_pos = [pos] * len(value)
-        for child in value:
-            _relocate(child, pos)

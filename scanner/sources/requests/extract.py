@@ -22,8 +22,9 @@ at run time, wraps it in a JobSite with the "literal" dialect, and hands it to
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from smscan.record.schema import FIELDS_BY_AWS_KEY
 from smscan.sources.requests.runtime import RunTime
@@ -111,37 +112,52 @@ def _steps(steps: YList, at: str) -> Any:
                     yield from _steps(args[branch], f"{pointer}/{branch}")
 
 
-def _states(machine: YMap, at: str, language: Any) -> Any:
+class StateAt(NamedTuple):
+    name: str
+    state: YMap
+    pointer: str  # "/States/Train", "/States/Fan out/Branches/0/States/Train"
+    line: int  # of the state's name
+    jsonata: bool  # the state's query language, its own or its machine's
+
+
+def each_state(machine: YMap, at: str = "", language: Any = None) -> Iterator[StateAt]:
+    """Every state of a state machine, also inside Parallel branches and Map states."""
     language = machine.get("QueryLanguage", language)
     states = machine["States"]
     for name, state in states.items():
         if not isinstance(state, YMap):
             continue
         pointer = f"{at}/States/{escape(name)}"
-        if state.get("Type") == "Task" and _is_training_task(state.get("Resource")):
-            jsonata = state.get("QueryLanguage", language) == "JSONata"
-            key = "Arguments" if jsonata else "Parameters"
-            dialect: Dialect = "jsonata" if jsonata else "jsonpath"
-            if key in state:
-                yield JobSite("stepfunctions", f"{pointer}/{key}", state.key_pos[key].line, state[key], dialect)
-            else:  # the state's whole input becomes the request
-                yield JobSite("stepfunctions", pointer, states.key_pos[name].line, None, dialect)
+        jsonata = state.get("QueryLanguage", language) == "JSONata"
+        yield StateAt(name, state, pointer, states.key_pos[name].line, jsonata)
         for nested in ("Iterator", "ItemProcessor"):  # Map states, old and new spelling
             if _is_machine(state.get(nested)):
-                yield from _states(state[nested], f"{pointer}/{nested}", language)
+                yield from each_state(state[nested], f"{pointer}/{nested}", language)
         branches = state.get("Branches")  # Parallel states
         if isinstance(branches, YList):
             for index, branch in enumerate(branches):
                 if _is_machine(branch):
-                    yield from _states(branch, f"{pointer}/Branches/{index}", language)
+                    yield from each_state(branch, f"{pointer}/Branches/{index}", language)
+
+
+def task_site(state: YMap, pointer: str, line: int, jsonata: bool) -> JobSite:
+    """The job of a training Task state: its Parameters (Arguments in JSONata), or the whole
+    state input when it has none (`line` is then the state's own)."""
+    key = "Arguments" if jsonata else "Parameters"
+    dialect: Dialect = "jsonata" if jsonata else "jsonpath"
+    if key in state:
+        return JobSite("stepfunctions", f"{pointer}/{key}", state.key_pos[key].line, state[key], dialect)
+    return JobSite("stepfunctions", pointer, line, None, dialect)
+
+
+def _states(machine: YMap, at: str, language: Any) -> Iterator[JobSite]:
+    for found in each_state(machine, at, language):
+        if found.state.get("Type") == "Task" and is_training_resource(found.state.get("Resource")):
+            yield task_site(found.state, found.pointer, found.line, found.jsonata)
 
 
 def _is_machine(value: Any) -> bool:
     return isinstance(value, YMap) and isinstance(value.get("States"), YMap)
-
-
-def _is_training_task(resource: Any) -> bool:
-    return is_training_resource(resource)
 
 
 def clean(site: JobSite) -> Cleaned:

@@ -32,3 +32,4 @@ class ReadResult:
     jobs: list[FoundJob] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)  # about the file, not one job
     problems: list[Note] = field(default_factory=list)  # the file could not be read in full
+    undecided: list[str] = field(default_factory=list)  # Task states with a deploy-time Resource (noted)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smscan.sources.requests.extract import Dialect, JobSite, escape
+from smscan.sources.requests.extract import JobSite, escape, task_site
 from smscan.sources.requests.stepfunctions import is_training_resource
 from smscan.yamlpos import YList, YMap
 
@@ -53,12 +53,7 @@ def _is_training_state(value: Any) -> bool:
 
 
 def _state_site(state: YMap, at: str, line: int) -> JobSite:
-    jsonata = state.get("QueryLanguage") == "JSONata"
-    key = "Arguments" if jsonata else "Parameters"
-    dialect: Dialect = "jsonata" if jsonata else "jsonpath"
-    if key in state:
-        return JobSite("stepfunctions", f"{at}/{key}", state.key_pos[key].line, state[key], dialect)
-    return JobSite("stepfunctions", at, line, None, dialect)
+    return task_site(state, at, line, state.get("QueryLanguage") == "JSONata")
 
 
 def _step(step: YMap, at: str, line: int) -> Found:

@@ -16,7 +16,8 @@ definition) carries tokens (see stepfunctions.Tokens) until it is parsed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from smscan.sources.requests.runtime import RunTime
@@ -65,13 +66,20 @@ class Intrinsics:
 
     parameters: frozenset[str]
     defaults: frozenset[str]  # parameters with a Default
+    resource_types: Mapping[str, str] = field(default_factory=dict, compare=False)  # logical id -> Type
 
     @classmethod
     def of(cls, template: YMap) -> Intrinsics:
         declared = template.get("Parameters")
         params = declared if isinstance(declared, YMap) else YMap()
         with_default = {n for n, d in params.items() if isinstance(d, YMap) and "Default" in d}
-        return cls(frozenset(params), frozenset(with_default))
+        resources = template.get("Resources")
+        types = {
+            name: resource["Type"]
+            for name, resource in (resources.items() if isinstance(resources, YMap) else ())
+            if isinstance(resource, YMap) and isinstance(resource.get("Type"), str)
+        }
+        return cls(frozenset(params), frozenset(with_default), types)
 
     def resolve(self, value: Any) -> Any:
         """The tree with every intrinsic either made literal or replaced by a RunTime leaf."""
@@ -116,7 +124,7 @@ class Intrinsics:
             return arg[0].join(self.text(part, tokens) for part in arg[1])
         if key == "Fn::GetAtt" and isinstance(arg, YList):
             name = ".".join(str(p) for p in arg if isinstance(p, str))
-            return tokens.token(RunTime(f"CloudFormation Fn::GetAtt {name}", "${" + name + "}"))
+            return tokens.token(self.get_att(name))
         if key == "Fn::If" and isinstance(arg, YList) and arg:
             return tokens.token(
                 RunTime(f"CloudFormation Fn::If on condition {arg[0]}", "${Fn::If}")
@@ -131,7 +139,14 @@ class Intrinsics:
             return RunTime(how, "${" + name + "}")
         if name in self.parameters:
             return RunTime(f"CloudFormation parameter {name}", "${" + name + "}")
-        return RunTime(f"CloudFormation Ref to resource {name}", "${" + name + "}")
+        return RunTime(
+            f"CloudFormation Ref to resource {name}", "${" + name + "}", self.resource_types.get(name, "")
+        )
+
+    def get_att(self, name: str) -> RunTime:
+        """`Resource.Attribute`: decided at deploy time, of a resource whose Type is known."""
+        kind = self.resource_types.get(name.split(".", 1)[0], "")
+        return RunTime(f"CloudFormation Fn::GetAtt {name}", "${" + name + "}", kind)
 
     def sub(self, arg: Any, tokens: Tokens) -> str:
         variables: YMap = YMap()
@@ -153,7 +168,7 @@ class Intrinsics:
             if name in variables:
                 return self.text(variables[name], tokens)
             if "." in name and name not in self.parameters:
-                return tokens.token(RunTime(f"CloudFormation Fn::GetAtt {name}", "${" + name + "}"))
+                return tokens.token(self.get_att(name))
             return tokens.token(self.ref(name))
 
         return PLACEHOLDER.sub(fill, template)

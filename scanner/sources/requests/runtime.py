@@ -16,3 +16,7 @@ from dataclasses import dataclass
 class RunTime:
     how: str  # what decides it, for the message: "Terraform variable var.subnets"
     expression: str = ""  # the source text of the expression, when short and not a literal
+    # For a CloudFormation Ref / Fn::GetAtt of a resource of the same template: its Type. The
+    # value is then that resource's own name or ARN (a Lambda function's, say), which tells
+    # what kind of thing it is even though the value itself is decided at deploy time.
+    resource_type: str = ""

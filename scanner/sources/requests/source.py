@@ -21,10 +21,13 @@ files only, sorted order, symlinks never followed out of the tree) for .json, .y
 .yml, .tf, .py and .ipynb files, skipping hidden directories, node_modules, __pycache__
 and virtualenvs (a directory with a pyvenv.cfg, or site-packages); a file
 named explicitly is read whatever its extension. In a directory, a file that mentions none
-of MARKERS is skipped unread, and a file that parses but holds no job is skipped; one
-that mentions them but cannot be parsed is a Problem at FILE:LINE. A named file that
+of MARKERS (nor States, Resource and a `${` placeholder together) is skipped unread, and a
+file that parses but holds no job is skipped; one that mentions them but cannot be parsed
+is a Problem at FILE:LINE. A named file that
 holds no job, or a directory whose files are records rather than requests, is a
-Problem (with a hint to use --input); a directory with neither is a note.
+Problem (with a hint to use --input); a directory with neither is a note (nothing.py). A
+Task state whose Resource is decided at deploy time is not read as a job; it is a note, and
+that message names it (undecided.py).
 
 A value only known at run time (a `.$` key, a pipeline `Get` / `Std:*` expression, a
 JSONata `{% %}` string, a CloudFormation intrinsic, a `${Name}` placeholder) is never
@@ -53,7 +56,9 @@ from smscan.sources.requests.fragments import fragments
 from smscan.sources.requests.intrinsics import cfn_tag
 from smscan.sources.requests.job import job_items
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
+from smscan.sources.requests.nothing import nothing_found
 from smscan.sources.requests.stepfunctions import Tokens, substitute_text, substitute_tree
+from smscan.sources.requests.undecided import undecided_tasks
 from smscan.sources.walk import WalkOptions, open_regular, walk
 from smscan.yamlpos import YamlProblem, YMap, parse_text
 
@@ -65,6 +70,9 @@ MARKERS = (
     b"aws_sagemaker_training_job",
     *cloudformation.MARKERS,
 )
+# A state machine whose Task Resources are all `${Placeholders}` mentions none of MARKERS, yet
+# one of those tasks may start a training job: such a file is parsed too, to say so.
+PLACEHOLDER_MARKERS = (b"States", b"Resource", b"${")
 # A virtualenv (`venv/`, any name) holds installed packages, not the repository's jobs.
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "dist-packages"})
 REQUEST_WALK = WalkOptions(suffixes=SUFFIXES, skip_dirs=SKIPPED_DIRS, skip_hidden=True, skip_virtualenvs=True)
@@ -98,6 +106,7 @@ class RequestFileSource(Source):
         self._root = ""
         self._claimed: set[str] = set()  # definition files a template already read
         self._hints: list[tuple[str, str]] = []  # files that hold records, not requests
+        self._undecided: dict[str, list[str]] = {}  # file -> its Task states with a deploy-time Resource
         self.code = CodeReaders(options.sdk_config)
 
     def describe(self) -> str:
@@ -135,6 +144,8 @@ class RequestFileSource(Source):
         for done in read:
             found = problems = 0
             kept = [(f, items) for f, items in done.files if os.path.realpath(f) not in self._claimed]
+            read_files = dict.fromkeys(f for f, _ in kept)  # a named file is listed more than once
+            undecided = [state for f in read_files for state in self._undecided.get(f, ())]
             for _file, items in kept:
                 jobs = sum(isinstance(item, Record) for item in items)
                 problems += sum(isinstance(item, Problem) and item.kind != "note" for item in items)
@@ -143,19 +154,7 @@ class RequestFileSource(Source):
                 yield from items
             self.jobs += found
             if kept and not found and not problems:
-                yield self._nothing_found(done.path, done.named, done.walked, done.hints)
-
-    def _nothing_found(
-        self, path: str, named: bool, files: int, hints: list[tuple[str, str]]
-    ) -> Problem:
-        """A named file without a job fails closed; so does a directory of records."""
-        if hints:
-            file, hint = hints[0]
-            where = "" if named else f"{file}: "
-            return Problem(path, f"no training-job request found; {where}{hint}")
-        if named:
-            return Problem(path, "no training-job request found in this file")
-        return Problem(path, f"no training-job request found in {files} file(s)", kind="note")
+                yield nothing_found(done.path, done.named, done.walked, done.hints, undecided)
 
     def _file(self, file: str, named: bool = False) -> Iterator[SourceItem]:
         try:
@@ -170,7 +169,9 @@ class RequestFileSource(Source):
             if self.code.wants(file, raw):
                 yield from self._found(file, self.code.read(file, raw, self.max_file_bytes))
             return
-        if not named and not any(marker in raw for marker in MARKERS):
+        if not named and not any(marker in raw for marker in MARKERS) and not all(
+            marker in raw for marker in PLACEHOLDER_MARKERS
+        ):
             return
         if len(raw) > self.max_file_bytes:
             yield Problem(file, f"file larger than {self.max_file_bytes} bytes: not scanned")
@@ -193,7 +194,8 @@ class RequestFileSource(Source):
             doc = substitute_tree(doc, {}, Tokens())  # ${Name}: filled at deploy time
         extra, problems = fragments(doc)
         sites = find_jobs(doc) + extra
-        if not sites and not problems:
+        undecided = undecided_tasks(doc)
+        if not sites and not problems and not undecided:
             hint = records_hint(doc)
             if hint:
                 self._hints.append((file, hint))
@@ -201,6 +203,9 @@ class RequestFileSource(Source):
         yield from notes
         for message, line, kind in problems:
             yield Problem(file, message, line=line, kind=kind)
+        for task in undecided:
+            yield Problem(file, task.message, line=task.line, kind="note")
+        self._undecided[file] = [task.state for task in undecided]
         for site in sites:
             yield from self._job(file, site)
 
@@ -212,6 +217,7 @@ class RequestFileSource(Source):
             else:
                 yield from self._job(found.file, found.site)
         self._claimed |= reader.claimed
+        self._undecided[file] = reader.undecided
 
     def _json(self, text: str) -> tuple[Any, list[Any]]:
         """JSON, or a definition a template fills (`"TimeoutSeconds": ${Timeout}`, as SAM and
@@ -274,7 +280,9 @@ class RequestFileSource(Source):
         for problem in result.problems:
             yield Problem(problem.file or file, problem.message, line=problem.line)
         for note in result.notes:
-            yield Problem(file, note.message, line=note.line, kind="note")
+            yield Problem(note.file or file, note.message, line=note.line, kind="note")
+        if result.undecided:
+            self._undecided[file] = result.undecided
         for job in result.jobs:
             where = job.file or file
             items = list(self._job(where, job.site))

@@ -42,8 +42,66 @@ def is_training_resource(resource: Any) -> bool:
     """True for every spelling of the createTrainingJob integration (see the module doc)."""
     if isinstance(resource, RunTime):
         # Assembled at deploy time: only its partition may be unknown, the rest must match.
-        resource = resource.expression
+        resource = _template_text(resource.expression)
     return isinstance(resource, str) and TRAINING_RESOURCE.fullmatch(resource) is not None
+
+
+def _template_text(expression: str) -> str:
+    """A Terraform string template keeps its quotes in its source text
+    (`"arn:${data.aws_partition.current.partition}:states:::..."`): the string is inside them."""
+    quoted = len(expression) >= 2 and expression[0] == expression[-1] == '"'
+    return expression[1:-1] if quoted and "${" in expression else expression
+
+
+# What a Task runs when its Resource is a reference to one of these (a CloudFormation Ref /
+# GetAtt in the same template, a Terraform `aws_lambda_function.x.arn`): that resource's
+# ARN, never a service integration such as sagemaker:createTrainingJob.
+TASK_TARGET_TYPES = frozenset(
+    {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::Alias",
+        "AWS::Lambda::Version",
+        "AWS::Serverless::Function",
+        "AWS::StepFunctions::Activity",
+        "aws_lambda_function",
+        "aws_lambda_alias",
+        "aws_sfn_activity",
+    }
+)
+_TRAINING_SPELLINGS = tuple(
+    f"arn:aws:states:::{sdk}sagemaker:createTrainingJob{suffix}"
+    for sdk in ("", "aws-sdk:")
+    for suffix in ("", ".sync", ".sync:2", ".waitForTaskToken")
+)
+_LITERAL_PARTITION = re.compile(r"^arn:aws(?:-[a-z]+)+:")
+_SHOWN_PART = re.compile(r"\$\{[^}]*\}")
+
+
+def undecided_resource(resource: Any) -> str | None:
+    """What decides a Task's Resource when it is decided at deploy time and may still be a
+    createTrainingJob integration (`!Ref TaskArn`, `"${TaskArn}"`, `arn:aws:states:::${Api}`);
+    None when it is literal, is a training resource already, or cannot be one (a Lambda
+    function of the template, `arn:aws:lambda:${AWS::Region}:...`)."""
+    if isinstance(resource, RunTime):
+        if resource.resource_type in TASK_TARGET_TYPES:
+            return None
+        expression, how = _template_text(resource.expression), resource.how
+        if expression and "${" not in expression and not expression.startswith("arn:"):
+            return how  # a whole expression (Terraform's var.task_arn): nothing to rule it out
+    elif isinstance(resource, str) and PLACEHOLDER.search(resource):
+        expression, how = resource, "a placeholder filled at deploy time"  # read without its template
+    else:
+        return None
+    if is_training_resource(resource) or (expression and not _may_be_training(expression)):
+        return None
+    return how
+
+
+def _may_be_training(expression: str) -> bool:
+    """True when some value of the `${...}` parts makes `expression` a training resource."""
+    literal = _LITERAL_PARTITION.sub("arn:aws:", expression)
+    pattern = ".*".join(re.escape(part) for part in _SHOWN_PART.split(literal))
+    return any(re.fullmatch(pattern, spelling, re.DOTALL) for spelling in _TRAINING_SPELLINGS)
 
 
 @dataclass

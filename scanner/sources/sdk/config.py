@@ -25,8 +25,8 @@ from typing import Any
 import yaml
 
 from smscan.models import Problem
-from smscan.sources.requests.regular import read_regular
 from smscan.sources.sdk.request import Path, RequestBuilder
+from smscan.sources.walk import read_regular
 from smscan.yamlpos import YamlProblem, YList, YMap, parse_text
 
 _TOP_LEVEL = re.compile(rb"(?m)^SageMaker\s*:")

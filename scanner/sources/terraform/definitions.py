@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from smscan.sources.requests.jsonpos import JsonProblem, parse_json
-from smscan.sources.requests.regular import read_regular
 from smscan.sources.requests.runtime import RunTime
 from smscan.sources.terraform.hcl import Call, Expr, Lit, Node, Obj, Template
 from smscan.sources.terraform.values import Resolver
+from smscan.sources.walk import read_regular
 from smscan.yamlpos import Pos, YList, YMap
 
 DEFINITIONS = {"aws_sfn_state_machine": "definition", "aws_sagemaker_pipeline": "pipeline_definition"}
@@ -188,7 +188,9 @@ def _restore(value: Any, offset: int, found: dict[int, str]) -> Any:
     if isinstance(value, str) and "\u2063tf" in value:
         expressions = [found[int(n)] for n in _FOUND.findall(value)]
         shown = ", ".join("${" + e + "}" for e in expressions)
-        return RunTime(f"Terraform interpolation {shown}", shown)
+        # The whole string stays the expression: a Task's `arn:${...partition}:states:::...`
+        # Resource is recognised by its literal parts.
+        return RunTime(f"Terraform interpolation {shown}", _FOUND.sub(lambda m: "${" + found[int(m[1])] + "}", value))
     return value
 
 

@@ -21,8 +21,8 @@ import os
 
 from smscan.sources.requests.extract import JobSite, find_jobs
 from smscan.sources.requests.found import FoundJob, Note, ReadResult
-from smscan.sources.requests.regular import read_regular
 from smscan.sources.requests.runtime import RunTime
+from smscan.sources.requests.undecided import undecided_tasks
 from smscan.sources.terraform.definitions import (
     DEFINITIONS,
     DefinitionProblem,
@@ -42,6 +42,7 @@ from smscan.sources.terraform.hcl import (
 )
 from smscan.sources.terraform.mapping import RESOURCE, training_job
 from smscan.sources.terraform.values import Module, Resolver, block_to_obj
+from smscan.sources.walk import read_regular
 
 MARKERS = (b"aws_sagemaker_training_job", b"aws_sfn_state_machine", b"aws_sagemaker_pipeline", b"module")
 _MAX_BYTES = 8 * 1024 * 1024
@@ -144,6 +145,9 @@ class TerraformReader:
         for site in find_jobs(definition.tree):
             job = JobSite(site.kind, f"{address}{site.pointer}", site.line, site.value, site.dialect)
             result.jobs.append(FoundJob(definition.file, job))
+        for task in undecided_tasks(definition.tree):
+            result.notes.append(Note(task.line, f"{address}: {task.message}", definition.file))
+            result.undecided.append(task.state)
 
     def _module_inputs(self, file: str, call: Block, caller: Module, result: ReadResult) -> None:
         source = call.attrs.get("source")

@@ -22,6 +22,8 @@ from smscan.yamlpos import Pos, YList, YMap
 
 _VAR = re.compile(r"var\.([A-Za-z_][\w-]*)")
 _LOCAL = re.compile(r"local\.([A-Za-z_][\w-]*)")
+# `aws_lambda_function.prep.arn`, `data.aws_lambda_function.prep.arn`: an attribute of a resource
+_REFERENCE = re.compile(r"(?:data\.)?(aws_[a-z0-9_]+)\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.[\w.\[\]\"-]+")
 _INTERPOLATION = re.compile(r"\$\{\s*([^{}]*?)\s*\}")
 
 
@@ -128,7 +130,8 @@ class Resolver:
             return RunTime(f"Terraform {text.split('.')[0]} instance value {text}", text)
         if text.startswith("dynamic "):
             return RunTime(f"Terraform {text}", text)
-        return RunTime(f"Terraform expression {text}", text)
+        reference = _REFERENCE.fullmatch(text)
+        return RunTime(f"Terraform expression {text}", text, reference[1] if reference else "")
 
     def _joined(self, text: str) -> str | None:
         """`"${local.registry}/train:1"` when every interpolation is a literal local."""
