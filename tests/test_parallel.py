@@ -52,11 +52,6 @@ def test_the_file_is_cut_at_line_ends_into_many_chunks(fleet: Path) -> None:
         assert c.first_line == data.count(b"\n", 0, c.start) + 1 and data[c.end - 1 : c.end] == b"\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, open in issue 14: the worker processes drop the records source's "
-    "per-file unknown-key note, so --jobs 2 reports one note fewer (the CLI does not use --jobs yet)",
-)
 def test_two_processes_write_every_report_byte_identical_to_one(fleet: Path) -> None:
     one, two = _scan(fleet, 1), _scan(fleet, 2)
     assert [str(p) for p in one.errors] == [str(p) for p in two.errors] and len(one.errors) >= 3
