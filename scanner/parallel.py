@@ -21,14 +21,15 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet, WaiverUsage
-from smscan.models import Finding, Problem, Status
+from smscan.models import Problem, Status
 from smscan.record.normalize import NormalizeStats
 from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines
+from smscan.wire import Unflat, flat
 from smscan.workers import Workers
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class Chunk:
 @dataclass
 class ChunkResult:
     counts: dict[str, Counter[Status]] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[tuple[Any, ...]] = field(default_factory=list)  # smscan.wire.flat of each
     problems: list[Problem] = field(default_factory=list)  # input and record problems, in order
     records: int = 0
     keys: list[str] = field(default_factory=list)  # record keys, when the parent keeps them
@@ -156,7 +157,7 @@ class _Work:
                     if status in WAIVABLE and waivers is not None:
                         finding = waive(waivers, policy.id, item, finding)
                         status = finding.status
-                    out.findings.append(finding)
+                    out.findings.append(flat(finding))
                 counter = counts.get(policy.id)
                 if counter is None:
                     counter = counts[policy.id] = Counter()
@@ -182,11 +183,12 @@ def evaluate(
     work = _Work(engine, reader, shared.waivers, keys=shared.present is not None)
     records = problems = 0
     before: set[str] = set()
+    unflat = Unflat()
     with Workers(min(jobs, len(chunks)), work.start, work.judge) as workers:
         for chunk, result in workers.map_in_order(chunks):
             if chunk.start == 0:
                 before = set(source.stats.unknown_keys)
-            _merge(result, source, tally, shared)
+            _merge(result, source, tally, shared, unflat)
             problems += sum(1 for p in result.problems if p.kind != "note")
             records += result.records
             if chunk.last:
@@ -196,13 +198,14 @@ def evaluate(
     tally.errors.extend(source.closing_items(records, problems))
 
 
-def _merge(result: ChunkResult, source: FileSource, tally: Tally, shared: Shared) -> None:
+def _merge(result: ChunkResult, source: FileSource, tally: Tally, shared: Shared, unflat: Unflat) -> None:
     for policy_id, counter in result.counts.items():
         counts = tally.counts.setdefault(policy_id, {s: 0 for s in Status})
         for status, n in counter.items():
             counts[status] += n
+    add = tally.findings.add
     for finding in result.findings:
-        tally.findings.add(finding)
+        add(unflat(finding))
     tally.errors.extend(result.problems)
     tally.records += result.records
     source.stats.records += result.stats_records

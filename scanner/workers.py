@@ -7,9 +7,10 @@ the workers judge. Here each worker has its own pipe and one task at a time, the
 sends at most two tasks per worker past the one it is waiting for, every wait has a bound,
 and a worker that dies or stops answering is an error, never a hang.
 
-Workers die with the parent. Each keeps only its own end of its own pipe (the ends it
-inherited from earlier workers are closed), so when the parent exits, however it exits,
-the worker's next read ends. SIGINT is ignored in a worker (from a terminal the parent gets
+Workers die with the parent. On Linux the kernel kills them when it dies (PR_SET_PDEATHSIG);
+elsewhere, each keeps only its own end of its own pipe (the ends it inherited from earlier
+workers are closed), so when the parent exits, however it exits, the worker's next read or
+write ends it. SIGINT is ignored in a worker (from a terminal the parent gets
 it too and decides); SIGTERM kills it, which is how the parent stops its workers on an
 interrupt or an error. Both are blocked from before each fork until the worker has set its
 own handlers, so no signal reaches a worker running the parent's.
@@ -17,8 +18,13 @@ own handlers, so no signal reaches a worker running the parent's.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import multiprocessing
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -34,6 +40,7 @@ R = TypeVar("R")
 TASK_TIMEOUT = 900.0  # seconds with no worker answering before the scan gives up
 JOIN_TIMEOUT = 10.0  # seconds a stopped worker has to exit before it is killed
 _STOPS = {signal.SIGINT, signal.SIGTERM}
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class WorkerError(ScannerError):
@@ -71,18 +78,22 @@ class Workers(Generic[T, R]):
     def _spawn(self) -> None:
         context = multiprocessing.get_context("fork")
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        # What the workers inherit is left out of their garbage collections, which would
+        # otherwise touch (and so copy) every page of it.
+        gc.freeze()
         try:
             for _ in range(self._count):
                 mine, theirs = context.Pipe()
                 inherited = (*self._conns, mine)
                 proc = context.Process(
-                    target=_serve, args=(theirs, inherited, self._start, self._task), daemon=True
+                    target=_serve, args=(theirs, inherited, os.getpid(), self._start, self._task), daemon=True
                 )
                 proc.start()
                 theirs.close()  # the worker holds the only copy: its exit is our EOF
                 self._procs.append(proc)
                 self._conns.append(mine)
         finally:
+            gc.unfreeze()
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def map_in_order(self, items: Sequence[T]) -> Iterator[tuple[T, R]]:
@@ -144,12 +155,14 @@ class Workers(Generic[T, R]):
 def _serve(
     conn: Connection,
     inherited: tuple[Connection, ...],
+    parent: int,
     start: Callable[[], None],
     task: Callable[[Any], Any],
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+    _die_with(parent)
     for other in inherited:
         other.close()
     start()
@@ -164,6 +177,14 @@ def _serve(
             reply = _Failed(exc)
         if not _send(conn, reply):
             return
+
+
+def _die_with(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no prctl: the closed pipe will do
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)  # the parent died before the line above took effect
 
 
 def _send(conn: Connection, reply: object) -> bool:
