@@ -27,6 +27,7 @@ from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet, WaiverUsage
 from smscan.models import Problem, Status
 from smscan.record.normalize import NormalizeStats
+from smscan.scan import WAIVABLE, waive
 from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines
 from smscan.wire import Unflat, flat
@@ -131,8 +132,6 @@ class _Work:
             self.waivers.take_usage()  # the parent's matches so far are the parent's
 
     def judge(self, chunk: Chunk) -> ChunkResult:
-        from smscan.scan import WAIVABLE, waive
-
         engine, reader, waivers = self.engine, self.reader, self.waivers
         reader.stats = NormalizeStats()
         out = ChunkResult()
