@@ -30,7 +30,7 @@ from smscan.record.normalize import NormalizeStats
 from smscan.scan import WAIVABLE, waive
 from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines
-from smscan.wire import Unflat, flat
+from smscan.wire import Flat, Unflat
 from smscan.workers import Workers
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Chunk:
 @dataclass
 class ChunkResult:
     counts: dict[str, Counter[Status]] = field(default_factory=dict)
-    findings: list[tuple[Any, ...]] = field(default_factory=list)  # smscan.wire.flat of each
+    findings: list[tuple[Any, ...]] = field(default_factory=list)  # each as smscan.wire.Flat makes it
     problems: list[Problem] = field(default_factory=list)  # input and record problems, in order
     records: int = 0
     keys: list[str] = field(default_factory=list)  # record keys, when the parent keeps them
@@ -138,6 +138,7 @@ class _Work:
         reader.stats = NormalizeStats()
         out = ChunkResult()
         counts = out.counts
+        flat = Flat()
         try:
             with open(chunk.path, "rb") as handle:
                 handle.seek(chunk.start)
@@ -179,17 +180,15 @@ def evaluate(
 ) -> None:
     """Judge every chunk in `jobs` processes; merge into `tally` in reading order."""
     shared = shared or Shared()
-    options = source.options
-    reader = JsonRecords(options.max_file_bytes, options.max_depth, NormalizeStats())
+    reader = source.reader()  # each worker gives it a NormalizeStats of its own per chunk
     work = _Work(engine, reader, shared.waivers, keys=shared.present is not None)
     records = problems = 0
     before: set[str] = set()
-    unflat = Unflat()
     with Workers(min(jobs, len(chunks)), work.start, work.judge) as workers:
         for chunk, result in workers.map_in_order(chunks):
             if chunk.start == 0:
                 before = set(source.stats.unknown_keys)
-            _merge(result, source, tally, shared, unflat)
+            _merge(result, source, tally, shared)
             problems += sum(1 for p in result.problems if p.kind != "note")
             records += result.records
             if chunk.last:
@@ -199,12 +198,12 @@ def evaluate(
     tally.errors.extend(source.closing_items(records, problems))
 
 
-def _merge(result: ChunkResult, source: FileSource, tally: Tally, shared: Shared, unflat: Unflat) -> None:
+def _merge(result: ChunkResult, source: FileSource, tally: Tally, shared: Shared) -> None:
     for policy_id, counter in result.counts.items():
         counts = tally.counts.setdefault(policy_id, {s: 0 for s in Status})
         for status, n in counter.items():
             counts[status] += n
-    add = tally.findings.add
+    add, unflat = tally.findings.add, Unflat()
     for finding in result.findings:
         add(unflat(finding))
     tally.errors.extend(result.problems)

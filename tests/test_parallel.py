@@ -14,6 +14,7 @@ import dataclasses
 import datetime
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from smscan.policy.loader import load_policies
 from smscan.reports import FORMATS
 from smscan.scan import ScanSettings, run_scan
 from smscan.sources.files import FileOptions, FileSource
-from smscan.wire import Unflat, flat
+from smscan.wire import Flat, Unflat
 from tests.cli_helpers import run_cli
 from tests.factories import make_finding
 from tests.report_helpers import render
@@ -260,10 +261,19 @@ def test_findings_cross_the_pipe_unchanged(fleet: Path) -> None:
             baseline="new",
         ),
     ]
-    unflat = Unflat()
-    assert [unflat(flat(f)) for f in findings] == findings
+    flat, unflat = Flat(), Unflat()
+    sent = [flat(f) for f in findings]
+    assert [unflat(t) for t in pickle.loads(pickle.dumps(sent))] == findings
     # A field added to Finding must be added to the wire format too.
-    assert len(flat(findings[-1])) == len(dataclasses.fields(findings[-1]))
+    assert len(sent[-1]) == len(dataclasses.fields(findings[-1]))
+
+
+def test_findings_that_share_evidence_still_share_it_after_the_pipe() -> None:
+    one = make_finding(name="job-1")
+    two = dataclasses.replace(make_finding(name="job-2"), evidence=one.evidence)
+    flat, unflat = Flat(), Unflat()
+    back = [unflat(t) for t in pickle.loads(pickle.dumps([flat(one), flat(two)]))]
+    assert back == [one, two] and back[0].evidence is back[1].evidence
 
 
 # --- workers that fail, die or are interrupted --------------------------------------------
