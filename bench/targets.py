@@ -91,12 +91,14 @@ def jobs(records: int, rounds: int = 3) -> None:
     data = write_fleet(SCRATCH / f"describe-{records}.jsonl", records)
     texts: dict[str, dict[str, str]] = {}
     walls: dict[str, list[float]] = {"1": [], "2": []}
+    peaks: dict[str, list[float]] = {"1": [], "2": []}
     scans: dict[str, list[tuple[float, float, float]]] = {"1": [], "2": []}
     for _ in range(rounds):
         for n in ("1", "2"):
             out = SCRATCH / f"jobs-{n}"
-            wall, _ = _scan(data, out, "--jobs", n)
+            wall, rss = _scan(data, out, "--jobs", n)
             walls[n].append(wall)
+            peaks[n].append(rss)
             texts[n] = {f: _CLOCKS.sub("", (out / f).read_text()) for f in ("report.json", "report.sarif", "report.html")}
             done = subprocess.run([sys.executable, "-c", _SCAN_ONLY, str(data), n], capture_output=True, text=True, check=True)
             wall_s, parent_s, workers_s = (float(x) for x in done.stdout.split())
@@ -106,7 +108,8 @@ def jobs(records: int, rounds: int = 3) -> None:
         wall = statistics.median(walls[n])
         scan_wall, parent_cpu, workers_cpu = med[n]
         cpu = f"CPU {parent_cpu:.1f} s" + (f" + workers {workers_cpu:.1f} s" if workers_cpu else "")
-        line(f"--jobs {n} (median of {rounds})", f"whole {wall:.1f} s ({records / wall:,.0f} records/s); scan alone {scan_wall:.1f} s, {cpu}")
+        line(f"--jobs {n} (median of {rounds})", f"whole {wall:.1f} s ({records / wall:,.0f} records/s, peak RSS "
+             f"{max(peaks[n]):,.0f} MB); scan alone {scan_wall:.1f} s, {cpu}")
     same = all(texts["1"][f] == texts["2"][f] for f in texts["1"])
     line("reports identical but for the clock", "yes" if same else "NO")
     cpus = os.cpu_count() or 1
