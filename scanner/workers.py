@@ -104,14 +104,15 @@ class Workers(Generic[T, R]):
         ahead = 2 * len(self._conns)
         sent = given = 0
         while given < len(items):
+            for conn in self._ready(list(busy)) if busy else ():
+                done[busy.pop(conn)] = self._answer(conn)
+                idle.append(conn)
+            # Hand out the next items before the caller merges, so no worker waits on it.
             while idle and sent < len(items) and sent < given + ahead:
                 conn = idle.pop()
                 conn.send(items[sent])
                 busy[conn] = sent
                 sent += 1
-            for conn in self._ready(list(busy)):
-                done[busy.pop(conn)] = self._answer(conn)
-                idle.append(conn)
             while given in done:
                 yield items[given], done.pop(given)
                 given += 1
