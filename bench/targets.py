@@ -116,8 +116,10 @@ def jobs(records: int, rounds: int = 3) -> None:
     whole = statistics.median(walls["1"]) / statistics.median(walls["2"])
     line(f"speed-up, whole process (ideal {cpus}x), measured", f"{whole:.2f}x")
     line("speed-up, scan alone (reports: one process), measured", f"{med['1'][0] / med['2'][0]:.2f}x")
-    # On an idle machine the parallel scan takes as long as its busiest process.
-    idle_scan = max(med["2"][1], med["2"][2] / 2)
+    # On an idle machine the parallel scan takes as long as its busiest process, or as the
+    # CPU seconds of all of them shared by the CPUs, whichever is longer.
+    parent_cpu, workers_cpu = med["2"][1], med["2"][2]
+    idle_scan = max(parent_cpu, workers_cpu / 2, (parent_cpu + workers_cpu) / min(cpus, 3))
     line("speed-up, scan alone, idle machine (from CPU s)", f"{med['1'][1] / idle_scan:.2f}x")
     load = os.getloadavg()
     line("load average (1, 5, 15 min) at the end", ", ".join(f"{x:.1f}" for x in load))
