@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
+import subprocess
+import sys
 from pathlib import Path
 
 from bench.common import SCRATCH, header, line, smscan, timed_run
@@ -58,16 +61,74 @@ def memory(small: int, large: int, huge: int | None) -> None:
         line(f"peak at {huge:,} (target < 1,000 MB)", f"{peaks[huge]:,.0f} MB")
 
 
-def jobs(records: int) -> None:
+# The scan alone (read, normalize, judge, merge; no report), timed inside one process:
+# prints its wall seconds, its own CPU seconds and its workers' (0 for --jobs 1).
+_SCAN_ONLY = """
+import resource, sys, time
+from smscan.policy.loader import load_policies
+from smscan.scan import ScanSettings, run_scan
+from smscan.sources.files import FileOptions, FileSource
+from smscan.gate.waivers import WaiverSet
+policies = load_policies()
+started, cpu = time.perf_counter(), time.process_time()
+run_scan([FileSource(FileOptions((sys.argv[1],)))], policies, ScanSettings(fail_on="never", jobs=int(sys.argv[2])),
+         waivers=WaiverSet.empty(), present=set())
+workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.perf_counter() - started, time.process_time() - cpu, workers.ru_utime + workers.ru_stime)
+"""
+
+
+def jobs(records: int, rounds: int = 3) -> None:
+    """--jobs 1 against --jobs 2 on one file: medians of `rounds` alternating runs of each.
+
+    Alternating, because the machine's load changes from minute to minute; the parallel
+    path runs with waivers and the record-key set on, as every CLI scan has them. Besides
+    wall seconds it prints CPU seconds, and from them what an idle machine would give:
+    with the kernel's autogroup scheduling, the processes of one session share one CPU
+    share, so while other sessions keep every core busy no number of workers runs faster.
+    """
     header(f"4. parallel: {records:,} records, all built-in policies, json+sarif+html, --jobs 1 vs 2")
     data = write_fleet(SCRATCH / f"describe-{records}.jsonl", records)
-    texts = {}
-    walls = {}
+    texts: dict[str, dict[str, str]] = {}
+    walls: dict[str, list[float]] = {"1": [], "2": []}
+    peaks: dict[str, list[float]] = {"1": [], "2": []}
+    scans: dict[str, list[tuple[float, float, float]]] = {"1": [], "2": []}
+    for _ in range(rounds):
+        for n in ("1", "2"):
+            out = SCRATCH / f"jobs-{n}"
+            wall, rss = _scan(data, out, "--jobs", n)
+            walls[n].append(wall)
+            peaks[n].append(rss)
+            texts[n] = {f: _CLOCKS.sub("", (out / f).read_text()) for f in ("report.json", "report.sarif", "report.html")}
+            done = subprocess.run([sys.executable, "-c", _SCAN_ONLY, str(data), n], capture_output=True, text=True, check=True)
+            wall_s, parent_s, workers_s = (float(x) for x in done.stdout.split())
+            scans[n].append((wall_s, parent_s, workers_s))
+    med = {n: [statistics.median(run[i] for run in scans[n]) for i in range(3)] for n in scans}
     for n in ("1", "2"):
-        out = SCRATCH / f"jobs-{n}"
-        walls[n], rss = _scan(data, out, "--jobs", n)
-        line(f"--jobs {n}", f"{walls[n]:.1f} s, {records / walls[n]:,.0f} records/s, peak RSS {rss:,.0f} MB")
-        texts[n] = {f: _CLOCKS.sub("", (out / f).read_text()) for f in ("report.json", "report.sarif", "report.html")}
+        wall = statistics.median(walls[n])
+        scan_wall, parent_cpu, workers_cpu = med[n]
+        cpu = f"CPU {parent_cpu:.1f} s" + (f" + workers {workers_cpu:.1f} s" if workers_cpu else "")
+        line(f"--jobs {n} (median of {rounds})", f"whole {wall:.1f} s ({records / wall:,.0f} records/s, peak RSS "
+             f"{max(peaks[n]):,.0f} MB); scan alone {scan_wall:.1f} s, {cpu}")
     same = all(texts["1"][f] == texts["2"][f] for f in texts["1"])
     line("reports identical but for the clock", "yes" if same else "NO")
-    line(f"speed-up on {os.cpu_count()} CPUs (ideal {os.cpu_count()}x)", f"{walls['1'] / walls['2']:.2f}x")
+    cpus = os.cpu_count() or 1
+    whole = statistics.median(walls["1"]) / statistics.median(walls["2"])
+    line(f"speed-up, whole process (ideal {cpus}x), measured", f"{whole:.2f}x")
+    line("speed-up, scan alone (reports: one process), measured", f"{med['1'][0] / med['2'][0]:.2f}x")
+    # On an idle machine the parallel scan takes as long as its busiest process, or as the
+    # CPU seconds of all of them shared by the CPUs, whichever is longer.
+    parent_cpu, workers_cpu = med["2"][1], med["2"][2]
+    idle_scan = max(parent_cpu, workers_cpu / 2, (parent_cpu + workers_cpu) / min(cpus, 3))
+    line("speed-up, scan alone, idle machine (from CPU s)", f"{med['1'][1] / idle_scan:.2f}x")
+    load = os.getloadavg()
+    line("load average (1, 5, 15 min) at the end", ", ".join(f"{x:.1f}" for x in load))
+    if load[0] > cpus and _autogroup():
+        line("note", "autogroup scheduling is on and the CPUs are busy: wall speed-ups cannot show")
+
+
+def _autogroup() -> bool:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False

@@ -1,14 +1,16 @@
 """`--jobs N`: a JSON Lines scan judged by N processes, with the report of one.
 
 The files are cut into chunks at line ends; each worker (forked, so it has the compiled
-policies already) reads, normalizes and judges one chunk at a time, and sends back its
-counts, findings and problems. The parent takes them in chunk order, which is the order
-one process reads them: the store's stable sort then puts findings in the same order,
-problems keep theirs, and every report is byte-identical to `--jobs 1`.
+policies and the waivers already) reads, normalizes, judges and waives one chunk at a
+time, and sends back its counts, findings, problems, record keys and waiver usage. The
+parent merges them in chunk order, which is the order one process reads them: the store's
+stable sort then puts findings in the same order, problems keep theirs, the per-file note
+of ignored keys comes after each file's last chunk, waiver hits and tag notes add up in
+reading order, and every report is byte-identical to `--jobs 1`.
 
 Only what splits cleanly goes in parallel: regular .jsonl/.ndjson files. Stdin, JSON
-documents, a walk with notes, waivers and baselines (both keep per-record state in the
-parent) take the one-process path, as do inputs too small to repay the start-up.
+documents and a walk with notes take the one-process path, as do inputs too small to
+repay the start-up. The pool itself is smscan.workers.
 """
 
 from __future__ import annotations
@@ -19,19 +21,26 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from smscan.models import Finding, Problem, Record, Status
+from smscan.gate.baseline import record_key
+from smscan.gate.waivers import WaiverSet, WaiverUsage
+from smscan.models import Problem, Status
 from smscan.record.normalize import NormalizeStats
+from smscan.scan import WAIVABLE, waive
 from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines
+from smscan.wire import Flat, Unflat
+from smscan.workers import Workers
 
 if TYPE_CHECKING:
     from smscan.engine import Engine
     from smscan.scan import Tally
 
-CHUNK_BYTES = 4 * 1024 * 1024
-MIN_PARALLEL_BYTES = 2 * CHUNK_BYTES  # below this, forking costs more than it saves
+# About 350 describe-shaped records: small enough that the last chunks finish close
+# together and progress moves often, large enough that a chunk's round trip is noise.
+CHUNK_BYTES = 1024 * 1024
+MIN_PARALLEL_BYTES = 8 * 1024 * 1024  # below this, starting the workers costs more than it saves
 _LINES_SUFFIXES = (".jsonl", ".ndjson")
 
 
@@ -41,16 +50,28 @@ class Chunk:
     start: int  # byte offset of its first line
     end: int
     first_line: int
+    last: bool = True  # the file's last chunk: its ignored-keys note follows
 
 
 @dataclass
 class ChunkResult:
     counts: dict[str, Counter[Status]] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[tuple[Any, ...]] = field(default_factory=list)  # each as smscan.wire.Flat makes it
     problems: list[Problem] = field(default_factory=list)  # input and record problems, in order
     records: int = 0
+    keys: list[str] = field(default_factory=list)  # record keys, when the parent keeps them
     stats_records: int = 0
     unknown_keys: Counter[str] = field(default_factory=Counter)
+    waivers: WaiverUsage | None = None
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The per-record state of one-process scans that workers feed back to the parent."""
+
+    waivers: WaiverSet | None = None  # matched in the workers; hits and notes merged here
+    present: set[str] | None = None  # the record keys seen (baseline, history, sinks)
+    on_record: Callable[[int], None] | None = None  # progress, called after each chunk
 
 
 def default_jobs() -> int:
@@ -71,12 +92,12 @@ def plan(source: FileSource, jobs: int) -> list[Chunk] | None:
     try:
         if sum(os.path.getsize(f) for f in files) < MIN_PARALLEL_BYTES:
             return None
-        return [c for f in files for c in _chunks(f, max(source.options.max_file_bytes, 1))]
+        return [c for f in files for c in _chunks(f)]
     except OSError:
         return None  # the one-process path reports the unreadable file as it always does
 
 
-def _chunks(path: str, max_line: int) -> list[Chunk]:
+def _chunks(path: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     start, line = 0, 1
     with open(path, "rb") as handle:
@@ -84,7 +105,7 @@ def _chunks(path: str, max_line: int) -> list[Chunk]:
             handle.seek(start)
             block = handle.read(CHUNK_BYTES)
             if not block:
-                return chunks
+                break
             end = start + len(block)
             if len(block) == CHUNK_BYTES:  # extend to the end of the line it stops in
                 rest = handle.readline()
@@ -92,38 +113,61 @@ def _chunks(path: str, max_line: int) -> list[Chunk]:
                 newlines = block.count(b"\n") + rest.count(b"\n")
             else:
                 newlines = block.count(b"\n")
-            chunks.append(Chunk(path, start, end, line))
+            chunks.append(Chunk(path, start, end, line, last=False))
             start, line = end, line + newlines
+    if chunks:
+        chunks[-1] = Chunk(path, chunks[-1].start, chunks[-1].end, chunks[-1].first_line, last=True)
+    return chunks
 
 
-_WORKER: tuple[Engine, JsonRecords] | None = None
+@dataclass(frozen=True)
+class _Work:
+    """What every worker inherits at fork."""
 
+    engine: Engine
+    reader: JsonRecords
+    waivers: WaiverSet | None
+    keys: bool
 
-def _judge_chunk(chunk: Chunk) -> ChunkResult:
-    assert _WORKER is not None
-    engine, reader = _WORKER
-    reader.stats = NormalizeStats()
-    out = ChunkResult()
-    with open(chunk.path, "rb") as handle:
-        handle.seek(chunk.start)
-        data = io.BytesIO(handle.read(chunk.end - chunk.start))
-    lines = read_lines(data, reader.max_file_bytes, chunk.first_line)
-    for item in reader.read_lines(chunk.path, lines):
-        if isinstance(item, Problem):
-            out.problems.append(item)
-            continue
-        out.records += 1
-        _judge(engine, item, out)
-    out.stats_records = reader.stats.records
-    out.unknown_keys = reader.stats.unknown_keys
-    return out
+    def start(self) -> None:
+        if self.waivers is not None:
+            self.waivers.take_usage()  # the parent's matches so far are the parent's
 
-
-def _judge(engine: Engine, record: Record, out: ChunkResult) -> None:
-    for policy, status, finding in engine.judge(record):
-        out.counts.setdefault(policy.id, Counter())[status] += 1
-        if finding is not None:
-            out.findings.append(finding)
+    def judge(self, chunk: Chunk) -> ChunkResult:
+        engine, reader, waivers = self.engine, self.reader, self.waivers
+        reader.stats = NormalizeStats()
+        out = ChunkResult()
+        counts = out.counts
+        flat = Flat()
+        try:
+            with open(chunk.path, "rb") as handle:
+                handle.seek(chunk.start)
+                data = io.BytesIO(handle.read(chunk.end - chunk.start))
+        except OSError as err:  # gone or unreadable since the plan
+            out.problems.append(Problem(chunk.path, f"cannot read file: {err.strerror or 'I/O error'}"))
+            return out
+        lines = read_lines(data, reader.max_file_bytes, chunk.first_line)
+        for item in reader.read_lines(chunk.path, lines):
+            if isinstance(item, Problem):
+                out.problems.append(item)
+                continue
+            out.records += 1
+            if self.keys:
+                out.keys.append(record_key(item))
+            for policy, status, finding in engine.judge(item):
+                if finding is not None:
+                    if status in WAIVABLE and waivers is not None:
+                        finding = waive(waivers, policy.id, item, finding)
+                        status = finding.status
+                    out.findings.append(flat(finding))
+                counter = counts.get(policy.id)
+                if counter is None:
+                    counter = counts[policy.id] = Counter()
+                counter[status] += 1
+        out.stats_records = reader.stats.records
+        out.unknown_keys = reader.stats.unknown_keys
+        out.waivers = waivers.take_usage() if waivers is not None else None
+        return out
 
 
 def evaluate(
@@ -132,31 +176,41 @@ def evaluate(
     engine: Engine,
     tally: Tally,
     jobs: int,
-    on_record: Callable[[int], None] | None = None,
+    shared: Shared | None = None,
 ) -> None:
     """Judge every chunk in `jobs` processes; merge into `tally` in reading order."""
-    global _WORKER
-    options = source.options
-    _WORKER = (engine, JsonRecords(options.max_file_bytes, options.max_depth, NormalizeStats(), options.read))
+    shared = shared or Shared()
+    reader = source.reader()  # each worker gives it a NormalizeStats of its own per chunk
+    work = _Work(engine, reader, shared.waivers, keys=shared.present is not None)
     records = problems = 0
-    context = multiprocessing.get_context("fork")
-    try:
-        with context.Pool(min(jobs, len(chunks))) as pool:
-            for result in pool.imap(_judge_chunk, chunks):
-                for policy_id, counter in result.counts.items():
-                    counts = tally.counts.setdefault(policy_id, {s: 0 for s in Status})
-                    for status, n in counter.items():
-                        counts[status] += n
-                for finding in result.findings:
-                    tally.findings.add(finding)
-                tally.errors.extend(result.problems)
-                problems += sum(1 for p in result.problems if p.kind != "note")
-                records += result.records
-                tally.records += result.records
-                source.stats.records += result.stats_records
-                source.stats.unknown_keys.update(result.unknown_keys)
-                if on_record is not None:
-                    on_record(tally.records)
-    finally:
-        _WORKER = None
+    before: set[str] = set()
+    with Workers(min(jobs, len(chunks)), work.start, work.judge) as workers:
+        for chunk, result in workers.map_in_order(chunks):
+            if chunk.start == 0:
+                before = set(source.stats.unknown_keys)
+            _merge(result, source, tally, shared)
+            problems += sum(1 for p in result.problems if p.kind != "note")
+            records += result.records
+            if chunk.last:
+                tally.errors.extend(source.ignored_keys_note(chunk.path, before))
+            if shared.on_record is not None:
+                shared.on_record(tally.records)
     tally.errors.extend(source.closing_items(records, problems))
+
+
+def _merge(result: ChunkResult, source: FileSource, tally: Tally, shared: Shared) -> None:
+    for policy_id, counter in result.counts.items():
+        counts = tally.counts.setdefault(policy_id, {s: 0 for s in Status})
+        for status, n in counter.items():
+            counts[status] += n
+    add, unflat = tally.findings.add, Unflat()
+    for finding in result.findings:
+        add(unflat(finding))
+    tally.errors.extend(result.problems)
+    tally.records += result.records
+    source.stats.records += result.stats_records
+    source.stats.unknown_keys.update(result.unknown_keys)
+    if shared.present is not None:
+        shared.present.update(result.keys)
+    if shared.waivers is not None and result.waivers is not None:
+        shared.waivers.add_usage(result.waivers)

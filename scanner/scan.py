@@ -19,7 +19,7 @@ from smscan.findings import FindingStore, MemoryFindings
 from smscan.findings_disk import DEFAULT_BUDGET, SpillingFindings
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet
-from smscan.models import Problem, Record, ScanMeta, ScanResult, Status
+from smscan.models import Finding, Problem, Record, ScanMeta, ScanResult, Status
 from smscan.policy.model import Policy
 from smscan.sources.files import FileSource
 from smscan.sources.interface import Source
@@ -79,17 +79,25 @@ def evaluate_items(
             if finding is None:
                 counts[policy.id][status] += 1
                 continue
-            # A FAIL or an UNKNOWN can be waived, never an ERROR (what could not be judged
-            # must be seen); the waived finding stays in every report.
             if status in WAIVABLE and waivers is not None:
-                waiver = waivers.match(policy.id, item)
-                if waiver is not None:
-                    status = Status.WAIVED
-                    finding = dataclasses.replace(finding, status=status, waiver=waiver)
+                finding = waive(waivers, policy.id, item, finding)
+                status = finding.status
             counts[policy.id][status] += 1
             tally.findings.add(finding)
         if on_record is not None:
             on_record(tally.records)
+
+
+def waive(waivers: WaiverSet, policy_id: str, record: Record, finding: Finding) -> Finding:
+    """`finding` (a FAIL or UNKNOWN) as WAIVED if a waiver matches, else unchanged.
+
+    A FAIL or an UNKNOWN can be waived, never an ERROR (what could not be judged must be
+    seen); the waived finding stays in every report.
+    """
+    waiver = waivers.match(policy_id, record)
+    if waiver is None:
+        return finding
+    return dataclasses.replace(finding, status=Status.WAIVED, waiver=waiver)
 
 
 def run_scan(
@@ -106,12 +114,13 @@ def run_scan(
     engine = Engine(policies, explain_passed=settings.include_passed)
     tally = Tally.for_policies(policies, settings.findings_in_memory)
     for source in sources:
-        chunks = _parallel_plan(source, settings.jobs) if waivers is None and present is None else None
+        chunks = _parallel_plan(source, settings.jobs)
         if chunks:
-            from smscan.parallel import evaluate
+            from smscan.parallel import Shared, evaluate
 
             assert isinstance(source, FileSource)
-            evaluate(source, chunks, engine, tally, settings.jobs, on_record)
+            shared = Shared(waivers=waivers, present=present, on_record=on_record)
+            evaluate(source, chunks, engine, tally, settings.jobs, shared)
             continue
         evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)
     scope: dict[str, Any] = {}
@@ -143,7 +152,8 @@ def run_scan(
 
 
 def _parallel_plan(source: Source, jobs: int) -> list[Chunk] | None:
-    if jobs < 2 or not isinstance(source, FileSource):
+    # Exactly a FileSource: a subclass (the event source) reads its files its own way.
+    if jobs < 2 or type(source) is not FileSource:
         return None
     from smscan.parallel import plan
 

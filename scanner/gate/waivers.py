@@ -83,6 +83,16 @@ class WaiverReport:
         return self.expired + self.stale
 
 
+@dataclass(frozen=True)
+class WaiverUsage:
+    """The matching done by one copy of a WaiverSet: hits per file waiver, in file order, and
+    the tag notes and expiries it met, in the order it met them."""
+
+    hits: tuple[int, ...]
+    tag_notes: tuple[str, ...] = ()
+    tag_expired: tuple[str, ...] = ()
+
+
 class WaiverSet:
     def __init__(
         self, rules: list[FileWaiver], today: date, *, tag_waivers: bool = True
@@ -135,6 +145,28 @@ class WaiverSet:
 
     def _note(self, text: str) -> None:
         self._tag_notes[text] = None
+
+    def take_usage(self) -> WaiverUsage:
+        """What matching recorded since the last call, then forgotten.
+
+        A worker process (smscan.parallel) matches with its own forked copy of the set and
+        sends this to the parent, whose `add_usage` keeps the stale-waiver check whole.
+        """
+        usage = WaiverUsage(
+            tuple(rule.hits for rule in self.rules), tuple(self._tag_notes), tuple(self._tag_expired)
+        )
+        for rule in self.rules:
+            rule.hits = 0
+        self._tag_notes.clear()
+        self._tag_expired.clear()
+        return usage
+
+    def add_usage(self, usage: WaiverUsage) -> None:
+        """Count another copy's matches as this set's own (notes keep first-seen order)."""
+        for rule, hits in zip(self.rules, usage.hits, strict=True):
+            rule.hits += hits
+        self._tag_notes.update(dict.fromkeys(usage.tag_notes))
+        self._tag_expired.update(dict.fromkeys(usage.tag_expired))
 
     def report(self) -> WaiverReport:
         expired = [

@@ -124,6 +124,10 @@ class FileSource(Source):
         name = STDIN_NAME if path == STDIN else path
         before = set(self.stats.unknown_keys)
         yield from self._read_file(reader, path, name)
+        yield from self.ignored_keys_note(name, before)
+
+    def ignored_keys_note(self, name: str, before: set[str]) -> Iterator[Problem]:
+        """The note after file `name`: the unknown keys first met in it (`before`: those met earlier)."""
         # Named per file: in a directory scan, one file's odd keys are not another's.
         keys = sorted(set(self.stats.unknown_keys) - before)
         if keys:
