@@ -21,13 +21,14 @@ import hashlib
 import heapq
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from itertools import islice
 from typing import Any, TextIO
 
 import orjson
 
 from smscan import __version__
-from smscan.findings import count_of
+from smscan.findings import FindingStore, count_of
 from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, PolicyInfo, ScanResult, Status
 from smscan.reports.interface import RenderOptions
@@ -64,14 +65,14 @@ _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d
 
 def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     policies = {p.id: p for p in result.policies}
-    for f in result.findings:
-        if f.policy_id not in policies:
-            policies[f.policy_id] = placeholder(f.policy_id, f.severity)
+    for policy_id, (top, _) in result.findings.facets().policy_severities().items():
+        if policy_id not in policies:  # a finding of a policy missing from the pack still gets a rule
+            policies[policy_id] = placeholder(policy_id, top)
     ordered = sorted(policies.values(), key=lambda p: p.id)
     rule_index = {p.id: i for i, p in enumerate(ordered)}
 
     reported_count = count_of(result.findings, REPORTED)
-    kept, dropped = _cap(result.findings.where(REPORTED), reported_count)
+    kept, dropped = _cap(result.findings, reported_count)
     results: list[dict[str, Any]] = []
     fallbacks: set[str] = set()
     placed: dict[tuple[Any, str], Where] = {}  # a path is resolved once, not once per result
@@ -156,19 +157,19 @@ def _wordish(ch: str) -> bool:
     return ch.isalnum() or ch in "_-"  # what the regex \w (plus '-') matches in str patterns
 
 
-def _cap(findings: Iterable[Finding], count: int) -> tuple[list[Finding], int]:
-    """At most MAX_RESULTS findings, most severe first, holding no more than that many.
+def _cap(store: FindingStore, count: int) -> tuple[list[Finding], int]:
+    """At most MAX_RESULTS findings, most severe first and, at one severity, waived last.
 
-    heapq.nsmallest is sorted(...)[:n] (ties keep their order) without the whole list.
+    The store's order is already by severity, policy and job, so the open findings and the
+    waived ones are each in order: merging the two reads (sorted(...)[:n] of both, ties in
+    the store's order) stops after MAX_RESULTS, whatever the store holds.
     """
     if count <= MAX_RESULTS:
-        return list(findings), 0
-    ranked = heapq.nsmallest(
-        MAX_RESULTS,
-        findings,
-        key=lambda f: (-f.severity.rank, f.status is Status.WAIVED, f.policy_id, f.resource.arn),
-    )
-    return ranked, count - MAX_RESULTS
+        return list(store.where(REPORTED)), 0
+    open_ones = store.where(tuple(s for s in REPORTED if s is not Status.WAIVED))
+    waived = store.where((Status.WAIVED,))
+    merged = heapq.merge(open_ones, waived, key=lambda f: (-f.severity.rank, f.status is Status.WAIVED))
+    return list(islice(merged, MAX_RESULTS)), count - MAX_RESULTS
 
 
 def _result(finding: Finding, policy: PolicyInfo, index: int, where: Where) -> dict[str, Any]:
