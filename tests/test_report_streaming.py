@@ -123,7 +123,8 @@ def test_sarif_keeps_the_most_severe_with_waived_last_at_each_severity(cap: int,
         cap, reported, key=lambda f: (-f.severity.rank, f.status is Status.WAIVED, f.policy_id, f.resource.arn)
     )
     for store in (MemoryFindings(findings), SpillingFindings(findings, budget=2)):
-        kept, dropped = sarif_render._cap(store, len(reported))
+        found, dropped = sarif_render._cap(store, len(reported))
+        kept = list(found)
         assert kept == expected and dropped == len(reported) - cap
     if cap == 24:
         assert kept[-1].status is Status.FAIL and kept[-1].resource.name == "train-005"

@@ -16,16 +16,12 @@ Pure: the same ScanResult and options give byte-identical text.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import heapq
-import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator
 from itertools import islice
 from typing import Any, TextIO
-
-import orjson
 
 from smscan import __version__
 from smscan.findings import FindingStore, count_of
@@ -34,6 +30,7 @@ from smscan.models import Finding, PolicyInfo, ScanResult, Status
 from smscan.reports.interface import RenderOptions
 from smscan.reports.jsonsafe import jsonable
 from smscan.reports.sarif.category import category
+from smscan.reports.sarif.dump import Placeholder, gzip_size, pieces, result_text
 from smscan.reports.sarif.notes import (
     error_notes,
     fallback_note,
@@ -73,7 +70,7 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
 
     reported_count = count_of(result.findings, REPORTED)
     kept, dropped = _cap(result.findings, reported_count)
-    results: list[dict[str, Any]] = []
+    encoded: list[tuple[tuple[str, str, str], str]] = []  # each result as text, once made
     fallbacks: set[str] = set()
     placed: dict[tuple[Any, str], Where] = {}  # a path is resolved once, not once per result
     for f in kept:
@@ -82,8 +79,11 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
             where = placed[(f.location, f.policy_id)] = locate(f, policies[f.policy_id], options.sarif_root)
         if not where.inside_root:
             fallbacks.add(where.uri)
-        results.append(_result(f, policies[f.policy_id], rule_index[f.policy_id], where))
-    results.sort(key=_result_order)
+        made = _result(f, policies[f.policy_id], rule_index[f.policy_id], where)
+        encoded.append((_result_order(made), result_text(made)))
+    encoded.sort(key=lambda pair: pair[0])
+    results = [text for _, text in encoded]
+    del encoded
 
     notes = problem_notes(result) + error_notes(result, rule_index)
     if fallbacks:
@@ -96,9 +96,9 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
         )
         notes.append(note("results-truncated", "warning", text))
 
-    log = _log(result, verdict, options, ordered, results, notes, dropped)
-    text = _dump(log)
-    size = len(gzip.compress(text.encode("utf-8"), mtime=0))
+    here = Placeholder()
+    log = _log(result, verdict, options, ordered, here.text, notes, dropped)
+    size = gzip_size(pieces(log, here, results))
     if size > MAX_GZIP_BYTES:
         notes.append(
             note(
@@ -108,9 +108,9 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
                 f" {MAX_GZIP_BYTES} bytes; split the scan (per account or region, each with"
                 " its own --sarif-category) so every file uploads.",
             )
-        )
-        text = _dump(log)  # `notes` is shared with the log, so the warning is in it now
-    out.write(text)
+        )  # `notes` is shared with the log, so the warning is in it now
+    for part in pieces(log, here, results):
+        out.write(part)
 
 
 def fingerprint(finding: Finding) -> str:
@@ -157,7 +157,7 @@ def _wordish(ch: str) -> bool:
     return ch.isalnum() or ch in "_-"  # what the regex \w (plus '-') matches in str patterns
 
 
-def _cap(store: FindingStore, count: int) -> tuple[list[Finding], int]:
+def _cap(store: FindingStore, count: int) -> tuple[Iterator[Finding], int]:
     """At most MAX_RESULTS findings, most severe first and, at one severity, waived last.
 
     The store's order is already by severity, policy and job, so the open findings and the
@@ -165,11 +165,11 @@ def _cap(store: FindingStore, count: int) -> tuple[list[Finding], int]:
     the store's order) stops after MAX_RESULTS, whatever the store holds.
     """
     if count <= MAX_RESULTS:
-        return list(store.where(REPORTED)), 0
+        return store.where(REPORTED), 0
     open_ones = store.where(tuple(s for s in REPORTED if s is not Status.WAIVED))
     waived = store.where((Status.WAIVED,))
     merged = heapq.merge(open_ones, waived, key=lambda f: (-f.severity.rank, f.status is Status.WAIVED))
-    return list(islice(merged, MAX_RESULTS)), count - MAX_RESULTS
+    return islice(merged, MAX_RESULTS), count - MAX_RESULTS
 
 
 def _result(finding: Finding, policy: PolicyInfo, index: int, where: Where) -> dict[str, Any]:
@@ -242,7 +242,7 @@ def _log(
     verdict: Verdict,
     options: RenderOptions,
     policies: list[PolicyInfo],
-    results: list[dict[str, Any]],
+    results: Any,  # the results array, or a placeholder for it (smscan.reports.sarif.dump)
     notes: list[dict[str, Any]],
     dropped: int,
 ) -> dict[str, Any]:
@@ -278,21 +278,3 @@ def _log(
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-
-
-def _dump(log: Mapping[str, Any]) -> str:
-    """Indented, keys sorted, ASCII only (non-ASCII as \\u escapes, as json.dumps writes it)."""
-    try:
-        text = orjson.dumps(log, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
-    except orjson.JSONEncodeError:  # integers past 64 bits, non-string keys: the standard library
-        return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n"
-    if not text.isascii():
-        text = _NON_ASCII.sub(_escape, text)
-    return text + "\n"
-
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
-def _escape(match: re.Match[str]) -> str:
-    return json.dumps(match.group(0))[1:-1]  # \\uXXXX (surrogate pairs past U+FFFF), as json does
