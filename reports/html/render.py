@@ -96,7 +96,7 @@ def environment() -> jinja2.Environment:
 
 UNKNOWN_SHOWN = 500
 WAIVED_SHOWN = 500
-MAX_ROWS = 50_000  # findings embedded in the page; the JSON report lists every one
+MAX_ROWS = 10_000  # findings embedded in the page (about 9 MB); the JSON report lists every one
 _ROWS_HERE = "\x00smscan-rows\x00"  # where the template's output takes the streamed data block
 _ROW_BATCH = 1_000
 
