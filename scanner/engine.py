@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from smscan.models import Evidence, Finding, Location, Record, Resource, Status
+from smscan.explain_memo import EvidenceMemo
+from smscan.locate import evidence_location, unique, unknown_location, unknown_reasons
+from smscan.models import Evidence, Finding, Record, Resource, Status
 from smscan.policy.conditions import EvalContext
 from smscan.policy.fast import compile_fast
-from smscan.policy.kleene import RUN_TIME_NOTE, Loc, UnknownIndex, pointer_text
+from smscan.policy.kleene import Loc, UnknownIndex
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
-from smscan.policy.paths import pointer_prefixes
-from smscan.record.schema import FIELDS_BY_NAME
 
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 _PASS, _FAIL, _NOT_APPLICABLE = (Status.PASS, ""), (Status.FAIL, ""), (Status.NOT_APPLICABLE, "")
@@ -43,7 +43,7 @@ class Engine:
     def __init__(self, policies: Sequence[Policy], *, explain_passed: bool = False) -> None:
         self.policies = tuple(policies)
         self.explain_passed = explain_passed
-        self._judges = tuple((policy, _compile(policy)) for policy in self.policies)
+        self._judges = tuple((policy, _compile(policy), EvidenceMemo(policy)) for policy in self.policies)
 
     def fields_read(self) -> frozenset[str] | None:
         """Top-level record fields the policies read (None: some path may read any field)."""
@@ -65,7 +65,7 @@ class Engine:
         Two-valued: for a record whose values are all known (a Record with `unknown` goes
         through `judge`)."""
         cache: dict[str, list[Any]] = {}
-        return [judge(data, cache)[0] for _, judge in self._judges]
+        return [judge(data, cache)[0] for _, judge, _ in self._judges]
 
     def judge(self, record: Record) -> list[tuple[Policy, Status, Finding | None]]:
         """Every policy's status on `record`, with a Finding where one is wanted (see evaluate)."""
@@ -75,13 +75,16 @@ class Engine:
         cache: dict[str, list[Any]] = {}
         explain_passed = self.explain_passed
         known: frozenset[str] | None = None  # the record's secrets, found once when first needed
+        resource: Resource | None = None  # the same for every finding of the record
         out: list[tuple[Policy, Status, Finding | None]] = []
-        for policy, judge in self._judges:
+        for policy, judge, memo in self._judges:
             status, error = judge(data, cache)
             if explain_passed or status is Status.FAIL or status is Status.ERROR:
                 if known is None and policy.reads_values_without_keys:
                     known = _secret_strings(data)
-                out.append((policy, status, explain(policy, record, status, error, known or frozenset())))
+                resource = resource or Resource.of(record)
+                finding = explain(policy, record, status, error, known or frozenset(), resource, memo)
+                out.append((policy, status, finding))
             else:
                 out.append((policy, status, None))
         return out
@@ -90,7 +93,7 @@ class Engine:
         index = UnknownIndex.of(record.unknown)
         known: frozenset[str] | None = None
         out: list[tuple[Policy, Status, Finding | None]] = []
-        for policy, _ in self._judges:
+        for policy, _, _ in self._judges:
             status, error = judge_three_valued(policy, EvalContext(record.data, index))
             if self.explain_passed or status in _EXPLAINED:
                 if known is None and policy.reads_values_without_keys:
@@ -99,6 +102,19 @@ class Engine:
             else:
                 out.append((policy, status, None))
         return out
+
+
+def fields_needed(policies: Sequence[Policy]) -> frozenset[str] | None:
+    """The record fields judging `policies` reads, findings included (None: any field).
+
+    A message template naming `record` shows the whole record, so it needs every field."""
+    read: set[str] = set()
+    for policy in policies:
+        fields = policy.fields_read()
+        if fields is None or (policy.message is not None and "record" in _template_names(policy.message.source)):
+            return None
+        read |= fields
+    return frozenset(read)
 
 
 def _compile(policy: Policy) -> Judge:
@@ -149,7 +165,13 @@ def _secret_strings(data: dict[str, Any]) -> frozenset[str]:
 
 
 def explain(
-    policy: Policy, record: Record, status: Status, error: str = "", known: frozenset[str] | None = None
+    policy: Policy,
+    record: Record,
+    status: Status,
+    error: str = "",
+    known: frozenset[str] | None = None,
+    resource: Resource | None = None,
+    memo: EvidenceMemo | None = None,
 ) -> Finding:
     """Re-run the policy collecting evidence, and render its message.
 
@@ -157,6 +179,33 @@ def explain(
     even read without its key; the caller finds them once per record, and only for a
     policy whose paths yield values apart from their keys (None: find them here).
     """
+    key = memo.key(record, status, error) if memo is not None else None
+    shared = memo.get(key) if memo is not None and key is not None else None
+    undecided: list[Loc] = []  # shared evidence is never a request file's: nothing undecided
+    if shared is not None:
+        evidence = shared
+    else:
+        evidence, undecided = _gather(policy, record, status, known)
+        if memo is not None and key is not None:
+            memo.put(key, evidence)
+    resource = resource or Resource.of(record)
+    if status is Status.UNKNOWN:
+        error = unknown_reasons(record, undecided)
+    return Finding(
+        policy_id=policy.id,
+        severity=policy.severity,
+        status=status,
+        resource=resource,
+        message=_message(policy, record, resource, status, evidence, error),
+        evidence=evidence,
+        location=unknown_location(record, undecided) if undecided else evidence_location(record, evidence),
+    )
+
+
+def _gather(
+    policy: Policy, record: Record, status: Status, known: frozenset[str] | None
+) -> tuple[tuple[Evidence, ...], list[Loc]]:
+    """The policy re-run collecting evidence, and the run-time places behind an UNKNOWN."""
     ctx = EvalContext(record.data, UnknownIndex.of(record.unknown) if record.unknown else None)
     ctx.evidence = []
     if known is None:
@@ -170,76 +219,7 @@ def explain(
                 policy.check.holds(ctx)
         except (TypeMismatch, RecursionError):
             pass  # the evidence gathered up to the failure is what we can show
-    evidence = tuple(ctx.evidence)
-    resource = Resource.of(record)
-    undecided = _unique(ctx.undecided) if status is Status.UNKNOWN else []
-    if status is Status.UNKNOWN:
-        error = _unknown_reasons(record, undecided)
-    return Finding(
-        policy_id=policy.id,
-        severity=policy.severity,
-        status=status,
-        resource=resource,
-        message=_message(policy, record, resource, status, evidence, error),
-        evidence=evidence,
-        location=_unknown_location(record, undecided) if undecided else _location(record, evidence),
-    )
-
-
-def _location(record: Record, evidence: tuple[Evidence, ...]) -> Location | None:
-    """For request files: the line of the first unsatisfied key, or of the job object.
-
-    A leaf left UNKNOWN is unsatisfied too, but a FAIL is decided by a known value: its
-    key is the one to show, so evidence about run-time values comes last."""
-    if not record.key_lines:
-        return None
-    failed = [e for e in evidence if not e.satisfied] or list(evidence)
-    if record.unknown:
-        failed.sort(key=lambda e: e.note == RUN_TIME_NOTE)
-    for pointer in pointer_prefixes(failed[0].path) if failed else [""]:
-        line = record.key_lines.get(pointer)
-        if line is not None:
-            return Location(path=record.origin.source, line=line)
-    return None
-
-
-def _unique(places: list[Loc]) -> list[Loc]:
-    return list(dict.fromkeys(places))
-
-
-def _unknown_location(record: Record, places: list[Loc]) -> Location | None:
-    """The line of the first run-time value the policy needed (or of its nearest parent)."""
-    for n in range(len(places[0]), -1, -1):
-        line = record.key_lines.get(pointer_text(places[0][:n]))
-        if line is not None:
-            return Location(path=record.origin.source, line=line)
-    return None
-
-
-def _unknown_reasons(record: Record, places: list[Loc]) -> str:
-    """ "OutputDataConfig.S3OutputPath is set at run time (Step Functions JSONPath) at f:65" """
-    reasons = []
-    for place in places[:_MAX_REASONS]:
-        reason = record.unknown.get(pointer_text(place), "known only at run time")
-        reasons.append(f"{display_place(place)} is {reason}")
-    more = len(places) - _MAX_REASONS
-    if not reasons:
-        return "a value it reads is known only at run time"
-    return "; ".join(reasons) + (f"; and {more} more value(s) set at run time" if more > 0 else "")
-
-
-_MAX_REASONS = 3
-
-
-def display_place(place: Loc) -> str:
-    """A record place as the request spells it: ("vpc_config", "Subnets", "1") -> VpcConfig.Subnets[1]."""
-    if not place:
-        return "the whole request"
-    field = FIELDS_BY_NAME.get(place[0])
-    text = field.aws_key if field is not None and field.aws_key else place[0]
-    for token in place[1:]:
-        text += f"[{token}]" if token.isdigit() else f".{token}"
-    return text
+    return tuple(ctx.evidence), unique(ctx.undecided) if status is Status.UNKNOWN else []
 
 
 def _message(

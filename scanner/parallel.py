@@ -137,7 +137,7 @@ def evaluate(
     """Judge every chunk in `jobs` processes; merge into `tally` in reading order."""
     global _WORKER
     options = source.options
-    _WORKER = (engine, JsonRecords(options.max_file_bytes, options.max_depth, NormalizeStats()))
+    _WORKER = (engine, JsonRecords(options.max_file_bytes, options.max_depth, NormalizeStats(), options.read))
     records = problems = 0
     context = multiprocessing.get_context("fork")
     try:

@@ -178,6 +178,24 @@ VALUE_DETECTORS: tuple[tuple[str, re.Pattern[str], _Check | None], ...] = (
     ),
 )
 
+# kind -> (literals one of which every match of its pattern contains, compare casefolded).
+# A substring test is a fraction of a regex search, and most values hold none of them.
+# Casefolding covers what a (?i) pattern matches: it folds U+017F to "s", as (?i) does.
+NEEDLES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "private-key": (("-----BEGIN",), False),
+    "aws-access-key-id": (("AKIA", "ASIA", "ABIA", "ACCA"), False),
+    "github-token": (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), False),
+    "gitlab-token": (("glpat-",), False),
+    "slack-webhook": (("https://hooks.slack.com/",), False),
+    "slack-token": (("xox",), False),
+    "stripe-key": (("k_live_", "k_test_"), False),
+    "openai-key": (("sk-",), False),
+    "huggingface-token": (("hf_",), False),
+    "jwt": (("eyJ",), False),
+    "url-password": (("://",), False),
+    "connection-string-password": (("password", "pwd"), True),
+}
+
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _RUN = re.compile(r"[A-Za-z0-9+/_-]{32,}")
 _PUBLIC_KEYS = ("pk_live_", "pk_test_")  # Stripe publishable keys: random, public by design

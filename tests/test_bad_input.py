@@ -21,11 +21,13 @@ import pytest
 
 from smscan.models import Origin, Problem
 from smscan.policy.messages import MessageTemplate
+from smscan.record.normalize import IDENTITY
 from smscan.record.schema import SEED_FIELDS, SeedField
 from smscan.sources.files import FileOptions, FileSource
 from smscan.sources.requests.source import RequestFileSource, RequestOptions
 from smscan.yamlpos import DEFAULT_MAX_BYTES, YamlProblem, load_file
 from tests.cli_helpers import run_cli
+from tests.policy_helpers import write_policy
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 ROOT = Path(__file__).parent.parent
@@ -228,6 +230,9 @@ def test_harmless_templates_still_render() -> None:
 
 
 # --- records (--input): case -> (exit code, records scanned, exact problem lines)
+# Only fields a policy reads are coerced: the corpus is scanned with a policy reading the
+# timestamp and billing fields beside the built-in pack (which reads none of them).
+READING = ("--policies", "builtin", "--policies", str(ROOT / "tests" / "fixtures" / "reading"))
 TS = "expected a timestamp (ISO-8601 text, datetime or epoch seconds)"
 RECORD_CASES: dict[str, tuple[int, int, list[str]]] = {
     "truncated.json": (3, 0, ["{file}:2: invalid JSON at line 2 column 1: Expecting ',' delimiter"]),
@@ -288,10 +293,14 @@ RECORD_CASES: dict[str, tuple[int, int, list[str]]] = {
 
 
 def _scan_input(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, *inputs: Path, extra: tuple[str, ...] = ()
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    *inputs: Path,
+    extra: tuple[str, ...] = (),
+    reading: tuple[str, ...] = READING,
 ) -> tuple[int, str, str, dict[str, Any]]:
     out_dir = tmp_path / "out"
-    argv: list[Any] = ["scan"]
+    argv: list[Any] = ["scan", *reading]
     for path in inputs:
         argv += ["--input", path]
     code, out, err = run_cli(capsys, *argv, "--output-dir", out_dir, "--format", "json,sarif", *extra)
@@ -366,10 +375,31 @@ def test_wrong_type_in_every_seed_field(
     good = {name_key: "wt", "training_job_status" if shape == "seed" else "TrainingJobStatus": "Completed"}
     path = tmp_path / f"{fld.name}.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps({**good, key: value}) + "\n", encoding="utf-8")
-    code, _out, err, doc = _scan_input(capsys, tmp_path, path)
+    # A policy reading the field: only fields some policy reads are coerced (and the identity).
+    (tmp_path / "pack").mkdir()
+    reader = write_policy(tmp_path / "pack", f"check:\n  path: $.{fld.name}\n  exists: true\n")
+    code, _out, err, doc = _scan_input(capsys, tmp_path, path, extra=("--policies", str(reader)))
     assert (code, doc["summary"]["records"]) == (3, 1)
     assert _problem_lines(err) == [f"{path}:2: field {fld.name}: {message}"]
     assert doc["errors"][0]["field"] == fld.name and doc["errors"][0]["line"] == 2
+
+
+@pytest.mark.parametrize("fld", [f for f in SEED_FIELDS if f.name not in IDENTITY], ids=lambda f: f.name)
+def test_wrong_type_in_a_field_no_policy_reads_keeps_the_job(
+    fld: SeedField, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    value, _message = _wrong(fld)
+    good = {"training_job_arn": ACCOUNT_ARN + "kept", "training_job_status": "Completed"}
+    path = tmp_path / "kept.jsonl"
+    path.write_text(json.dumps({**good, fld.name: value}) + "\n", encoding="utf-8")
+    (tmp_path / "pack").mkdir()
+    reader = write_policy(tmp_path / "pack", "check:\n  path: $.enable_network_isolation\n  equals: true\n")
+    if fld.name == "enable_network_isolation":
+        reader = write_policy(tmp_path / "pack", "check:\n  path: $.role_arn\n  exists: true\n")
+    code, _out, err, doc = _scan_input(capsys, tmp_path, path, extra=("--policies", str(reader)), reading=())
+    # The job is judged (FAIL: the policy's field is absent), not dropped for a value nobody reads.
+    assert (code, doc["summary"]["records"], _problem_lines(err)) == (1, 1, [])
+    assert [f["status"] for f in doc["findings"]] == ["FAIL"]
 
 
 def _deep_object(levels: int) -> str:
@@ -506,9 +536,9 @@ def test_request_file_limits(tmp_path: Path) -> None:
     [
         (["scan", "--input", "{good}", "--policies", str(BAD / "policies"), "-o", "{out}"], 2,
          "smscan: {n} policy problem(s); nothing was scanned"),
-        (["scan", "--input", str(BAD / "records"), "-o", "{out}"], 3,
+        (["scan", *READING, "--input", str(BAD / "records"), "-o", "{out}"], 3,
          "  INCOMPLETE: 22 input problems: not everything could be scanned (--allow-partial to accept) (exit 3)"),
-        (["scan", "--input", str(BAD / "records"), "-o", "{out}", "--allow-partial", "--fail-on", "never"], 0,
+        (["scan", *READING, "--input", str(BAD / "records"), "-o", "{out}", "--allow-partial", "--fail-on", "never"], 0,
          "  PASSED: --fail-on never: findings are reported, they do not fail the run"
          " (22 input problems accepted with --allow-partial) (exit 0)"),
     ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from collections import Counter
 from typing import Any
 
@@ -18,6 +19,7 @@ from bench.fleet import fleet
 from smscan.cli.config import load_config
 from smscan.cli.scan import DEMO_CONFIG
 from smscan.engine import Engine
+from smscan.errors import RecordError
 from smscan.models import Origin, Record, Status
 from smscan.policy.conditions import EvalContext
 from smscan.policy.loader import load_policies
@@ -279,3 +281,64 @@ def test_engine_and_baseline_agree_on_other_path_shapes_with_run_time_values(tmp
             assert judged == engine.statuses(data)
         seen.update(judged)
     assert Status.UNKNOWN in seen and Status.FAIL in seen and Status.PASS in seen
+
+
+@pytest.mark.parametrize("select", ["whole-pack", "five-checks"])
+def test_lazy_normalization_judges_exactly_as_full_normalization(select: str) -> None:
+    """Coercing only the fields the policies read (plus the identity) changes no status and
+    no finding, on DescribeTrainingJob answers (nested timestamps and all) and seed records."""
+    from bench.custodian import CHECKS, describe_shaped
+    from smscan.engine import fields_needed
+    from smscan.record.normalize import IDENTITY, normalize
+
+    policies = load_policies((), load_config(str(DEMO_CONFIG)).params)
+    if select == "five-checks":
+        policies = [p for p in policies if p.id in CHECKS]
+    read = fields_needed(policies)
+    assert read is not None and "secondary_status_transitions" not in read  # lazy for real
+    engine, rng = Engine(policies), random.Random(5)
+    docs = [describe_shaped(d, rng) for d in fleet(400, seed=21)] + _records()[:400] + _odd_records()
+    judged = kept = 0
+    for i, doc in enumerate(docs):
+        origin = Origin("fleet.jsonl", i + 1)
+        try:
+            full = normalize(doc, origin)
+        except RecordError as err:
+            if err.field is None or err.field in read | IDENTITY:  # read (or no job at all): refused alike
+                with pytest.raises(RecordError, match=re.escape(err.detail)):
+                    normalize(doc, origin, read=read)
+            else:  # a bad value nobody reads does not cost the job
+                assert normalize(doc, origin, read=read).data[err.field] == doc[err.field]
+                kept += 1
+            continue
+        lazy = normalize(doc, origin, read=read)
+        assert [(p.id, s, f) for p, s, f in engine.judge(full)] == [(p.id, s, f) for p, s, f in engine.judge(lazy)]
+        # What lazy skips is kept as given, never dropped: the fields are only unconverted.
+        assert full.data.keys() == lazy.data.keys()
+        judged += 1
+    assert judged > 800
+    # The odd records whose environment is no map of strings: the five checks do not read it.
+    assert kept == (3 if select == "five-checks" else 0)
+
+
+def test_shared_evidence_gives_the_findings_each_job_would_get_alone() -> None:
+    """The engine shares evidence between jobs whose read fields are equal (explain_memo):
+    every finding equals the one explained afresh for that job, and sharing did happen."""
+    from smscan.engine import explain
+
+    policies = load_policies((), load_config(str(DEMO_CONFIG)).params)
+    engine = Engine(policies, explain_passed=True)
+    verdicts = {policy.id: (judge, memo) for policy, judge, memo in engine._judges}
+    docs = _records()[:600] + _odd_records()
+    records = [Record(data=d, origin=Origin("fleet.jsonl", i + 1)) for i, d in enumerate(docs)]
+    shared = 0
+    for record in records:
+        for policy, status, finding in engine.judge(record):
+            judge, memo = verdicts[policy.id]
+            error = judge(record.data, {})[1]
+            assert finding == explain(policy, record, status, error), (policy.id, record.data.get("training_job_name"))
+            key = memo.key(record, status, error)
+            shared += key is not None and finding is not None and memo.get(key) is finding.evidence
+    assert shared > 10 * len(records)  # not vacuous: most findings reuse evidence
+    # Secret policies mask evidence against the record's other secrets: never shared.
+    assert all(memo.fields is None for p, _, memo in engine._judges if p.reads_values_without_keys)

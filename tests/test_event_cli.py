@@ -104,3 +104,18 @@ def test_a_live_action_offline_is_a_usage_error(tmp_path: Path, capsys: pytest.C
     assert "add --aws" in err
 
 
+
+
+def test_a_malformed_time_no_policy_reads_does_not_cost_the_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The documented sample with its TrainingEndTime garbled: the event is judged as the
+    intact one is, since no built-in policy reads the field (record/normalize.py, lazy mode)."""
+    event = json.loads(STATE_CHANGE.read_text())
+    event["detail"]["TrainingEndTime"] = "not a time"
+    event["detail"]["SecondaryStatusTransitions"] = {"Status": "not a list"}
+    garbled = tmp_path / "garbled.json"
+    garbled.write_text(json.dumps(event), encoding="utf-8")
+    config = _config(tmp_path, "event:\n  statuses: [InProgress, Completed]\n")
+    intact_code, _, _ = run_cli(capsys, "event", STATE_CHANGE, "--config", config, "-o", tmp_path / "intact.json")
+    code, _, err = run_cli(capsys, "event", garbled, "--config", config, "-o", tmp_path / "garbled-report.json")
+    assert (code, "problem" not in err) == (intact_code, True)
+    assert _findings(tmp_path / "garbled-report.json") == _findings(tmp_path / "intact.json") != []

@@ -178,9 +178,12 @@ def test_error_paths_do_not_leak(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )  # fmt: skip
     caplog.set_level(logging.DEBUG)
     out = tmp_path / "out"
+    # With a policy reading the timestamp and billing fields: only fields read are coerced.
+    reading = ("--policies", "builtin", "--policies", Path(__file__).parent / "fixtures" / "reading")
     code, stdout, stderr = run_cli(
-        capsys, "scan", request, "--input", records, "--format", "json,sarif,markdown,junit,asff,ocsf,csv", "--output-dir", out, "--verbose"
-    )
+        capsys, "scan", request, "--input", records, *reading,
+        "--format", "json,sarif,markdown,junit,asff,ocsf,csv", "--output-dir", out, "--verbose",
+    )  # fmt: skip
     assert code == 3
     doc = json.loads((out / "report.json").read_text())
     assert len(doc["errors"]) == len(lines) + 2

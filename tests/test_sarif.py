@@ -682,3 +682,16 @@ def test_no_secret_or_raw_hstore_value_in_output(tmp_path: Path) -> None:
     ]
     for value in [raw, "wJalrXUtnFEMI", *hstore]:
         assert value not in text
+
+
+def test_non_ascii_is_escaped_as_json_does_across_piece_boundaries() -> None:
+    """A long log escapes each non-ASCII character as json.dumps(ensure_ascii=True) would,
+    wherever it falls against the pieces checked at once (runs cut in two included)."""
+    from smscan.reports.sarif.dump import _ascii
+
+    rng = random.Random(7)
+    alphabet = "ab\"\\ \n" + "…é•\u2028\U0001f600"
+    for size in (10, (1 << 14) - 1, 1 << 14, 3 * (1 << 14) + 5):
+        text = "".join(rng.choice(alphabet) if rng.random() < 0.3 else "x" for _ in range(size))
+        text = text[: (1 << 14) - 1] + "……" + text[(1 << 14) - 1 :]  # a run across the first cut
+        assert _ascii(text) == "".join(c if c.isascii() else json.dumps(c)[1:-1] for c in text)

@@ -387,3 +387,37 @@ def test_no_secret_survives_mask_or_redact(case: tuple[str, str, str]) -> None:
 @pytest.mark.parametrize("kind", sorted(SECRET_VALUES))
 def test_every_kind_has_a_generator(kind: str) -> None:
     assert kind in {k for k, _, _ in POSITIVES}
+
+
+def _needle_holds(value: str) -> None:
+    """Where a detector's pattern matches, one of its needles is in the value: skipping the
+    pattern on a value without its needles (secrets.detect) can never miss a secret."""
+    from smscan.secret_rules import NEEDLES, VALUE_DETECTORS
+
+    for kind, pattern, _check in VALUE_DETECTORS:
+        needles, caseless = NEEDLES[kind]
+        hay = value.casefold() if caseless else value
+        if pattern.search(value) is not None:
+            assert any(n in hay for n in needles), (kind, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(SECRET_VALUES)).flatmap(lambda kind: SECRET_VALUES[kind][0]),
+    st.text(max_size=20),
+    st.text(max_size=20),
+)
+def test_every_detector_match_contains_one_of_its_needles(secret: str, before: str, after: str) -> None:
+    _needle_holds(before + secret + after)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Server=db;PAſſWORD=hunter2x;", "Pwd = s3cr3tvalue", "PASSWORD=Tr0ub4dor&3", "postgres://u:p%40ss@h/db",
+     "xoxb-1234567890-abcdefghij", "sk_live_" + "a1B2" * 5, "-----BEGIN OPENSSH PRIVATE KEY-----"],
+)  # fmt: skip
+def test_needles_hold_for_case_and_unicode_variants(value: str) -> None:
+    from smscan.secrets import _detect
+
+    _needle_holds(value)
+    assert _detect(value, None) is not None  # each of these is a secret, needles or not

@@ -29,9 +29,18 @@ def dump(value: Any) -> str:
         text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
     except orjson.JSONEncodeError:  # integers past 64 bits, non-string keys: the standard library
         return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False)
-    if not text.isascii():
-        text = _NON_ASCII.sub(_escape, text)
-    return text
+    return _ascii(text)
+
+
+def _ascii(text: str) -> str:
+    """`text` with non-ASCII characters as JSON escapes. A log is megabytes of ASCII with a
+    few ellipses: pieces that are all ASCII (a C check) are kept, the rest substituted.
+    A cut between two characters of a run is harmless: each is escaped on its own."""
+    if text.isascii():
+        return text
+    step = 1 << 14
+    pieces = (text[i : i + step] for i in range(0, len(text), step))
+    return "".join(p if p.isascii() else _NON_ASCII.sub(_escape, p) for p in pieces)
 
 
 def _escape(match: re.Match[str]) -> str:

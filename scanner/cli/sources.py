@@ -28,9 +28,12 @@ def build_sources(args: argparse.Namespace, policies: list[Policy], progress: Pr
         options = RequestOptions(tuple(args.paths), sdk_config=args.sdk_config)
         sources.append(RequestFileSource(_limited(options, args)))
     if args.input:
+        from smscan.engine import fields_needed
         from smscan.sources.files import FileOptions, FileSource
 
-        sources.append(FileSource(_limited(FileOptions(tuple(args.input)), args)))
+        # Only the fields the policies read are coerced (record/normalize.py, lazy mode).
+        records = FileOptions(tuple(args.input), read=fields_needed(policies))
+        sources.append(FileSource(_limited(records, args)))
     if getattr(args, "aws", False):
         from smscan.cli.aws_options import aws_options
         from smscan.engine import Engine

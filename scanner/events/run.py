@@ -72,7 +72,10 @@ def judge(
     if client_for is not None and settings.enrich:
         sagemaker = client_for
         enricher = Enricher(lambda region: sagemaker("sagemaker", region), counter=counter)
-    options = FileOptions(tuple(paths), **(limits or {}))
+    from smscan.engine import fields_needed
+
+    # As a file scan: only the fields the policies read (and the identity) are coerced.
+    options = FileOptions(tuple(paths), read=fields_needed(prepared.policies), **(limits or {}))
     source = EventSource(options, settings, fields_read(prepared.policies), enricher=enricher, documents=documents)
     result = run_scan(
         [source],

@@ -172,7 +172,8 @@ class _EventRecords(JsonRecords):
     """The file source's parser, each document it finds handed to the event source."""
 
     def __init__(self, source: EventSource) -> None:
-        super().__init__(source.options.max_file_bytes, source.options.max_depth, source.stats)
+        options = source.options
+        super().__init__(options.max_file_bytes, options.max_depth, source.stats, options.read)
         self.source = source
 
     def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:

@@ -13,6 +13,7 @@ of `compile_fast`, exactly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,9 @@ class EvalContext:
         return found
 
 
+_PLAIN = frozenset({bool, int, float, type(None)})
+
+
 @dataclass(frozen=True)
 class Leaf:
     op: str
@@ -72,7 +76,7 @@ class Leaf:
     def label(self) -> str:
         return self.subject.text if self.subject else f"param {self.param_name}"
 
-    @property
+    @functools.cached_property  # read for every value of every finding's evidence
     def key_hint(self) -> str | None:
         """The path's last name: secret detection judges a bare string by its key."""
         if self.subject is None:
@@ -130,7 +134,8 @@ class Leaf:
                 "no likely secret found" if not hits else f"{len(hits)} likely secret(s)"
             )
         else:
-            actual = tuple(redact(v, key, ctx.known_secrets) for v in values)
+            known = ctx.known_secrets  # numbers, booleans and nulls hold no secret: as they are
+            actual = tuple(v if type(v) in _PLAIN else redact(v, key, known) for v in values)
         expected = self.arg_display
         if self.arg_path is not None:
             refs = ctx.lookup(self.arg_path)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -99,6 +99,11 @@ class MessageTemplate:
         # (never for plain text with names, which is joined as Jinja would print it).
         self._tree: nodes.Template | None = tree
         self._compiled: Template | None = None
+        self._printed_only = _printed_only(tree, IDENTITY_NAMES)
+        # The context names the template reads, but for the identity: all a render depends on
+        # (a template reaches its context only by name).
+        self._reads = tuple(sorted(meta.find_undeclared_variables(tree) - set(IDENTITY_NAMES)))
+        self._memo: dict[str, str] = {}
 
     @property
     def _template(self) -> Template:
@@ -111,6 +116,8 @@ class MessageTemplate:
         try:
             if self._pieces is not None:  # text and {{ name }} only: what Jinja would print
                 text = "".join(p if literal else _printed(context, p) for literal, p in self._pieces)
+            elif self._printed_only is not None:
+                text = self._render_memo(context, self._printed_only)
             else:
                 text = self._template.render(context)
         except SecurityError:
@@ -123,7 +130,54 @@ class MessageTemplate:
         return text[:MAX_MESSAGE_LENGTH]
 
 
+    def _render_memo(self, context: dict[str, Any], names: tuple[str, ...]) -> str:
+        """Jinja's output, rendered once per distinct context apart from the job's identity.
+
+        A fleet's failures repeat the same few values (one runtime limit, one missing key);
+        only the job's name, ARN, account and region tell them apart, and a template that
+        only prints those (never tests or filters them) gives the same text around them.
+        So the template is rendered with a marker for each and the job's values put in after.
+        The key is the repr of the other names it reads, which tells 1 from 1.0 and True,
+        and a list from a tuple, as Jinja's printing does."""
+        rest = {k: context[k] for k in self._reads if k in context}
+        key = repr(rest)
+        text = self._memo.get(key)
+        if text is None:
+            text = self._template.render({**rest, **{n: _MARKS[n] for n in names if n in context}})
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = text
+        for name in names:
+            if name in context:
+                text = text.replace(_MARKS[name], _printed(context, name))
+        return text
+
+
+# The job's identity in a message context (engine._template_context), and the markers
+# standing for it while a template renders: control characters no template text holds.
+IDENTITY_NAMES = ("job_name", "job_arn", "account_id", "region")
+_MARKS = {name: f"\x00{i}\x00" for i, name in enumerate(IDENTITY_NAMES)}
+_MEMO_SIZE = 4096
 _ABSENT = object()
+
+
+def _printed_only(tree: nodes.Template, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The `names` the template uses, when it uses each only as a whole `{{ name }}` output,
+    and none is assigned to; None when any is used otherwise, or the template shows the
+    whole record (too costly a key): then no memo."""
+    direct = {id(n) for out in tree.find_all(nodes.Output) for n in out.nodes if isinstance(n, nodes.Name)}
+    used: list[str] = []
+    for node in tree.find_all(nodes.Name):
+        if node.name == "record":
+            return None
+        if node.name not in names:
+            continue
+        if node.ctx != "load" or id(node) not in direct:
+            return None
+        used.append(node.name)
+    if any("\x00" in n.data for n in tree.find_all(nodes.TemplateData)):
+        return None  # a marker could be confused with the template's own text
+    return tuple(dict.fromkeys(used))
 
 
 def _plain_pieces(tree: nodes.Template) -> tuple[tuple[bool, str], ...] | None:

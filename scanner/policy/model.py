@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ class Policy:
     def severity(self) -> Severity:
         return self.info.severity
 
-    @property
+    @functools.cached_property
     def reads_values_without_keys(self) -> bool:
         """True when a path yields values apart from their keys (`$.environment.*`, filters).
 

@@ -35,12 +35,22 @@ with neither a job name nor an ARN is a RecordError, unless it is a job found in
 document (its origin has a JSON pointer: a pipeline step names its job only at run time).
 
 Unknown top-level keys are ignored and counted in `NormalizeStats`, never an error.
+
+Lazy normalization (`read=`): a scan knows which top-level fields its policies read.
+Given that set, only those fields and the identity ones (IDENTITY: what reports, waivers
+and baselines show and match) are coerced; every other field keeps the input's value
+as it came, unchecked. Parsing the nested timestamps of SecondaryStatusTransitions
+that no policy looks at is most of a describe record's cost, and a malformed value in
+a field nobody reads must not drop the whole job. Such a record is for judging only:
+whatever reads a field outside `read` must normalize without it.
+
 Nested containers are shared with the input document, not copied, unless a value
 inside had to be converted: do not mutate the document after normalizing it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Container, Mapping
@@ -88,11 +98,14 @@ def normalize(
     tags: Any = None,
     *,
     stats: NormalizeStats | None = None,
+    read: frozenset[str] | None = None,
 ) -> Record:
-    """Detect the shape of `doc` and normalize it; `tags` (if given) replaces its tags."""
+    """Detect the shape of `doc` and normalize it; `tags` (if given) replaces its tags.
+
+    `read`: the fields to coerce (with IDENTITY); None coerces every field."""
     if _is_describe(doc):
-        return from_describe(doc, origin, tags, stats=stats)
-    record = from_seed(doc, origin, stats=stats)
+        return from_describe(doc, origin, tags, stats=stats, read=read)
+    record = from_seed(doc, origin, stats=stats, read=read)
     if tags is not None:
         record.data["tags"] = hstore(tags, "tags")
     return record
@@ -104,12 +117,14 @@ def from_describe(
     tags: Any = None,
     *,
     stats: NormalizeStats | None = None,
+    read: frozenset[str] | None = None,
 ) -> Record:
     _require_object(doc)
     job = doc.get("TrainingJob")
     if isinstance(job, Mapping) and "TrainingJobName" not in doc:
         doc = job  # a Search result item
-    data = _convert(doc, _DESCRIBE_PLAN, _DESCRIBE_KNOWN, stats)
+    by_key = _DESCRIBE_BY_KEY if read is None else _plans(read)[0]
+    data = _convert(doc, by_key, _DESCRIBE_KNOWN, stats)
     if tags is not None:
         data["tags"] = hstore(tags, "tags")
     _identify(data, origin)
@@ -117,10 +132,15 @@ def from_describe(
 
 
 def from_seed(
-    doc: Mapping[str, Any], origin: Origin, *, stats: NormalizeStats | None = None
+    doc: Mapping[str, Any],
+    origin: Origin,
+    *,
+    stats: NormalizeStats | None = None,
+    read: frozenset[str] | None = None,
 ) -> Record:
     _require_object(doc)
-    data = _convert(doc, _SEED_PLAN, FIELDS_BY_NAME, stats)
+    by_key = _SEED_BY_KEY if read is None else _plans(read)[1]
+    data = _convert(doc, by_key, FIELDS_BY_NAME, stats)
     _identify(data, origin)
     return Record(data=data, origin=origin)
 
@@ -150,26 +170,33 @@ def _require_object(doc: Any) -> None:
 
 
 def _convert(
-    doc: Mapping[str, Any], plan: _Plan, known: Container[str], stats: NormalizeStats | None
+    doc: Mapping[str, Any], by_key: _ByKey, known: Container[str], stats: NormalizeStats | None
 ) -> dict[str, Any]:
-    """One pass over the seed fields: every field present, each value coerced to its type."""
-    data: dict[str, Any] = {}
-    seen = 0
-    for name, key, coerce in plan:
-        value = None if key is None else doc.get(key)
-        if value is None:
-            data[name] = None
+    """Every seed field, in order, each present value coerced to its type.
+
+    The walk is over the document's keys, not the 47 fields: a describe answer holds
+    about half of them, and the absent ones are None from `dict.fromkeys`."""
+    data = dict.fromkeys(_ORDER)
+    unknown = False
+    for key, value in doc.items():
+        entry = by_key.get(key)
+        if entry is None:
+            unknown = True
             continue
-        seen += 1
-        if coerce is not None:
-            data[name] = coerce(value, name)
-        elif isinstance(value, str):
+        if value is None:
+            continue
+        name, coerce = entry
+        if coerce is None:
+            if type(value) is not str and not isinstance(value, str):
+                raise wrong(name, "a string", value)
+            data[name] = value
+        elif coerce is _as_given:
             data[name] = value
         else:
-            raise wrong(name, "a string", value)
+            data[name] = coerce(value, name)
     if stats is not None:
         stats.records += 1
-        if len(doc) > seen:  # only then can there be keys the plan did not read
+        if unknown:
             stats.unknown_keys.update(k for k in doc if k not in known)
     return data
 
@@ -228,4 +255,35 @@ def _identify(data: dict[str, Any], origin: Origin) -> None:
 _Plan = tuple[tuple[str, str | None, Coerce | None], ...]  # (field, input key, coercion)
 _SEED_PLAN: _Plan = tuple((f.name, f.name, SEED_COERCE[f.type]) for f in SEED_FIELDS)
 _DESCRIBE_PLAN: _Plan = tuple((f.name, f.aws_key, DESCRIBE_COERCE[f.type]) for f in SEED_FIELDS)
+# Always coerced: the identity every report, waiver and baseline uses (models.Resource,
+# gate.waivers, gate.baseline), whatever the policies read.
+IDENTITY = frozenset(
+    {"_key", "training_job_name", "training_job_arn", "account_id", "region", "training_job_status", "tags"}
+)
+_ORDER = tuple(f.name for f in SEED_FIELDS)
+_ByKey = dict[str, tuple[str, Coerce | None]]  # input key -> (field, coercion)
+
+
+def _by_key(plan: _Plan) -> _ByKey:
+    return {key: (name, coerce) for name, key, coerce in plan if key is not None}
+
+
+_SEED_BY_KEY, _DESCRIBE_BY_KEY = _by_key(_SEED_PLAN), _by_key(_DESCRIBE_PLAN)
+
+
+def _as_given(value: Any, name: str) -> Any:
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _plans(read: frozenset[str]) -> tuple[_ByKey, _ByKey]:
+    """The describe and seed plans coercing only `read` and IDENTITY."""
+    keep = read | IDENTITY
+    describe, seed = (
+        _by_key(tuple((name, key, coerce if name in keep else _as_given) for name, key, coerce in plan))
+        for plan in (_DESCRIBE_PLAN, _SEED_PLAN)
+    )
+    return describe, seed
+
+
 _DESCRIBE_KNOWN = frozenset(FIELDS_BY_AWS_KEY) | {"ResponseMetadata"}

@@ -46,6 +46,9 @@ class FileOptions:
     paths: tuple[str, ...]  # files, directories, or "-" for stdin
     max_file_bytes: int = 256 * MiB  # a JSON file, or one JSON Lines line
     max_depth: int = 200  # JSON nesting
+    # The record fields the scan's policies read: only these (and the identity) are
+    # coerced, see record/normalize.py. None coerces every field.
+    read: frozenset[str] | None = None
 
 
 class FileSource(Source):
@@ -89,7 +92,7 @@ class FileSource(Source):
 
     def reader(self) -> JsonRecords:
         """The parser of this source's documents (event mode reads them with its own)."""
-        return JsonRecords(self.options.max_file_bytes, self.options.max_depth, self.stats)
+        return JsonRecords(self.options.max_file_bytes, self.options.max_depth, self.stats, self.options.read)
 
     def _all(self, reader: JsonRecords) -> Iterator[SourceItem]:
         for path, expanded in self.walks():

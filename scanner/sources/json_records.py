@@ -34,10 +34,13 @@ _MISS = object()
 
 
 class JsonRecords:
-    def __init__(self, max_file_bytes: int, max_depth: int, stats: NormalizeStats) -> None:
+    def __init__(
+        self, max_file_bytes: int, max_depth: int, stats: NormalizeStats, read: frozenset[str] | None = None
+    ) -> None:
         self.max_file_bytes = max_file_bytes
         self.max_depth = max_depth
         self.stats = stats
+        self.fields = read  # the fields to coerce (normalize's lazy mode); None: all
 
     def read(self, name: str, stream: IO[bytes], lines_format: bool | None) -> Iterator[SourceItem]:
         """Records of one stream; `lines_format` None sniffs JSON Lines from the first lines."""
@@ -200,7 +203,7 @@ class JsonRecords:
     def _normalize(self, name: str, value: dict[str, Any], origin: Origin) -> Iterator[SourceItem]:
         at = f" (item {origin.pointer})" if origin.pointer else ""
         try:
-            yield normalize(value, origin, stats=self.stats)
+            yield normalize(value, origin, stats=self.stats, read=self.fields)
         except RecordError as err:
             yield Problem(
                 name,
