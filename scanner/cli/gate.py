@@ -58,7 +58,7 @@ class Gate:
         if args.fail_on_new_only and previous is None and history is None:
             raise UsageError("--fail-on-new-only needs --baseline FILE or --history PATH")
         sinks = getattr(args, "security_hub", False) or getattr(args, "security_hub_only_failed", False)
-        present = set() if previous is not None or history is not None or sinks else None
+        present: set[str] | None = set() if previous is not None or history is not None or sinks else None
         return cls(waivers, previous, history, args.strict_waivers, args.fail_on_new_only, present)
 
     def finish(self, result: ScanResult) -> ScanResult:
