@@ -140,17 +140,19 @@ def _rank(severity: Severity) -> int:
 class MemoryFindings:
     """A list sorted once, on first read after an add. Equal when the findings are."""
 
-    __slots__ = ("_items", "_sorted", "_counts")
+    __slots__ = ("_items", "_sorted", "_counts", "_facets")
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
         self._items = list(findings)
         self._sorted = False
         self._counts: Counter[tuple[Status, Severity]] | None = None
+        self._facets: Facets | None = None
 
     def add(self, finding: Finding) -> None:
         self._items.append(finding)
         self._sorted = False
         self._counts = None
+        self._facets = None
 
     def in_insertion_order(self) -> list[Finding]:
         """The findings as added (until the first read sorts them): what a spill copies."""
@@ -195,7 +197,9 @@ class MemoryFindings:
         return list(islice(self.where(statuses), n))
 
     def facets(self) -> Facets:
-        return FacetTally(self._items).facets()
+        if self._facets is None:
+            self._facets = FacetTally(self._items).facets()
+        return self._facets
 
     def jobs(self, statuses: Collection[Status]) -> JobCounts:
         return jobs_in(self._items, statuses)

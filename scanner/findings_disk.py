@@ -165,6 +165,8 @@ class SpillingFindings:
         return self._db
 
     def _rows(self, statuses: Collection[Status] | None, limit: int = -1) -> Iterator[Finding]:
+        if statuses is not None and not any(n for (status, _), n in self._counts.items() if status in statuses):
+            return  # none to find: no walk of the whole index for them
         db = self._ready()
         where, values = _status_filter(statuses)
         cursor = db.execute(f"SELECT body FROM finding {where} {_ORDER} LIMIT ?", [*values, limit])

@@ -98,6 +98,7 @@ def test_the_summaries_on_disk_are_those_in_memory() -> None:
     assert disk.jobs(statuses) == memory.jobs(statuses)
     for n in (0, 1, 4, 100):
         assert disk.first(n, statuses) == memory.first(n, statuses)
+    assert list(disk.where((Status.PASS,))) == [] == disk.first(5, (Status.PASS,))  # none held: no query
 
 
 def test_distinct_jobs_count_each_job_once_per_label() -> None:
