@@ -166,3 +166,22 @@ def test_the_html_report_reads_the_store_once_and_only_as_far_as_its_rows(monkey
     # one ordered read for the table, the first few WAIVED and UNKNOWN for their sections,
     # one query of distinct failing jobs for the charts and the policy table
     assert sorted(store.reads) == ["all", "first 500", "first 500", "jobs"]
+
+
+def test_the_verdict_and_the_terminal_summary_from_disk_are_those_from_memory() -> None:
+    # A store on disk yields new Finding objects on every read: the summary once told the
+    # blocking findings from the rest by object identity, and counted every FAIL as "below".
+    from smscan.cli.summary import format_summary
+    from smscan.gate.verdict import GateOptions, decide
+
+    findings = _findings()
+    options = GateOptions(fail_on="high", fail_on_unknown="medium")
+    texts = []
+    for store in (MemoryFindings(findings), SpillingFindings(findings, budget=2)):
+        result = _result(store, findings)
+        verdict = decide(result, options)
+        texts.append((verdict.reason, format_summary(result, [], verdict, options)))
+    assert texts[0] == texts[1]
+    below = sum(1 for f in findings if f.status in (Status.FAIL, Status.ERROR) and f.severity.rank < 3)
+    assert f"; {below} below high do not decide it" in texts[0][1]
+    assert "since the baseline: " in texts[0][1]
