@@ -130,10 +130,10 @@ def _failing_reasons(result: ScanResult, options: GateOptions) -> list[str]:
     reasons = []
     blocking, _ = gated_counts(result, options)
     new = "new " if options.fail_on_new_only else ""
-    judged = Counter({s: n for s, n in blocking.items() if s is not Status.UNKNOWN})
+    judged: Counter[Status] = Counter({s: n for s, n in blocking.items() if s is not Status.UNKNOWN})
     if judged:
         reasons.append(f"{_statuses(judged, new)} at or above {options.fail_on}")
-    unknown = Counter({s: n for s, n in blocking.items() if s is Status.UNKNOWN})
+    unknown: Counter[Status] = Counter({s: n for s, n in blocking.items() if s is Status.UNKNOWN})
     if unknown:
         reasons.append(f"{_statuses(unknown, new)} at or above {options.fail_on_unknown} (--fail-on-unknown)")
     if options.strict_waivers and options.waiver_violations:
