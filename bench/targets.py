@@ -53,12 +53,14 @@ def memory(small: int, large: int, huge: int | None) -> None:
     for n in (small, large) + ((huge,) if huge else ()):
         data = write_fleet(SCRATCH / f"describe-{n}.jsonl", n)
         wall, rss = _scan(data, SCRATCH / f"memory-{n}")
-        report = SCRATCH / f"memory-{n}" / "report.json"
+        sizes = ", ".join(
+            f"{fmt} {(SCRATCH / f'memory-{n}' / f'report.{fmt}').stat().st_size / 1e6:,.0f} MB" for fmt in ("json", "sarif", "html")
+        )
         peaks[n] = rss
-        line(f"{n:,} records", f"{wall:.1f} s, peak RSS {rss:,.0f} MB, JSON report {report.stat().st_size / 1e6:,.0f} MB")
+        line(f"{n:,} records", f"{wall:.1f} s, {n / wall:,.0f} records/s, peak RSS {rss:,.0f} MB ({sizes})")
     line(f"peak {large:,} / {small:,} (target <= 1.3x)", f"{peaks[large] / peaks[small]:.2f}x")
     if huge:
-        line(f"peak at {huge:,} (target < 1,000 MB)", f"{peaks[huge]:,.0f} MB")
+        line(f"peak at {huge:,} (target < 1,000 MB, aim 500 MB)", f"{peaks[huge]:,.0f} MB")
 
 
 # The scan alone (read, normalize, judge, merge; no report), timed inside one process:

@@ -10,6 +10,7 @@ region (request files) cannot be expressed in ASFF and are left out.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from smscan.gate.verdict import Verdict
@@ -19,9 +20,13 @@ from smscan.sinks import asff
 
 
 def documents(result: ScanResult, generated_at: str, include_passed: bool = False) -> list[dict[str, Any]]:
+    return list(iter_documents(result, generated_at, include_passed))
+
+
+def iter_documents(result: ScanResult, generated_at: str, include_passed: bool = False) -> Iterator[dict[str, Any]]:
+    """The findings Security Hub would receive, made one at a time as the store yields them."""
     policies = {p.id: p for p in result.policies}
     wanted = asff.SENT_STATUSES | ({"PASS"} if include_passed else set())
-    docs = []
     for f in result.findings:
         if f.status.value not in wanted or not asff.can_send(f):
             continue
@@ -34,11 +39,15 @@ def documents(result: ScanResult, generated_at: str, include_passed: bool = Fals
         if waived and f.waiver is not None:
             note = asff.shorten(f"Waived by smscan: {f.waiver.reason}", asff.NOTE_MAX)
             doc["Note"] = {"Text": note, "UpdatedBy": "smscan", "UpdatedAt": generated_at}
-        docs.append(doc)
-    return docs
+        yield doc
 
 
 def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     # The verdict belongs to the run, not to any one finding: ASFF has no place for it.
-    docs = documents(result, options.generated_at, options.include_passed)
-    out.write(json.dumps(docs, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
+    # The array is written a document at a time, in the layout json.dumps(docs, indent=2) gives.
+    opening = "["
+    for doc in iter_documents(result, options.generated_at, options.include_passed):
+        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        out.write(opening + "\n  " + text.replace("\n", "\n  "))
+        opening = ","
+    out.write("\n]\n" if opening == "," else "[]\n")

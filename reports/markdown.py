@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+from smscan.findings import count_of
 from smscan.gate.score import total_score
 from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, ScanResult, Severity, Status
@@ -61,9 +62,10 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
     lines += ["", "Failures by severity: " + " · ".join(
         f"{s.value} **{counts.get((Status.FAIL, s), 0)}**" for s in reversed(Severity)
     )]
-    failing = list(result.findings.where((Status.FAIL,)))
-    lines += _top_policies(result, failing)
-    lines += _first(failing, "Failures", FIRST_FAILURES, "failures")
+    failing = count_of(result.findings, (Status.FAIL,))
+    lines += _top_policies(result) if failing else []
+    lines += _first(result.findings.first(FIRST_FAILURES, (Status.FAIL,)), "Failures", FIRST_FAILURES, "failures",
+                    total=failing)
     unknown = result.findings.first(FIRST_UNKNOWN + 1, (Status.UNKNOWN,))
     lines += _first(unknown, "Known only at run time (UNKNOWN)", FIRST_UNKNOWN, "UNKNOWN results",
                     total=result.total(Status.UNKNOWN))
@@ -71,21 +73,19 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
     out.write("\n".join(lines) + "\n")
 
 
-def _top_policies(result: ScanResult, failing: list[Finding]) -> list[str]:
-    if not failing:
-        return []
-    jobs: dict[str, set[str]] = {}
-    severity: dict[str, Severity] = {}
-    for f in failing:
-        jobs.setdefault(f.policy_id, set()).add(f.resource.arn or str(f.resource.origin))
-        severity[f.policy_id] = f.severity
-    ranked = sorted(jobs, key=lambda p: (-severity[p].rank, -len(jobs[p]), p))
+def _top_policies(result: ScanResult) -> list[str]:
+    """The failing policies, most severe first, then by distinct failing jobs (from the store's
+    counts: no pass over the failures)."""
+    jobs = result.findings.jobs((Status.FAIL,)).policy
+    # a policy's FAILs share its severity; were they to differ, the least severe one ranks it
+    severity = {p: least for p, (_, least) in result.findings.facets().policy_severities((Status.FAIL,)).items()}
+    ranked = sorted(jobs, key=lambda p: (-severity[p].rank, -jobs[p], p))
     lines = ["", "### Top failing policies", "", "| policy | severity | failing jobs |"]
     lines.append("| --- | --- | ---: |")
     for policy_id in ranked[:TOP_POLICIES]:
         info = result.policy(policy_id)
         title = f" — {text(info.title)}" if info else ""
-        row = (text(policy_id) + title, severity[policy_id].value, str(len(jobs[policy_id])))
+        row = (text(policy_id) + title, severity[policy_id].value, str(jobs[policy_id]))
         lines.append("| " + " | ".join(row) + " |")
     if len(ranked) > TOP_POLICIES:
         lines += ["", f"… and {len(ranked) - TOP_POLICIES} more failing policies."]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import json
 import time
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from smscan.gate.verdict import Verdict
@@ -132,10 +133,12 @@ def _evidence(finding: Finding) -> list[dict[str, Any]]:
     ]
 
 
-def events(result: ScanResult, generated_at: str) -> list[dict[str, Any]]:
+def events(result: ScanResult, generated_at: str) -> Iterator[dict[str, Any]]:
+    """One event per finding, made as the store yields it: never a list of every event."""
     policies = {p.id: p for p in result.policies}
     version = result.meta.tool_version
-    return [to_event(f, policies.get(f.policy_id), generated_at=generated_at, tool_version=version) for f in result.findings]
+    for f in result.findings:
+        yield to_event(f, policies.get(f.policy_id), generated_at=generated_at, tool_version=version)
 
 
 def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:

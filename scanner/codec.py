@@ -95,7 +95,7 @@ def _plain(value: Any) -> Any:
 
 
 def _finding_fields(f: Finding) -> dict[str, Any]:
-    """finding_document(f) with its dataclasses left for orjson to write (no asdict copies)."""
+    """A finding's document with its dataclasses left for orjson to write (no asdict copies)."""
     r = f.resource
     return {
         "policy_id": f.policy_id,
@@ -174,25 +174,13 @@ def _policy(info: PolicyInfo, counts: Mapping[Status, int]) -> dict[str, Any]:
 
 
 def finding_document(f: Finding) -> dict[str, Any]:
-    r = f.resource
-    return {
-        "policy_id": f.policy_id,
-        "severity": f.severity.value,
-        "status": f.status.value,
-        "message": f.message,
-        "resource": {
-            "arn": r.arn,
-            "name": r.name,
-            "account_id": r.account_id,
-            "region": r.region,
-            "status": r.status,
-            "origin": asdict(r.origin),
-        },
-        "evidence": [{**asdict(e), "actual": list(e.actual)} for e in f.evidence],
-        "location": asdict(f.location) if f.location else None,
-        "waiver": asdict(f.waiver) if f.waiver else None,
-        "baseline": f.baseline,
-    }
+    """A finding's document as plain dicts and lists: what `write` encodes, for other encoders."""
+    doc = _finding_fields(f)
+    doc["resource"]["origin"] = asdict(f.resource.origin)
+    doc["evidence"] = [{**asdict(e), "actual": list(e.actual)} for e in f.evidence]
+    doc["location"] = asdict(f.location) if f.location else None
+    doc["waiver"] = asdict(f.waiver) if f.waiver else None
+    return doc
 
 
 def load(text: str, source: str = "<json>") -> ScanResult:

@@ -1,15 +1,18 @@
 """Where a scan keeps its findings: a small interface, and the in-memory store behind it.
 
-Renderers and the gate only iterate in sort order, count, and take the first N by
-severity; they never index or slice the findings. So a store that keeps findings on
-disk can replace `MemoryFindings` without any renderer changing.
+Renderers and the gate only iterate in sort order, count, take the first N by severity,
+and ask for two summaries (`Facets`, kept as findings are added; `JobCounts`, distinct jobs
+per policy, account and region); they never index or slice the findings. So a store that
+keeps findings on disk can replace `MemoryFindings` without any renderer changing, and no
+renderer needs a second pass over the findings (or a set of every job) to draw its charts.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from itertools import islice
+from dataclasses import dataclass
+from itertools import groupby, islice
 from typing import Protocol, runtime_checkable
 
 from smscan.models import Finding, Severity, Status
@@ -38,21 +41,118 @@ class FindingStore(Protocol):
         """The first `n` findings with one of `statuses`, most severe first."""
         ...
 
+    def facets(self) -> Facets:
+        """Counts over every finding by policy, status, severity, account, region and baseline mark."""
+        ...
+
+    def jobs(self, statuses: Collection[Status]) -> JobCounts:
+        """How many distinct jobs have a finding with one of `statuses`, per policy, account and region."""
+        ...
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What reports summarise over all the findings, bounded by the number of policies,
+    accounts and regions, never by the fleet's size."""
+
+    by_policy: Mapping[tuple[str, Status, Severity], int]
+    accounts: Mapping[str, int]  # account id (possibly "") -> findings
+    regions: Mapping[str, int]
+    baseline: Mapping[str, int]  # "new" | "unchanged" -> findings; unmarked findings are left out
+
+    def policy_severities(self, statuses: Collection[Status] | None = None) -> dict[str, tuple[Severity, Severity]]:
+        """policy id -> (most, least) severe of its findings with one of `statuses` (any, if None)."""
+        ranges: dict[str, tuple[Severity, Severity]] = {}
+        for (policy_id, status, severity), n in self.by_policy.items():
+            if n and (statuses is None or status in statuses):
+                top, bottom = ranges.get(policy_id, (severity, severity))
+                ranges[policy_id] = (max(top, severity, key=_rank), min(bottom, severity, key=_rank))
+        return ranges
+
+
+class FacetTally:
+    """The running counts behind `Facets`: one `add` a finding, in any order."""
+
+    __slots__ = ("_policy", "_accounts", "_regions", "_baseline")
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self._policy: Counter[tuple[str, Status, Severity]] = Counter()
+        self._accounts: Counter[str] = Counter()
+        self._regions: Counter[str] = Counter()
+        self._baseline: Counter[str] = Counter()
+        for f in findings:
+            self.add(f)
+
+    def add(self, f: Finding) -> None:
+        self._policy[(f.policy_id, f.status, f.severity)] += 1
+        self._accounts[f.resource.account_id] += 1
+        self._regions[f.resource.region] += 1
+        if f.baseline:
+            self._baseline[f.baseline] += 1
+
+    def facets(self) -> Facets:
+        return Facets(Counter(self._policy), Counter(self._accounts), Counter(self._regions), Counter(self._baseline))
+
+
+@dataclass(frozen=True)
+class JobCounts:
+    """Distinct jobs (the ARN, or the origin of a job without one) per policy, account and region."""
+
+    policy: Mapping[str, int]
+    account: Mapping[str, int]
+    region: Mapping[str, int]
+
+
+def job_of(f: Finding) -> str:
+    """The job a finding is about: its ARN, or where it was read for a request file without one."""
+    return f.resource.arn or str(f.resource.origin)
+
+
+def count_jobs(rows: Iterable[tuple[object, str, str, str]]) -> JobCounts:
+    """JobCounts from (job, policy, account, region) rows that come grouped by job (sorted by it).
+
+    Grouped rows need no set of every job: each job's few rows are looked at together, then
+    forgotten, so a store on disk counts a million jobs in the memory of one."""
+    by: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
+    for _job, group in groupby(rows, key=lambda row: row[0]):
+        labels: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        for _, *values in group:
+            for seen, value in zip(labels, values, strict=True):
+                seen.add(value)
+        for counter, seen in zip(by, labels, strict=True):
+            counter.update(seen)
+    return JobCounts(*by)
+
+
+def jobs_in(findings: Iterable[Finding], statuses: Collection[Status]) -> JobCounts:
+    """JobCounts of findings held in memory."""
+    rows = [
+        (job_of(f), f.policy_id, f.resource.account_id, f.resource.region) for f in findings if f.status in statuses
+    ]
+    rows.sort(key=lambda row: row[0])
+    return count_jobs(rows)
+
+
+def _rank(severity: Severity) -> int:
+    return severity.rank
+
 
 class MemoryFindings:
     """A list sorted once, on first read after an add. Equal when the findings are."""
 
-    __slots__ = ("_items", "_sorted", "_counts")
+    __slots__ = ("_items", "_sorted", "_counts", "_facets")
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
         self._items = list(findings)
         self._sorted = False
         self._counts: Counter[tuple[Status, Severity]] | None = None
+        self._facets: Facets | None = None
 
     def add(self, finding: Finding) -> None:
         self._items.append(finding)
         self._sorted = False
         self._counts = None
+        self._facets = None
 
     def in_insertion_order(self) -> list[Finding]:
         """The findings as added (until the first read sorts them): what a spill copies."""
@@ -95,6 +195,14 @@ class MemoryFindings:
 
     def first(self, n: int, statuses: Collection[Status]) -> list[Finding]:
         return list(islice(self.where(statuses), n))
+
+    def facets(self) -> Facets:
+        if self._facets is None:
+            self._facets = FacetTally(self._items).facets()
+        return self._facets
+
+    def jobs(self, statuses: Collection[Status]) -> JobCounts:
+        return jobs_in(self._items, statuses)
 
 
 def _sort_key(finding: Finding) -> tuple[int, str, str, str, str]:

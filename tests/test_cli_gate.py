@@ -121,3 +121,20 @@ def test_history_trend_across_three_scans(tmp_path: Path, capsys: pytest.Capture
     db.write_bytes(b"not a database at all" * 10)
     code, _, err = run_cli(capsys, "scan", "-i", tmp_path / "fleet.jsonl", "--history", db)
     assert code == 2 and str(db) in err
+
+
+def test_the_gate_keeps_every_job_key_only_for_a_baseline_history_or_sink(tmp_path: Path) -> None:
+    # A million-job scan would hold a million ARNs for nothing: only the baseline ("no longer
+    # present"), the history store and Security Hub's archiving ask which jobs were scanned.
+    import argparse
+
+    from smscan.cli.gate import Gate
+
+    def prepare(**given: object) -> Gate:
+        args = {"waivers": None, "baseline": None, "history": None, "strict_waivers": False,
+                "fail_on_new_only": False, "security_hub": False, "security_hub_only_failed": False}
+        return Gate.prepare(argparse.Namespace(**{**args, **given}), None, ["network-isolation"])
+
+    assert prepare().present is None
+    assert prepare(security_hub=True).present == set()
+    assert prepare(history=str(tmp_path / "history.db")).present == set()

@@ -687,7 +687,7 @@ def test_no_secret_or_raw_hstore_value_in_output(tmp_path: Path) -> None:
 def test_non_ascii_is_escaped_as_json_does_across_piece_boundaries() -> None:
     """A long log escapes each non-ASCII character as json.dumps(ensure_ascii=True) would,
     wherever it falls against the pieces checked at once (runs cut in two included)."""
-    from smscan.reports.sarif.render import _ascii
+    from smscan.reports.sarif.dump import _ascii
 
     rng = random.Random(7)
     alphabet = "ab\"\\ \n" + "…é•\u2028\U0001f600"

@@ -10,6 +10,8 @@ run code or load anything from the network.
 Scale. 10,000 findings are not 10,000 table rows: the script renders one page at a time.
 Past MAX_ROWS findings the page embeds the most severe MAX_ROWS and says so; the JSON
 report has them all (an HTML file of millions of rows would not open fast, or at all).
+The rows are streamed into the page from the store, never held as a list; the charts,
+filters and sections come from the store's counts (docs/PERFORMANCE.md, memory).
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ import base64
 import hashlib
 import json
 import posixpath
+from collections.abc import Iterable
+from itertools import islice
 from typing import Any, TextIO
 
 import jinja2
 from markupsafe import Markup
 
 from smscan.errors import RenderError
+from smscan.findings import count_of
 from smscan.gate.score import total_score
 from smscan.gate.verdict import Verdict
 from smscan.models import Finding, PolicyInfo, ScanResult, Severity, Status
@@ -90,25 +95,24 @@ def environment() -> jinja2.Environment:
 
 
 UNKNOWN_SHOWN = 500
-MAX_ROWS = 50_000  # findings embedded in the page; the JSON report lists every one
+WAIVED_SHOWN = 500
+MAX_ROWS = 10_000  # findings embedded in the page (about 9 MB); the JSON report lists every one
+_ROWS_HERE = "\x00smscan-rows\x00"  # where the template's output takes the streamed data block
+_ROW_BATCH = 1_000
 
 
 def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     env = environment()
     script, style = _static(env, SCRIPT), _static(env, STYLE)
-    # The page embeds at most MAX_ROWS findings, the most severe (the store's order);
-    # the JSON report has every one. Names, accounts and regions still come from all.
-    findings: list[Finding] = []
-    accounts: set[str] = set()
-    regions: set[str] = set()
-    missing: dict[str, Severity] = {}
-    for f in result.findings:  # one pass: a store on disk is read once for all of these
-        if len(findings) < MAX_ROWS:
-            findings.append(f)
-        accounts.add(f.resource.account_id)
-        regions.add(f.resource.region)
-        missing.setdefault(f.policy_id, f.severity)
-    policies = _policy_table(result, missing)
+    store = result.findings
+    # One read of the store in order, while the page is written: the data block streams
+    # the most severe MAX_ROWS findings (the JSON report has every one). Everything else
+    # comes from the store's counts, its facets and one count of distinct failing jobs,
+    # never from holding the findings, so a store on disk is not read again and again.
+    facets = store.facets()
+    failing = store.jobs((Status.FAIL,))
+    seen = {policy_id: top for policy_id, (top, _) in facets.policy_severities().items()}
+    policies = _policy_table(result, seen)
     score = total_score(result.counts.values())
     context: dict[str, Any] = {
         "result": result,
@@ -121,28 +125,34 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
         "totals": view.status_totals(result),
         "statuses": [s.value for s in view.STATUSES],
         "severities": [s.value for s in view.SEVERITIES],
-        "charts": view.charts(result),
-        "policy_rows": view.policy_rows(result),
+        "charts": view.charts(result, failing),
+        "policy_rows": view.policy_rows(result, failing),
         "policy_ids": [p.id for p in policies],
-        "accounts": sorted(accounts),
-        "regions": sorted(regions),
-        "findings_count": len(result.findings),
-        "rows_shown": len(findings),
+        "accounts": sorted(facets.accounts),
+        "regions": sorted(facets.regions),
+        "findings_count": len(store),
+        "rows_shown": min(len(store), MAX_ROWS),
         "packs": sorted({posixpath.dirname(p.pack_relpath or p.source_path) or "." for p in result.policies}),
-        "waived": list(result.findings.where((Status.WAIVED,))),
-        "unknown": result.findings.first(UNKNOWN_SHOWN, (Status.UNKNOWN,)),
-        "baseline": view.baseline_counts(result),
+        "waived": store.first(WAIVED_SHOWN, (Status.WAIVED,)),
+        "waived_count": count_of(store, (Status.WAIVED,)),
+        "WAIVED_SHOWN": WAIVED_SHOWN,
+        "unknown": store.first(UNKNOWN_SHOWN, (Status.UNKNOWN,)),
+        "baseline": view.baseline_counts(result, facets.baseline),
         "fixed": sorted(result.fixed, key=lambda f: f.sort_key),
         "trend": view.trend(result, options.generated_at),
         "trend_layout": layout.trend_plot,
-        "data_json": Markup(_data_block(policies, findings)),
+        "data_json": Markup(_ROWS_HERE),
         "script": Markup(script),
         "style": Markup(style),
         "csp": Markup(_csp(script, style)),  # our own hashes and keywords: no data in it
     }
     try:
         for chunk in env.get_template(TEMPLATE).generate(context):
-            out.write(chunk)
+            before, mark, after = chunk.partition(_ROWS_HERE)
+            out.write(before)
+            if mark:
+                _write_data_block(out, policies, islice(store, MAX_ROWS))
+                out.write(after)
     except jinja2.TemplateError as exc:
         raise RenderError(f"html report: template {getattr(exc, 'name', None) or TEMPLATE}: {exc}") from exc
 
@@ -174,18 +184,37 @@ def _policy_table(result: ScanResult, seen: dict[str, Severity]) -> list[PolicyI
     return sorted(known.values(), key=lambda p: p.id)
 
 
-def _data_block(policies: list[PolicyInfo], findings: list[Finding]) -> str:
+def _write_data_block(out: TextIO, policies: list[PolicyInfo], findings: Iterable[Finding]) -> None:
+    """The page's one JSON block, `{..., "rows": [...]}`, written a batch of rows at a time."""
     index = {p.id: i for i, p in enumerate(policies)}
     doc = {
         "version": 1,
         "columns": COLUMNS,
         "severities": [s.value for s in view.SEVERITIES],
         "policies": [_policy_doc(p) for p in policies],
-        "rows": [_row(f, index) for f in findings],
+        "rows": [],
     }
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    # One str.replace per character: str.translate with a mapping goes through Python
-    # for every character of a data block that can be tens of megabytes.
+    head = _json(doc)
+    assert head.endswith("[]}")
+    out.write(_inert(head[:-2]))
+    separator = ""
+    batch: list[str] = []
+    for f in findings:
+        batch.append(separator + _json(_row(f, index)))
+        separator = ","
+        if len(batch) >= _ROW_BATCH:
+            out.write(_inert("".join(batch)))
+            batch.clear()
+    out.write(_inert("".join(batch)) + "]}")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _inert(text: str) -> str:
+    """JSON text that cannot close the script element it sits in. One str.replace per
+    character: str.translate with a mapping goes through Python for every character."""
     for char, escaped in _JSON_ESCAPES.items():
         if chr(char) in text:
             text = text.replace(chr(char), escaped)

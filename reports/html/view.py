@@ -7,14 +7,15 @@ then label) so two renders of the same result are byte-identical.
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from smscan.findings import JobCounts
 from smscan.gate.score import fraction_text, score_of, total_score
-from smscan.models import Finding, PolicyInfo, ScanResult, Severity, Status
+from smscan.models import PolicyInfo, ScanResult, Severity, Status
 from smscan.reports.jsonsafe import jsonable
 
 SEVERITIES: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
@@ -103,26 +104,23 @@ def status_totals(result: ScanResult) -> dict[str, int]:
     return {s.value: result.total(s) for s in STATUSES}
 
 
-def failing_by_severity(findings: Iterable[Finding]) -> Chart:
-    counts = Counter(f.severity for f in findings if f.status is Status.FAIL)
+def failing_by_severity(counts: Mapping[tuple[Status, Severity], int]) -> Chart:
     bars = tuple(
-        Bar(s.value, s.value, counts.get(s, 0), filter_href(status="FAIL", severity=s.value), f"sev-{s.value}")
+        Bar(s.value, s.value, counts.get((Status.FAIL, s), 0), filter_href(status="FAIL", severity=s.value), f"sev-{s.value}")
         for s in SEVERITIES
     )
     return Chart("chart-severity", "FAIL findings by severity", "Number of FAIL findings at each severity.", bars, 0, "findings")
 
 
-def failing_jobs_by(
-    findings: Iterable[Finding], key: Callable[[Finding], str], *, chart_id: str, what: str, param: str
-) -> Chart:
-    jobs: dict[str, set[str]] = defaultdict(set)
-    for f in findings:
-        if f.status is Status.FAIL:
-            jobs[key(f) or "(unknown)"].add(f.resource.arn or str(f.resource.origin))
-    ranked = sorted(jobs.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+def failing_jobs_by(jobs: Mapping[str, int], *, chart_id: str, what: str, param: str) -> Chart:
+    """`jobs`: distinct failing jobs per label; an empty label (no account known) is "(unknown)"."""
+    labelled: Counter[str] = Counter()
+    for label, n in jobs.items():
+        labelled[label or "(unknown)"] += n
+    ranked = sorted(labelled.items(), key=lambda kv: (-kv[1], kv[0]))
     bars = tuple(
-        Bar(shorten(label), label, len(arns), filter_href(status="FAIL", **{param: label}), "bar")
-        for label, arns in ranked[:CHART_TOP]
+        Bar(shorten(label), label, n, filter_href(status="FAIL", **{param: label}), "bar")
+        for label, n in ranked[:CHART_TOP]
     )
     return Chart(
         chart_id,
@@ -134,26 +132,23 @@ def failing_jobs_by(
     )
 
 
-def charts(result: ScanResult) -> tuple[Chart, ...]:
-    f = result.findings
+def charts(result: ScanResult, failing: JobCounts) -> tuple[Chart, ...]:
+    """The summary's charts, from the store's counts and its distinct failing jobs (no pass over findings)."""
     return (
-        failing_by_severity(f),
-        failing_jobs_by(f, lambda x: x.policy_id, chart_id="chart-policy", what="policy", param="policy"),
-        failing_jobs_by(f, lambda x: x.resource.account_id, chart_id="chart-account", what="account", param="account"),
-        failing_jobs_by(f, lambda x: x.resource.region, chart_id="chart-region", what="region", param="region"),
+        failing_by_severity(result.findings.counts()),
+        failing_jobs_by(failing.policy, chart_id="chart-policy", what="policy", param="policy"),
+        failing_jobs_by(failing.account, chart_id="chart-account", what="account", param="account"),
+        failing_jobs_by(failing.region, chart_id="chart-region", what="region", param="region"),
     )
 
 
-def policy_rows(result: ScanResult) -> tuple[PolicyRow, ...]:
-    failing: dict[str, set[str]] = defaultdict(set)
-    for f in result.findings.where((Status.FAIL,)):
-        failing[f.policy_id].add(f.resource.arn)
+def policy_rows(result: ScanResult, failing: JobCounts) -> tuple[PolicyRow, ...]:
     rows = []
     for info in sorted(result.policies, key=lambda p: (-p.severity.rank, p.id)):
         raw = result.counts.get(info.id, {})
         counts = {s.value: int(raw.get(s, 0)) for s in STATUSES}
         rate = score_of(raw).fraction
-        rows.append(PolicyRow(info, counts, rate, len(failing.get(info.id, ()))))
+        rows.append(PolicyRow(info, counts, rate, failing.policy.get(info.id, 0)))
     return tuple(rows)
 
 
@@ -211,9 +206,9 @@ def trend_plot(points: tuple[TrendPoint, ...], width: int, height: int, pad: int
     return tuple(plotted)
 
 
-def baseline_counts(result: ScanResult) -> dict[str, int] | None:
-    marked = Counter(f.baseline for f in result.findings if f.baseline)
-    if not marked and not result.fixed:
+def baseline_counts(result: ScanResult, marked: Mapping[str, int]) -> dict[str, int] | None:
+    """`marked`: findings per baseline mark (smscan.findings.Facets.baseline)."""
+    if not any(marked.values()) and not result.fixed:
         return None
     return {"new": marked.get("new", 0), "unchanged": marked.get("unchanged", 0), "fixed": len(result.fixed)}
 

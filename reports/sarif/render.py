@@ -16,23 +16,21 @@ Pure: the same ScanResult and options give byte-identical text.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import heapq
-import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any, TextIO
 
-import orjson
-
 from smscan import __version__
-from smscan.findings import count_of
+from smscan.findings import FindingStore, count_of
 from smscan.gate.verdict import Verdict, VerdictStatus
 from smscan.models import Finding, PolicyInfo, ScanResult, Status
 from smscan.reports.interface import RenderOptions
 from smscan.reports.jsonsafe import jsonable
 from smscan.reports.sarif.category import category
+from smscan.reports.sarif.dump import Placeholder, gzip_size, pieces, result_text
 from smscan.reports.sarif.notes import (
     error_notes,
     fallback_note,
@@ -64,15 +62,15 @@ _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d
 
 def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: TextIO) -> None:
     policies = {p.id: p for p in result.policies}
-    for f in result.findings:
-        if f.policy_id not in policies:
-            policies[f.policy_id] = placeholder(f.policy_id, f.severity)
+    for policy_id, (top, _) in result.findings.facets().policy_severities().items():
+        if policy_id not in policies:  # a finding of a policy missing from the pack still gets a rule
+            policies[policy_id] = placeholder(policy_id, top)
     ordered = sorted(policies.values(), key=lambda p: p.id)
     rule_index = {p.id: i for i, p in enumerate(ordered)}
 
     reported_count = count_of(result.findings, REPORTED)
-    kept, dropped = _cap(result.findings.where(REPORTED), reported_count)
-    results: list[dict[str, Any]] = []
+    kept, dropped = _cap(result.findings, reported_count)
+    encoded: list[tuple[tuple[str, str, str], str]] = []  # each result as text, once made
     fallbacks: set[str] = set()
     placed: dict[tuple[Any, str], Where] = {}  # a path is resolved once, not once per result
     for f in kept:
@@ -81,8 +79,11 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
             where = placed[(f.location, f.policy_id)] = locate(f, policies[f.policy_id], options.sarif_root)
         if not where.inside_root:
             fallbacks.add(where.uri)
-        results.append(_result(f, policies[f.policy_id], rule_index[f.policy_id], where))
-    results.sort(key=_result_order)
+        made = _result(f, policies[f.policy_id], rule_index[f.policy_id], where)
+        encoded.append((_result_order(made), result_text(made)))
+    encoded.sort(key=lambda pair: pair[0])
+    results = [text for _, text in encoded]
+    del encoded
 
     notes = problem_notes(result) + error_notes(result, rule_index)
     if fallbacks:
@@ -95,9 +96,9 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
         )
         notes.append(note("results-truncated", "warning", text))
 
-    log = _log(result, verdict, options, ordered, results, notes, dropped)
-    text = _dump(log)
-    size = len(gzip.compress(text.encode("utf-8"), mtime=0))
+    here = Placeholder()
+    log = _log(result, verdict, options, ordered, here.text, notes, dropped)
+    size = gzip_size(pieces(log, here, results))
     if size > MAX_GZIP_BYTES:
         notes.append(
             note(
@@ -107,9 +108,9 @@ def render(result: ScanResult, verdict: Verdict, options: RenderOptions, out: Te
                 f" {MAX_GZIP_BYTES} bytes; split the scan (per account or region, each with"
                 " its own --sarif-category) so every file uploads.",
             )
-        )
-        text = _dump(log)  # `notes` is shared with the log, so the warning is in it now
-    out.write(text)
+        )  # `notes` is shared with the log, so the warning is in it now
+    for part in pieces(log, here, results):
+        out.write(part)
 
 
 def fingerprint(finding: Finding) -> str:
@@ -156,19 +157,19 @@ def _wordish(ch: str) -> bool:
     return ch.isalnum() or ch in "_-"  # what the regex \w (plus '-') matches in str patterns
 
 
-def _cap(findings: Iterable[Finding], count: int) -> tuple[list[Finding], int]:
-    """At most MAX_RESULTS findings, most severe first, holding no more than that many.
+def _cap(store: FindingStore, count: int) -> tuple[Iterator[Finding], int]:
+    """At most MAX_RESULTS findings, most severe first and, at one severity, waived last.
 
-    heapq.nsmallest is sorted(...)[:n] (ties keep their order) without the whole list.
+    The store's order is already by severity, policy and job, so the open findings and the
+    waived ones are each in order: merging the two reads (sorted(...)[:n] of both, ties in
+    the store's order) stops after MAX_RESULTS, whatever the store holds.
     """
     if count <= MAX_RESULTS:
-        return list(findings), 0
-    ranked = heapq.nsmallest(
-        MAX_RESULTS,
-        findings,
-        key=lambda f: (-f.severity.rank, f.status is Status.WAIVED, f.policy_id, f.resource.arn),
-    )
-    return ranked, count - MAX_RESULTS
+        return store.where(REPORTED), 0
+    open_ones = store.where(tuple(s for s in REPORTED if s is not Status.WAIVED))
+    waived = store.where((Status.WAIVED,))
+    merged = heapq.merge(open_ones, waived, key=lambda f: (-f.severity.rank, f.status is Status.WAIVED))
+    return islice(merged, MAX_RESULTS), count - MAX_RESULTS
 
 
 def _result(finding: Finding, policy: PolicyInfo, index: int, where: Where) -> dict[str, Any]:
@@ -241,7 +242,7 @@ def _log(
     verdict: Verdict,
     options: RenderOptions,
     policies: list[PolicyInfo],
-    results: list[dict[str, Any]],
+    results: Any,  # the results array, or a placeholder for it (smscan.reports.sarif.dump)
     notes: list[dict[str, Any]],
     dropped: int,
 ) -> dict[str, Any]:
@@ -277,30 +278,3 @@ def _log(
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-
-
-def _dump(log: Mapping[str, Any]) -> str:
-    """Indented, keys sorted, ASCII only (non-ASCII as \\u escapes, as json.dumps writes it)."""
-    try:
-        text = orjson.dumps(log, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
-    except orjson.JSONEncodeError:  # integers past 64 bits, non-string keys: the standard library
-        return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n"
-    return _ascii(text) + "\n"
-
-
-def _ascii(text: str) -> str:
-    """`text` with non-ASCII characters as JSON escapes. A log is megabytes of ASCII with a
-    few ellipses: pieces that are all ASCII (a C check) are kept, the rest substituted.
-    A cut between two characters of a run is harmless: each is escaped on its own."""
-    if text.isascii():
-        return text
-    step = 1 << 14
-    pieces = (text[i : i + step] for i in range(0, len(text), step))
-    return "".join(p if p.isascii() else _NON_ASCII.sub(_escape, p) for p in pieces)
-
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
-def _escape(match: re.Match[str]) -> str:
-    return json.dumps(match.group(0))[1:-1]  # \\uXXXX (surrogate pairs past U+FFFF), as json does

@@ -8,7 +8,7 @@ never ends in a usage error. The decision itself is smscan.gate.verdict's.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,7 +39,9 @@ class Gate:
     history: Path | None = None
     strict_waivers: bool = False
     new_only: bool = False
-    present: set[str] = field(default_factory=set)
+    # the record key of every scanned job: only the baseline, history and sinks need it, and a
+    # fleet of a million jobs makes it a set of a million ARNs, so it exists only when they do
+    present: set[str] | None = None
 
     @classmethod
     def prepare(cls, args: argparse.Namespace, config_waivers: str | None, policy_ids: list[str]) -> Gate:
@@ -58,7 +60,9 @@ class Gate:
             check_history(history)
         if args.fail_on_new_only and previous is None and history is None:
             raise UsageError("--fail-on-new-only needs --baseline FILE or --history PATH")
-        return cls(waivers, previous, history, args.strict_waivers, args.fail_on_new_only)
+        sinks = getattr(args, "security_hub", False) or getattr(args, "security_hub_only_failed", False)
+        present: set[str] | None = set() if previous is not None or history is not None or sinks else None
+        return cls(waivers, previous, history, args.strict_waivers, args.fail_on_new_only, present)
 
     def finish(self, result: ScanResult) -> ScanResult:
         """Apply the baseline and record history, once the scan is over."""

@@ -176,7 +176,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     result = gate.finish(result)
     # Sinks run before the verdict: a finding that did not reach Security Hub is a problem of
     # this run, so every report and the exit code say INCOMPLETE alike.
-    sent = run_sinks(args, result, gate.present, sources)
+    sent = run_sinks(args, result, gate.present if gate.present is not None else set(), sources)
     report_sinks(sent, args.quiet)
     result = with_sink_problems(result, sent)
     return _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from smscan.findings import count_of
 from smscan.gate.score import total_score
-from smscan.gate.verdict import NEVER, GateOptions, Verdict, blocking_findings
+from smscan.gate.verdict import NEVER, GateOptions, Verdict, gated_counts
 from smscan.models import Finding, ScanResult, Severity, Status
 
 WORST_SHOWN = 5
@@ -55,7 +56,7 @@ def format_summary(
     if worst:
         lines.append("  worst findings:")
         lines.extend(f"    {finding_line(f)}" for f in worst[:WORST_SHOWN])
-        more = len(list(result.findings.where((Status.FAIL, Status.ERROR)))) - WORST_SHOWN
+        more = count_of(result.findings, (Status.FAIL, Status.ERROR)) - WORST_SHOWN
         if more > 0:
             lines.append(f"    ... and {more} more (see the reports)")
     notes = list(meta.notes) + [str(p) for p in result.errors if p.kind == "note"]
@@ -111,18 +112,16 @@ def gate_lines(result: ScanResult, options: GateOptions) -> list[str]:
 def _threshold_line(result: ScanResult, options: GateOptions) -> str:
     if options.fail_on == NEVER and options.fail_on_unknown == NEVER:
         return "findings: --fail-on never, so no finding fails the run"
-    blocking = blocking_findings(result, options)
+    # counts from one streamed read of the store: the findings themselves are never held
+    blocking, passing = gated_counts(result, options)
     scope = "new " if options.fail_on_new_only else ""
-    judged = [f for f in blocking if f.status is not Status.UNKNOWN]
-    text = f"findings: {len(judged)} {scope}FAIL/ERROR at or above {options.fail_on}"
-    errors = sum(1 for f in judged if f.status is Status.ERROR)
+    errors = blocking[Status.ERROR]
+    text = f"findings: {blocking[Status.FAIL] + errors} {scope}FAIL/ERROR at or above {options.fail_on}"
     if errors:
         text += f" ({errors} of them could not be evaluated: an ERROR blocks like a FAIL)"
-    unknown = [f for f in blocking if f.status is Status.UNKNOWN]
     if options.fail_on_unknown != NEVER:
-        text += f"; {len(unknown)} UNKNOWN at or above {options.fail_on_unknown}"
-    blocked = set(map(id, blocking))
-    below = sum(1 for f in result.findings.where((Status.FAIL, Status.ERROR)) if id(f) not in blocked)
+        text += f"; {blocking[Status.UNKNOWN]} UNKNOWN at or above {options.fail_on_unknown}"
+    below = passing[Status.FAIL] + passing[Status.ERROR]
     if below:
         why = "unchanged since the baseline or below" if options.fail_on_new_only else "below"
         text += f"; {below} {why} {options.fail_on} do not decide it"
@@ -130,11 +129,11 @@ def _threshold_line(result: ScanResult, options: GateOptions) -> str:
 
 
 def _baseline_lines(result: ScanResult) -> list[str]:
-    marked = [f for f in result.findings if f.baseline]
-    if not marked and not result.fixed:
+    marked = result.findings.facets().baseline
+    if not any(marked.values()) and not result.fixed:
         return []
-    new = sum(1 for f in marked if f.baseline == "new")
-    unchanged = sum(1 for f in marked if f.baseline == "unchanged")
+    new = marked.get("new", 0)
+    unchanged = marked.get("unchanged", 0)
     return [f"  since the baseline: {new} new, {unchanged} unchanged, {len(result.fixed)} fixed"]
 
 

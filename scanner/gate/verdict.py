@@ -18,7 +18,8 @@ notice first:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from smscan.errors import EXIT_FAIL, EXIT_INCOMPLETE, EXIT_OK
@@ -101,6 +102,17 @@ def blocking_findings(result: ScanResult, options: GateOptions) -> list[Finding]
     return [f for f in result.findings.where(GATED) if _blocks(f, options)]
 
 
+def gated_counts(result: ScanResult, options: GateOptions) -> tuple[Counter[Status], Counter[Status]]:
+    """(blocking, not blocking): how many gated findings of each status fail the gate under
+    `options`, and how many do not. One streamed read of the store, no finding held: an
+    unremediated fleet of a million jobs has millions of findings above --fail-on."""
+    blocking: Counter[Status] = Counter()
+    passing: Counter[Status] = Counter()
+    for f in result.findings.where(GATED):
+        (blocking if _blocks(f, options) else passing)[f.status] += 1
+    return blocking, passing
+
+
 def _blocks(finding: Finding, options: GateOptions) -> bool:
     status = finding.status
     if status in (Status.FAIL, Status.ERROR):
@@ -116,12 +128,12 @@ def _blocks(finding: Finding, options: GateOptions) -> bool:
 
 def _failing_reasons(result: ScanResult, options: GateOptions) -> list[str]:
     reasons = []
-    blocking = blocking_findings(result, options)
+    blocking, _ = gated_counts(result, options)
     new = "new " if options.fail_on_new_only else ""
-    judged = [f for f in blocking if f.status is not Status.UNKNOWN]
+    judged: Counter[Status] = Counter({s: n for s, n in blocking.items() if s is not Status.UNKNOWN})
     if judged:
         reasons.append(f"{_statuses(judged, new)} at or above {options.fail_on}")
-    unknown = [f for f in blocking if f.status is Status.UNKNOWN]
+    unknown: Counter[Status] = Counter({s: n for s, n in blocking.items() if s is Status.UNKNOWN})
     if unknown:
         reasons.append(f"{_statuses(unknown, new)} at or above {options.fail_on_unknown} (--fail-on-unknown)")
     if options.strict_waivers and options.waiver_violations:
@@ -144,11 +156,8 @@ def _pass_reason(result: ScanResult, options: GateOptions, problems: int) -> str
     return " and ".join(parts) + partial
 
 
-def _statuses(findings: Iterable[Finding], new: str) -> str:
+def _statuses(counts: Mapping[Status, int], new: str) -> str:
     """'3 new FAILs and 1 ERROR': each status with its count, in a fixed order."""
-    counts: dict[Status, int] = {}
-    for f in findings:
-        counts[f.status] = counts.get(f.status, 0) + 1
     parts = [
         f"{counts[s]} {new if s is not Status.ERROR else ''}{s.value}{'s' if counts[s] != 1 else ''}"
         for s in (Status.FAIL, Status.ERROR, Status.UNKNOWN)
