@@ -47,13 +47,7 @@ class Engine:
 
     def fields_read(self) -> frozenset[str] | None:
         """Top-level record fields the policies read (None: some path may read any field)."""
-        fields: set[str] = set()
-        for policy in self.policies:
-            read = policy.fields_read()
-            if read is None:
-                return None
-            fields |= read
-        return frozenset(fields)
+        return fields_of_policies(self.policies)
 
     def evaluate(self, record: Record) -> Iterator[Verdict]:
         for policy, status, finding in self.judge(record):
@@ -104,17 +98,24 @@ class Engine:
         return out
 
 
+def fields_of_policies(policies: Sequence[Policy]) -> frozenset[str] | None:
+    """Top-level record fields the policies' conditions read (None: any field)."""
+    read: set[str] = set()
+    for policy in policies:
+        fields = policy.fields_read()
+        if fields is None:
+            return None
+        read |= fields
+    return frozenset(read)
+
+
 def fields_needed(policies: Sequence[Policy]) -> frozenset[str] | None:
     """The record fields judging `policies` reads, findings included (None: any field).
 
     A message template naming `record` shows the whole record, so it needs every field."""
-    read: set[str] = set()
-    for policy in policies:
-        fields = policy.fields_read()
-        if fields is None or (policy.message is not None and "record" in _template_names(policy.message.source)):
-            return None
-        read |= fields
-    return frozenset(read)
+    if any(p.message is not None and "record" in _template_names(p.message.source) for p in policies):
+        return None
+    return fields_of_policies(policies)
 
 
 def _compile(policy: Policy) -> Judge:

@@ -36,7 +36,7 @@ def build_sources(args: argparse.Namespace, policies: list[Policy], progress: Pr
         sources.append(FileSource(_limited(records, args)))
     if getattr(args, "aws", False):
         from smscan.cli.aws_options import aws_options
-        from smscan.engine import Engine
+        from smscan.engine import fields_of_policies
         from smscan.policy.scope import expensive_scope
         from smscan.sources.aws.plans import describe_only_fields
         from smscan.sources.aws.source import AwsSource
@@ -44,7 +44,7 @@ def build_sources(args: argparse.Namespace, policies: list[Policy], progress: Pr
         # Describe only the jobs some policy reading a describe-only field applies to.
         scope = expensive_scope(policies, describe_only_fields())
         sources.append(
-            AwsSource(aws_options(args), Engine(policies).fields_read(), progress, describe_scope=scope)
+            AwsSource(aws_options(args), fields_of_policies(policies), progress, describe_scope=scope)
         )
     if not sources:
         raise UsageError("nothing to scan: give request-file PATHs, --input PATH (records; - for stdin) or --aws")

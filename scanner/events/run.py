@@ -49,12 +49,6 @@ class EventRun:
     skipped: int = 0
 
 
-def fields_read(policies: Sequence[Policy]) -> frozenset[str] | None:
-    from smscan.engine import Engine
-
-    return Engine(policies).fields_read()
-
-
 def judge(
     prepared: Prepared,
     *,
@@ -72,11 +66,11 @@ def judge(
     if client_for is not None and settings.enrich:
         sagemaker = client_for
         enricher = Enricher(lambda region: sagemaker("sagemaker", region), counter=counter)
-    from smscan.engine import fields_needed
+    from smscan.engine import fields_needed, fields_of_policies
 
     # As a file scan: only the fields the policies read (and the identity) are coerced.
     options = FileOptions(tuple(paths), read=fields_needed(prepared.policies), **(limits or {}))
-    source = EventSource(options, settings, fields_read(prepared.policies), enricher=enricher, documents=documents)
+    source = EventSource(options, settings, fields_of_policies(prepared.policies), enricher=enricher, documents=documents)
     result = run_scan(
         [source],
         prepared.policies,
