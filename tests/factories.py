@@ -129,3 +129,14 @@ def make_result(
         counts=counts,
         errors=tuple(errors or ()),
     )
+
+
+def mixed_findings() -> list[Finding]:
+    """One finding of each status and severity a store sorts and counts (findings tests)."""
+    return [
+        make_finding("retry-limit", "a", severity="low"),
+        make_finding("network-isolation", "b"),
+        make_finding("no-secrets-in-environment", "c", severity="critical"),
+        make_finding("vpc-configured", "d", status=Status.UNKNOWN),
+        make_finding("network-isolation", "e", status=Status.ERROR),
+    ]

@@ -20,16 +20,12 @@ from smscan.policy.loader import load_policies
 from smscan.reports import FORMATS
 from smscan.scan import ScanSettings, run_scan
 from smscan.sources.files import FileOptions, FileSource
-from tests.factories import make_finding
+from tests.factories import make_finding, mixed_findings
 from tests.report_helpers import render
 
 DEMO_FLEET = Path(__file__).resolve().parents[1] / "scanner" / "data" / "demo_fleet.jsonl"
 FINDINGS = [
-    make_finding("retry-limit", "a", severity="low"),
-    make_finding("network-isolation", "b"),
-    make_finding("no-secrets-in-environment", "c", severity="critical"),
-    make_finding("vpc-configured", "d", status=Status.UNKNOWN),
-    make_finding("network-isolation", "e", status=Status.ERROR),
+    *mixed_findings(),
     make_finding("network-isolation", "b"),  # a tie: a stable sort keeps it after its twin
     make_finding("network-isolation", "\u00e9t\u00e9"),  # code-point order, not byte order of Latin-1
     make_finding("network-isolation", "zz"),

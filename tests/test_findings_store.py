@@ -6,15 +6,9 @@ import random
 
 from smscan.findings import FindingStore, MemoryFindings, as_store, count_of
 from smscan.models import Severity, Status
-from tests.factories import make_finding, make_result
+from tests.factories import make_finding, make_result, mixed_findings
 
-FINDINGS = [
-    make_finding("retry-limit", "a", severity="low"),
-    make_finding("network-isolation", "b"),
-    make_finding("no-secrets-in-environment", "c", severity="critical"),
-    make_finding("vpc-configured", "d", status=Status.UNKNOWN),
-    make_finding("network-isolation", "e", status=Status.ERROR),
-]
+FINDINGS = mixed_findings()
 
 
 def test_iterates_in_sort_order_whatever_the_order_of_adds() -> None:
