@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby, islice
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from smscan.models import Finding, Severity, Status
 
@@ -59,6 +59,9 @@ class Facets:
     accounts: Mapping[str, int]  # account id (possibly "") -> findings
     regions: Mapping[str, int]
     baseline: Mapping[str, int]  # "new" | "unchanged" -> findings; unmarked findings are left out
+    # (status, severity, baseline mark) -> findings: all the gate needs to decide, with no
+    # finding read back (smscan.gate.verdict.gated_counts)
+    marked: Mapping[tuple[Status, Severity, str | None], int] = field(default_factory=dict)
 
     def policy_severities(self, statuses: Collection[Status] | None = None) -> dict[str, tuple[Severity, Severity]]:
         """policy id -> (most, least) severe of its findings with one of `statuses` (any, if None)."""
@@ -71,27 +74,61 @@ class Facets:
 
 
 class FacetTally:
-    """The running counts behind `Facets`: one `add` a finding, in any order."""
+    """The running counts behind `Facets`: one `add` a finding, in any order.
 
-    __slots__ = ("_policy", "_accounts", "_regions", "_baseline")
+    One counter over (policy, status, severity, account, region, baseline mark), split into
+    the facets when they are asked for: an add is one increment, and what it holds is
+    bounded by policies x accounts x regions, never by the fleet's size."""
+
+    __slots__ = ("_rows",)
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
-        self._policy: Counter[tuple[str, Status, Severity]] = Counter()
-        self._accounts: Counter[str] = Counter()
-        self._regions: Counter[str] = Counter()
-        self._baseline: Counter[str] = Counter()
+        self._rows: dict[tuple[str, Status, Severity, str, str, str | None], int] = {}
         for f in findings:
             self.add(f)
 
     def add(self, f: Finding) -> None:
-        self._policy[(f.policy_id, f.status, f.severity)] += 1
-        self._accounts[f.resource.account_id] += 1
-        self._regions[f.resource.region] += 1
-        if f.baseline:
-            self._baseline[f.baseline] += 1
+        r = f.resource
+        key = (f.policy_id, f.status, f.severity, r.account_id, r.region, f.baseline)
+        rows = self._rows
+        rows[key] = rows.get(key, 0) + 1
+
+    def update(self, other: FacetTally) -> None:
+        """Add the counts of `other` (a worker process's tally) to these."""
+        rows = self._rows
+        for key, n in other._rows.items():
+            rows[key] = rows.get(key, 0) + n
+
+    def __getstate__(self) -> dict[Any, int]:  # slots: pickled for the pipe from a worker
+        return self._rows
+
+    def __setstate__(self, state: dict[Any, int]) -> None:
+        self._rows = state
+
+    def counts(self) -> Counter[tuple[Status, Severity]]:
+        """Findings per (status, severity)."""
+        out: Counter[tuple[Status, Severity]] = Counter()
+        for (_, status, severity, *_rest), n in self._rows.items():
+            out[(status, severity)] += n
+        return out
+
+    def __len__(self) -> int:
+        return sum(self._rows.values())
 
     def facets(self) -> Facets:
-        return Facets(Counter(self._policy), Counter(self._accounts), Counter(self._regions), Counter(self._baseline))
+        policy: Counter[tuple[str, Status, Severity]] = Counter()
+        accounts: Counter[str] = Counter()
+        regions: Counter[str] = Counter()
+        baseline: Counter[str] = Counter()
+        marked: Counter[tuple[Status, Severity, str | None]] = Counter()
+        for (policy_id, status, severity, account, region, mark), n in self._rows.items():
+            policy[(policy_id, status, severity)] += n
+            accounts[account] += n
+            regions[region] += n
+            marked[(status, severity, mark)] += n
+            if mark:
+                baseline[mark] += n
+        return Facets(policy, accounts, regions, baseline, marked)
 
 
 @dataclass(frozen=True)

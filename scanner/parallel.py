@@ -2,11 +2,14 @@
 
 The files are cut into chunks at line ends; each worker (forked, so it has the compiled
 policies and the waivers already) reads, normalizes, judges and waives one chunk at a
-time, and sends back its counts, findings, problems, record keys and waiver usage. The
-parent merges them in chunk order, which is the order one process reads them: the store's
-stable sort then puts findings in the same order, problems keep theirs, the per-file note
-of ignored keys comes after each file's last chunk, waiver hits and tag notes add up in
-reading order, and every report is byte-identical to `--jobs 1`.
+time. Its findings stay with it: encoded, sorted and written as runs to a temporary file
+of its own (smscan.findings_runs), so the parent never handles a finding while the scan
+runs. What comes back is small: counts, problems, record keys, waiver usage, and where
+each run was written. The parent merges those in chunk order, which is the order one
+process reads them: every finding's key carries its chunk's group and its place in the
+chunk, so the merged runs come out in the stable order of one process; problems keep
+theirs, the per-file note of ignored keys comes after each file's last chunk, waiver hits
+and tag notes add up in reading order, and every report is byte-identical to `--jobs 1`.
 
 Only what splits cleanly goes in parallel: regular .jsonl/.ndjson files. Stdin, JSON
 documents and a walk with notes take the one-process path, as do inputs too small to
@@ -15,14 +18,17 @@ repay the start-up. The pool itself is smscan.workers.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from smscan.findings import FacetTally
+from smscan.findings_runs import Run, RunFindings, RunWriter
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet, WaiverUsage
 from smscan.models import Problem, Status
@@ -30,7 +36,6 @@ from smscan.record.normalize import NormalizeStats
 from smscan.scan import WAIVABLE, waive
 from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines
-from smscan.wire import Flat, Unflat
 from smscan.workers import Workers
 
 if TYPE_CHECKING:
@@ -51,12 +56,19 @@ class Chunk:
     end: int
     first_line: int
     last: bool = True  # the file's last chunk: its ignored-keys note follows
+    group: int = 0  # the store's number for this chunk: ties of the sort key go by it
+
+
+@dataclass(frozen=True)
+class Flush:
+    """Sent to every worker once the chunks are judged: write what is still held."""
 
 
 @dataclass
 class ChunkResult:
     counts: dict[str, Counter[Status]] = field(default_factory=dict)
-    findings: list[tuple[Any, ...]] = field(default_factory=list)  # each as smscan.wire.Flat makes it
+    tally: FacetTally = field(default_factory=FacetTally)  # the findings judged, counted
+    runs: list[Run] = field(default_factory=list)  # written by the worker as it went
     problems: list[Problem] = field(default_factory=list)  # input and record problems, in order
     records: int = 0
     keys: list[str] = field(default_factory=list)  # record keys, when the parent keeps them
@@ -68,6 +80,8 @@ class ChunkResult:
 @dataclass(frozen=True)
 class Shared:
     """The per-record state of one-process scans that workers feed back to the parent."""
+
+    budget: int = 50_000  # findings held in memory, shared out among the workers
 
     waivers: WaiverSet | None = None  # matched in the workers; hits and notes merged here
     present: set[str] | None = None  # the record keys seen (baseline, history, sinks)
@@ -120,6 +134,13 @@ def _chunks(path: str) -> list[Chunk]:
     return chunks
 
 
+@dataclass
+class _Held:
+    """A worker's own state, set when it starts (after the fork)."""
+
+    writer: RunWriter | None = None
+
+
 @dataclass(frozen=True)
 class _Work:
     """What every worker inherits at fork."""
@@ -128,17 +149,32 @@ class _Work:
     reader: JsonRecords
     waivers: WaiverSet | None
     keys: bool
+    store: RunFindings
+    budget: int  # findings a worker holds before it writes them as a run
+    held: _Held = field(default_factory=_Held)
 
-    def start(self) -> None:
+    def start(self, index: int) -> None:
+        self.held.writer = self.store.writer(index)
         if self.waivers is not None:
             self.waivers.take_usage()  # the parent's matches so far are the parent's
 
-    def judge(self, chunk: Chunk) -> ChunkResult:
+    def task(self, item: Chunk | Flush) -> ChunkResult:
+        writer = self.held.writer
+        assert writer is not None
+        if isinstance(item, Flush):
+            return ChunkResult(runs=[run] if (run := writer.write()) else [])
+        out = self.judge(item, writer)
+        out.tally = writer.take_tally()
+        if len(writer) >= self.budget:
+            out.runs = [run] if (run := writer.write()) else []
+        return out
+
+    def judge(self, chunk: Chunk, writer: RunWriter) -> ChunkResult:
         engine, reader, waivers = self.engine, self.reader, self.waivers
         reader.stats = NormalizeStats()
         out = ChunkResult()
         counts = out.counts
-        flat = Flat()
+        add, group, seq = writer.add, chunk.group, 0
         try:
             with open(chunk.path, "rb") as handle:
                 handle.seek(chunk.start)
@@ -159,7 +195,8 @@ class _Work:
                     if status in WAIVABLE and waivers is not None:
                         finding = waive(waivers, policy.id, item, finding)
                         status = finding.status
-                    out.findings.append(flat(finding))
+                    add(finding, group, seq)
+                    seq += 1
                 counter = counts.get(policy.id)
                 if counter is None:
                     counter = counts[policy.id] = Counter()
@@ -178,14 +215,22 @@ def evaluate(
     jobs: int,
     shared: Shared | None = None,
 ) -> None:
-    """Judge every chunk in `jobs` processes; merge into `tally` in reading order."""
+    """Judge every chunk in `jobs` processes; merge into `tally` in reading order.
+
+    `tally.findings` must be a RunFindings with a file for each of the `jobs` workers."""
     shared = shared or Shared()
+    store = tally.findings
+    assert isinstance(store, RunFindings) and len(store.files) > jobs
+    base = store.reserve(len(chunks))
+    chunks = [dataclasses.replace(c, group=base + i) for i, c in enumerate(chunks)]
     reader = source.reader()  # each worker gives it a NormalizeStats of its own per chunk
-    work = _Work(engine, reader, shared.waivers, keys=shared.present is not None)
+    count = min(jobs, len(chunks))
+    work = _Work(engine, reader, shared.waivers, shared.present is not None, store, max(1, shared.budget // count))
     records = problems = 0
     before: set[str] = set()
-    with Workers(min(jobs, len(chunks)), work.start, work.judge) as workers:
+    with Workers(count, work.start, work.task) as workers:
         for chunk, result in workers.map_in_order(chunks):
+            assert isinstance(chunk, Chunk)  # the pool also takes a Flush, never in this map
             if chunk.start == 0:
                 before = set(source.stats.unknown_keys)
             _merge(result, source, tally, shared)
@@ -195,6 +240,9 @@ def evaluate(
                 tally.errors.extend(source.ignored_keys_note(chunk.path, before))
             if shared.on_record is not None:
                 shared.on_record(tally.records)
+        for result in workers.each(Flush()):
+            for run in result.runs:
+                store.add_run(run)
     tally.errors.extend(source.closing_items(records, problems))
 
 
@@ -203,9 +251,11 @@ def _merge(result: ChunkResult, source: FileSource, tally: Tally, shared: Shared
         counts = tally.counts.setdefault(policy_id, {s: 0 for s in Status})
         for status, n in counter.items():
             counts[status] += n
-    add, unflat = tally.findings.add, Unflat()
-    for finding in result.findings:
-        add(unflat(finding))
+    store = tally.findings
+    assert isinstance(store, RunFindings)
+    store.add_tally(result.tally)
+    for run in result.runs:
+        store.add_run(run)
     tally.errors.extend(result.problems)
     tally.records += result.records
     source.stats.records += result.stats_records

@@ -52,6 +52,7 @@ class ScanSettings:
     fail_on: str = "high"
     findings_in_memory: int = DEFAULT_BUDGET  # past this many, findings go to SQLite on disk
     jobs: int = 1  # processes judging JSON Lines files (smscan.parallel)
+    json_texts: bool = True  # a JSON report will be written: --jobs workers encode each finding's text
 
 
 def utc_now() -> str:
@@ -112,14 +113,21 @@ def run_scan(
 ) -> ScanResult:
     started_at, started = clock(), time.monotonic()
     engine = Engine(policies, explain_passed=settings.include_passed)
+    plans = [_parallel_plan(source, settings.jobs) for source in sources]
     tally = Tally.for_policies(policies, settings.findings_in_memory)
-    for source in sources:
-        chunks = _parallel_plan(source, settings.jobs)
+    if any(plans):
+        # The workers keep their findings in runs on disk; the parent's own adds join them.
+        from smscan.findings_runs import RunFindings
+
+        tally.findings = RunFindings.for_workers(
+            settings.jobs, budget=settings.findings_in_memory, texts=settings.json_texts
+        )
+    for source, chunks in zip(sources, plans, strict=True):
         if chunks:
             from smscan.parallel import Shared, evaluate
 
             assert isinstance(source, FileSource)
-            shared = Shared(waivers=waivers, present=present, on_record=on_record)
+            shared = Shared(settings.findings_in_memory, waivers=waivers, present=present, on_record=on_record)
             evaluate(source, chunks, engine, tally, settings.jobs, shared)
             continue
         evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)

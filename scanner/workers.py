@@ -53,9 +53,9 @@ class _Failed:
 
 
 class Workers(Generic[T, R]):
-    """`count` forked processes, each running `start()` once, then `task(item)` per item."""
+    """`count` forked processes, each running `start(index)` once, then `task(item)` per item."""
 
-    def __init__(self, count: int, start: Callable[[], None], task: Callable[[T], R]) -> None:
+    def __init__(self, count: int, start: Callable[[int], None], task: Callable[[T], R]) -> None:
         self._count = count
         self._start = start
         self._task = task
@@ -82,11 +82,13 @@ class Workers(Generic[T, R]):
         # otherwise touch (and so copy) every page of it.
         gc.freeze()
         try:
-            for _ in range(self._count):
+            for index in range(self._count):
                 mine, theirs = context.Pipe()
                 inherited = (*self._conns, mine)
                 proc = context.Process(
-                    target=_serve, args=(theirs, inherited, os.getpid(), self._start, self._task), daemon=True
+                    target=_serve,
+                    args=(theirs, inherited, os.getpid(), index, self._start, self._task),
+                    daemon=True,
                 )
                 proc.start()
                 theirs.close()  # the worker holds the only copy: its exit is our EOF
@@ -116,6 +118,16 @@ class Workers(Generic[T, R]):
             while given in done:
                 yield items[given], done.pop(given)
                 given += 1
+
+    def each(self, item: T) -> list[R]:
+        """task(item) in every worker once, the answers in worker order (call it between maps)."""
+        for conn in self._conns:
+            conn.send(item)
+        answers: dict[Connection, R] = {}
+        while len(answers) < len(self._conns):
+            for conn in self._ready([c for c in self._conns if c not in answers]):
+                answers[conn] = self._answer(conn)
+        return [answers[conn] for conn in self._conns]
 
     def _ready(self, conns: list[Connection]) -> list[Connection]:
         ready = [c for c in wait(conns, TASK_TIMEOUT) if isinstance(c, Connection)]
@@ -157,7 +169,8 @@ def _serve(
     conn: Connection,
     inherited: tuple[Connection, ...],
     parent: int,
-    start: Callable[[], None],
+    index: int,
+    start: Callable[[int], None],
     task: Callable[[Any], Any],
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -166,7 +179,7 @@ def _serve(
     _die_with(parent)
     for other in inherited:
         other.close()
-    start()
+    start(index)
     while True:
         try:
             item = conn.recv()

@@ -1,4 +1,8 @@
-"""Every report streamed from the store on disk is byte-identical to the one from memory.
+"""Every report streamed from a store on disk is byte-identical to the one from memory.
+
+Both stores on disk: SQLite (a one-process scan past its memory budget) and the sorted
+runs a `--jobs` scan's workers write (smscan.findings_runs), whose JSON report copies the
+texts the workers encoded.
 
 The findings are shaped as smscan's sources make them: DescribeTrainingJob-shaped jobs
 (tests/factories.py, from the SageMaker API reference's DescribeTrainingJob response
@@ -18,7 +22,7 @@ from collections.abc import Collection, Iterator
 
 import pytest
 
-from smscan.findings import JobCounts, MemoryFindings, jobs_in
+from smscan.findings import FindingStore, JobCounts, MemoryFindings, jobs_in
 from smscan.findings_disk import SpillingFindings
 from smscan.models import Finding, Location, Origin, ScanResult, Status, Waiver
 from smscan.reports import FORMATS
@@ -26,6 +30,7 @@ from smscan.reports.html import render as html_render
 from smscan.reports.sarif import render as sarif_render
 from tests.factories import make_finding, make_policy_info, make_result
 from tests.report_helpers import render, verdict_of
+from tests.store_helpers import run_store
 
 ASL = "jobs/train.asl.json"
 
@@ -61,7 +66,7 @@ def _findings() -> list[Finding]:
     return [dataclasses.replace(f, baseline=("new" if i % 3 else "unchanged")) for i, f in enumerate(found)]
 
 
-def _result(store: MemoryFindings | SpillingFindings, findings: list[Finding]) -> ScanResult:
+def _result(store: FindingStore, findings: list[Finding]) -> ScanResult:
     pack = [f for f in findings if f.policy_id != "custom-team-tag"]
     base = make_result(pack)
     ids = sorted({p.id for p in base.policies})
@@ -79,20 +84,29 @@ def caps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> boo
     return bool(request.param)
 
 
-@pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_each_format_streamed_from_disk_is_byte_identical_to_memory(fmt: str, caps: bool) -> None:
-    findings = _findings()
+def _on_disk(kind: str, findings: list[Finding]) -> FindingStore:
+    """The findings in a store on disk: SQLite (one process), or a --jobs scan's runs."""
+    if kind == "runs":
+        return run_store(findings, budget=3)
     disk = SpillingFindings(reversed(findings), budget=3)
     assert disk.on_disk
-    from_disk = render(fmt, _result(disk, findings))
+    return disk
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "runs"])
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_each_format_streamed_from_disk_is_byte_identical_to_memory(fmt: str, caps: bool, kind: str) -> None:
+    findings = _findings()
+    from_disk = render(fmt, _result(_on_disk(kind, findings), findings))
     from_memory = render(fmt, _result(MemoryFindings(findings), findings))
     assert from_disk == from_memory
     assert "train-000" in from_memory or fmt == "markdown"  # the report lists findings, not only counts
 
 
-def test_the_summaries_on_disk_are_those_in_memory() -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "runs"])
+def test_the_summaries_on_disk_are_those_in_memory(kind: str) -> None:
     findings = _findings()
-    memory, disk = MemoryFindings(findings), SpillingFindings(findings, budget=2)
+    memory, disk = MemoryFindings(findings), _on_disk(kind, findings)
     statuses = (Status.FAIL, Status.UNKNOWN)
     assert disk.facets() == memory.facets()
     assert disk.jobs(statuses) == memory.jobs(statuses)
@@ -123,7 +137,7 @@ def test_sarif_keeps_the_most_severe_with_waived_last_at_each_severity(cap: int,
     expected = heapq.nsmallest(
         cap, reported, key=lambda f: (-f.severity.rank, f.status is Status.WAIVED, f.policy_id, f.resource.arn)
     )
-    for store in (MemoryFindings(findings), SpillingFindings(findings, budget=2)):
+    for store in (MemoryFindings(findings), SpillingFindings(findings, budget=2), run_store(findings)):
         found, dropped = sarif_render._cap(store, len(reported))
         kept = list(found)
         assert kept == expected and dropped == len(reported) - cap
@@ -177,11 +191,11 @@ def test_the_verdict_and_the_terminal_summary_from_disk_are_those_from_memory() 
     findings = _findings()
     options = GateOptions(fail_on="high", fail_on_unknown="medium")
     texts = []
-    for store in (MemoryFindings(findings), SpillingFindings(findings, budget=2)):
+    for store in (MemoryFindings(findings), SpillingFindings(findings, budget=2), run_store(findings)):
         result = _result(store, findings)
         verdict = decide(result, options)
         texts.append((verdict.reason, format_summary(result, [], verdict, options)))
-    assert texts[0] == texts[1]
+    assert texts[0] == texts[1] == texts[2]
     below = sum(1 for f in findings if f.status in (Status.FAIL, Status.ERROR) and f.severity.rank < 3)
     assert f"; {below} below high do not decide it" in texts[0][1]
     assert "since the baseline: " in texts[0][1]

@@ -35,7 +35,7 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPat
     def die(item: int) -> None:
         os._exit(9)
 
-    with pytest.raises(workers.WorkerError, match=r"exited \(code 9\)"), workers.Workers(2, lambda: None, die) as pool:
+    with pytest.raises(workers.WorkerError, match=r"exited \(code 9\)"), workers.Workers(2, lambda _: None, die) as pool:
         list(pool.map_in_order([1, 2, 3]))
 
 
@@ -45,13 +45,13 @@ def test_an_exception_in_a_worker_is_raised_in_the_parent() -> None:
             raise ValueError("bad item")
         return item * 10
 
-    with pytest.raises(ValueError, match="bad item"), workers.Workers(2, lambda: None, fail) as pool:
+    with pytest.raises(ValueError, match="bad item"), workers.Workers(2, lambda _: None, fail) as pool:
         for _ in pool.map_in_order([1, 2, 3]):
             pass
 
 
 def test_answers_come_in_order_from_processes_other_than_the_parent() -> None:
-    with workers.Workers(2, lambda: None, lambda item: (item, os.getpid())) as pool:
+    with workers.Workers(2, lambda _: None, lambda item: (item, os.getpid())) as pool:
         answers = list(pool.map_in_order(list(range(40))))
     assert [item for item, _ in answers] == list(range(40))
     assert [result[0] for _, result in answers] == list(range(40))

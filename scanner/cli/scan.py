@@ -168,7 +168,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, findings_in_memory=args.findings_in_memory)
     from smscan.parallel import default_jobs
 
-    settings = dataclasses.replace(settings, jobs=args.jobs or default_jobs())
+    json_texts = any(target.fmt == "json" for target in targets)
+    settings = dataclasses.replace(settings, jobs=args.jobs or default_jobs(), json_texts=json_texts)
     result = run_scan(
         sources, policies, settings, waivers=gate.waivers, present=gate.present, on_record=progress.evaluated
     )

@@ -104,26 +104,30 @@ def blocking_findings(result: ScanResult, options: GateOptions) -> list[Finding]
 
 def gated_counts(result: ScanResult, options: GateOptions) -> tuple[Counter[Status], Counter[Status]]:
     """(blocking, not blocking): how many gated findings of each status fail the gate under
-    `options`, and how many do not. One streamed read of the store, no finding held: an
+    `options`, and how many do not. From the store's counts, no finding read: an
     unremediated fleet of a million jobs has millions of findings above --fail-on."""
     blocking: Counter[Status] = Counter()
     passing: Counter[Status] = Counter()
-    for f in result.findings.where(GATED):
-        (blocking if _blocks(f, options) else passing)[f.status] += 1
+    for (status, severity, mark), n in result.findings.facets().marked.items():
+        if status in GATED:
+            (blocking if _blocks_as(status, severity, mark, options) else passing)[status] += n
     return blocking, passing
 
 
 def _blocks(finding: Finding, options: GateOptions) -> bool:
-    status = finding.status
+    return _blocks_as(finding.status, finding.severity, finding.baseline, options)
+
+
+def _blocks_as(status: Status, severity: Severity, mark: str | None, options: GateOptions) -> bool:
     if status in (Status.FAIL, Status.ERROR):
         threshold = options.fail_on
     elif status is Status.UNKNOWN:
         threshold = options.fail_on_unknown
     else:
         return False
-    if threshold == NEVER or finding.severity.rank < Severity(threshold).rank:
+    if threshold == NEVER or severity.rank < Severity(threshold).rank:
         return False
-    return not (options.fail_on_new_only and status is not Status.ERROR and finding.baseline == UNCHANGED)
+    return not (options.fail_on_new_only and status is not Status.ERROR and mark == UNCHANGED)
 
 
 def _failing_reasons(result: ScanResult, options: GateOptions) -> list[str]:

@@ -1,0 +1,279 @@
+"""The findings of a `--jobs` scan, kept where they were judged: as sorted runs on disk.
+
+A worker process encodes each finding it judges (smscan.wire's flat tuple, and the text
+the JSON report writes for it), keeps them up to its share of the memory budget, then
+sorts them and appends them as one run to a temporary file of its own. The parent adds
+up counts only; it never builds, pickles or stores a finding while the workers judge,
+which is what made it the bottleneck of a parallel scan (every finding crossed the pipe,
+was rebuilt, and was written into SQLite by one process).
+
+Reading merges the runs (heapq.merge, each run read front to back in batches), so memory
+holds one batch per run, never the findings. Order: a row's key is `Finding.sort_key`
+followed by where the finding was judged (the chunk's group number, then its place in the
+chunk), which makes the merged order exactly the stable sort one process gives. Distinct
+jobs (`jobs()`) come from a second, smaller run per run, sorted by job.
+
+The files are unlinked as they are created (tempfile.TemporaryFile): nothing is left
+behind, however the scan ends. Workers append with os.write, the parent reads with
+os.pread, so nobody depends on the file offset the processes share.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import pickle
+import tempfile
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
+from typing import IO, Any
+
+from smscan.codec import finding_text
+from smscan.errors import ScannerError
+from smscan.findings import Facets, FacetTally, JobCounts, count_jobs, job_of
+from smscan.models import Finding, Severity, Status
+from smscan.wire import Flat, Unflat
+
+_BATCH = 256  # rows a pickle: small enough that one batch per run stays in memory
+_HEAD = 8  # bytes of a batch's length
+_STATUSES = {s.value: s for s in Status}
+_key = itemgetter(0)
+
+# A finding row: (key, status value, flat tuple, JSON text); a job row: (job, status value,
+# policy, account, region).
+Row = tuple[tuple[Any, ...], str, tuple[Any, ...], str]
+JobRow = tuple[str, str, str, str, str]
+
+
+class RunFileError(ScannerError):
+    """A run could not be written or read back (the temporary directory is full or gone)."""
+
+
+@dataclass(frozen=True)
+class Span:
+    file: int  # index into RunFiles
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Run:
+    findings: Span  # Rows in key order
+    jobs: Span  # JobRows in job order
+
+
+class RunFiles:
+    """One unlinked temporary file per writer: each worker, and the parent's own adds."""
+
+    def __init__(self, count: int, directory: str | None = None) -> None:
+        # The store owns them until close(): they live as long as the scan result.
+        self._files: list[IO[bytes]] = [tempfile.TemporaryFile(dir=directory) for _ in range(count)]  # noqa: SIM115
+
+    def fd(self, index: int) -> int:
+        return self._files[index].fileno()
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def close(self) -> None:
+        for f in self._files:
+            f.close()
+
+
+class RunWriter:
+    """Rows gathered by one writer, sorted and appended to its file as one Run when asked."""
+
+    def __init__(self, files: RunFiles, index: int, *, texts: bool = True) -> None:
+        self._fd = files.fd(index)
+        self._texts = texts  # encode each finding's JSON report text (only a JSON report reads it)
+        self._index = index
+        self._rows: list[Row] = []
+        self._jobs: list[JobRow] = []
+        self._flat = Flat()
+        self.tally = FacetTally()  # what was added since the caller last took it
+
+    def add(self, finding: Finding, group: int, seq: int) -> None:
+        status = finding.status.value
+        text = finding_text(finding) if self._texts else ""
+        self._rows.append(((*finding.sort_key, group, seq), status, self._flat(finding), text))
+        r = finding.resource
+        self._jobs.append((job_of(finding), status, finding.policy_id, r.account_id, r.region))
+        self.tally.add(finding)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def take_tally(self) -> FacetTally:
+        tally, self.tally = self.tally, FacetTally()
+        return tally
+
+    def write(self) -> Run | None:
+        """Append what was gathered as one sorted Run (None when there is nothing)."""
+        if not self._rows:
+            return None
+        self._rows.sort(key=_key)
+        self._jobs.sort(key=_key)
+        try:
+            offset = os.lseek(self._fd, 0, os.SEEK_END)  # only this writer appends to its file
+            findings = self._append(self._rows, offset)
+            jobs = self._append(self._jobs, offset + findings)
+        except OSError as err:
+            raise RunFileError(f"cannot write the scan's temporary findings file: {err.strerror or err}") from None
+        self._rows, self._jobs, self._flat = [], [], Flat()  # the flat memo holds what it saw
+        return Run(Span(self._index, offset, findings), Span(self._index, offset + findings, jobs))
+
+    def _append(self, rows: list[Any], offset: int) -> int:
+        written = 0
+        for start in range(0, len(rows), _BATCH):
+            blob = pickle.dumps(rows[start : start + _BATCH], protocol=pickle.HIGHEST_PROTOCOL)
+            data = len(blob).to_bytes(_HEAD, "little") + blob
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                done = os.pwrite(self._fd, view, offset + written)
+                view, written = view[done:], written + done
+        return written
+
+
+def _read(files: RunFiles, span: Span) -> Iterator[Any]:
+    fd, pos, end = files.fd(span.file), span.offset, span.offset + span.size
+    while pos < end:
+        head = os.pread(fd, _HEAD, pos)
+        size = int.from_bytes(head, "little")
+        blob = os.pread(fd, size, pos + _HEAD)
+        if len(head) != _HEAD or len(blob) != size:
+            raise RunFileError("the scan's temporary findings file was cut short while it was read")
+        pos += _HEAD + size
+        yield from pickle.loads(blob)
+
+
+class RunFindings:
+    """A FindingStore over Runs written by workers, plus the parent's own adds.
+
+    Rows are numbered in groups: `reserve(n)` gives a parallel scan the group numbers of
+    its n chunks, and the parent's own adds take the next group after them, so the order
+    of equal sort keys is the order of reading, whoever judged them.
+    """
+
+    def __init__(self, files: RunFiles, *, budget: int, texts: bool = True) -> None:
+        self.files = files
+        self.texts_encoded = texts
+        self._budget = budget
+        self._own = RunWriter(files, len(files) - 1, texts=texts)  # the last file is the parent's
+        self._runs: list[Run] = []
+        self._tally = FacetTally()
+        self._next_group = 0
+        self._group: int | None = None  # the group of the parent's current adds
+        self._seq = 0
+
+    @classmethod
+    def for_workers(
+        cls, workers: int, *, budget: int, texts: bool = True, directory: str | None = None
+    ) -> RunFindings:
+        return cls(RunFiles(workers + 1, directory), budget=budget, texts=texts)
+
+    def writer(self, index: int) -> RunWriter:
+        """The writer of worker `index` (0 to workers - 1), in that worker's process."""
+        assert index < len(self.files) - 1
+        return RunWriter(self.files, index, texts=self.texts_encoded)
+
+    def reserve(self, groups: int) -> int:
+        """The first of `groups` consecutive group numbers, after every one given so far."""
+        base = self._next_group
+        self._next_group += groups
+        self._group = None
+        return base
+
+    def add(self, finding: Finding) -> None:
+        if self._group is None:
+            self._group = self.reserve(1)
+        self._own.add(finding, self._group, self._seq)
+        self._seq += 1
+        if len(self._own) > self._budget:
+            self.add_run(self._own.write())
+
+    def add_run(self, run: Run | None) -> None:
+        if run is not None:
+            self._runs.append(run)
+
+    def add_tally(self, tally: FacetTally) -> None:
+        self._tally.update(tally)
+
+    def _rows(self, runs_of: str) -> list[Iterator[Any]]:
+        streams = [_read(self.files, getattr(run, runs_of)) for run in self._runs]
+        pending = self._own._rows if runs_of == "findings" else self._own._jobs
+        if pending:
+            pending.sort(key=_key)
+            streams.append(iter(list(pending)))
+        return streams
+
+    def _merged(self, statuses: Collection[Status] | None) -> Iterator[Row]:
+        wanted = None if statuses is None else {s.value for s in statuses}
+        if wanted is not None and not any(n for (s, _), n in self.counts().items() if s.value in wanted):
+            return  # none to find: no merge of every run for them
+        for row in heapq.merge(*self._rows("findings"), key=_key):
+            if wanted is None or row[1] in wanted:
+                yield row
+
+    def _findings(self, statuses: Collection[Status] | None) -> Iterator[Finding]:
+        unflat = Unflat()
+        for row in self._merged(statuses):
+            yield unflat(row[2])
+
+    def texts(self) -> Iterator[str]:
+        """Every finding's JSON report text, in sort order (smscan.codec.write)."""
+        if not self.texts_encoded:
+            yield from map(finding_text, self)
+            return
+        for row in self._merged(None):
+            yield row[3]
+
+    def __iter__(self) -> Iterator[Finding]:
+        return self._findings(None)
+
+    def __len__(self) -> int:
+        return len(self._tally) + len(self._own.tally)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Iterable) and not isinstance(other, (str, bytes)):
+            from smscan.findings import MemoryFindings
+
+            theirs = other if not isinstance(other, (tuple, list)) else MemoryFindings(other)
+            return list(self) == list(theirs)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RunFindings({len(self)} findings in {len(self._runs)} runs)"
+
+    def _all(self) -> FacetTally:
+        """The workers' tallies and the parent's own, together."""
+        tally = FacetTally()
+        tally.update(self._tally)
+        tally.update(self._own.tally)
+        return tally
+
+    def counts(self) -> Mapping[tuple[Status, Severity], int]:
+        return self._all().counts()
+
+    def where(self, statuses: Collection[Status]) -> Iterator[Finding]:
+        return self._findings(statuses)
+
+    def first(self, n: int, statuses: Collection[Status]) -> list[Finding]:
+        return list(islice(self._findings(statuses), max(n, 0)))
+
+    def facets(self) -> Facets:
+        return self._all().facets()
+
+    def jobs(self, statuses: Collection[Status]) -> JobCounts:
+        wanted = {s.value for s in statuses}
+        rows = heapq.merge(*self._rows("jobs"), key=_key)
+        return count_jobs((job, p, a, r) for job, status, p, a, r in rows if status in wanted)
+
+    def close(self) -> None:
+        self.files.close()

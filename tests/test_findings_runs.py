@@ -1,0 +1,83 @@
+"""The store of a `--jobs` scan (runs written by the workers) reads as the store in memory.
+
+Same order (ties kept in reading order across workers, chunks and the parent's own adds),
+same counts, facets, distinct jobs, first N and filters, and the JSON text each worker
+encodes is the one the JSON report would write. The findings are tests.factories'
+(DescribeTrainingJob-shaped jobs, from the SageMaker API reference's response syntax).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+
+import pytest
+
+from smscan.codec import finding_text
+from smscan.findings import MemoryFindings
+from smscan.findings_runs import RunFileError, RunFindings
+from smscan.models import Status
+from tests.factories import make_finding, mixed_findings
+from tests.store_helpers import run_store
+
+FINDINGS = [
+    *mixed_findings(),
+    make_finding("network-isolation", "b"),
+    make_finding("network-isolation", "b"),  # a tie: read later, so listed later
+    make_finding("network-isolation", "\u00e9t\u00e9"),
+    *[make_finding("vpc-configured", f"job-{i:02d}", severity="medium", account_id=f"1111222233{i % 3:02d}")
+      for i in range(9)],
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("budget", "own"), [(2, 0), (2, 3), (100, 2)])
+def test_runs_read_as_memory_does(seed: int, budget: int, own: int) -> None:
+    shuffled = FINDINGS[:]
+    random.Random(seed).shuffle(shuffled)
+    memory, runs = MemoryFindings(shuffled), run_store(shuffled, budget=budget, own=own)
+    assert len(runs) == len(memory) == len(FINDINGS)
+    assert list(runs) == list(memory)
+    assert dict(runs.counts()) == dict(memory.counts())
+    assert runs.facets() == memory.facets()
+    for statuses in [(Status.FAIL,), (Status.UNKNOWN, Status.ERROR), (Status.PASS,)]:
+        assert list(runs.where(statuses)) == list(memory.where(statuses))
+        assert runs.jobs(statuses) == memory.jobs(statuses)
+        for n in (0, 1, 5, 1000):
+            assert runs.first(n, statuses) == memory.first(n, statuses)
+    assert list(runs.texts()) == [finding_text(f) for f in memory]
+    runs.close()
+
+
+def test_ties_keep_reading_order_across_workers_and_the_parent() -> None:
+    # Seven findings with one sort key, as seven reads of one job: each carries its place
+    # in its message, and the store must give them back in that order.
+    twin = make_finding("network-isolation", "twin")
+    same = [dataclasses.replace(twin, message=f"read {i}") for i in range(7)]
+    for budget, own in [(1, 0), (2, 3), (1, 7)]:
+        store = run_store(same, budget=budget, chunk=2, own=own)
+        assert [f.message for f in store] == [f"read {i}" for i in range(7)]
+
+
+def test_without_encoded_texts_the_report_text_is_encoded_on_reading() -> None:
+    store = RunFindings.for_workers(1, budget=1, texts=False)
+    for f in FINDINGS:
+        store.add(f)
+    assert list(store.texts()) == [finding_text(f) for f in MemoryFindings(FINDINGS)]
+
+
+def test_a_cut_short_file_is_an_error_that_says_so() -> None:
+    store = run_store(FINDINGS, budget=2, own=0)
+    os.ftruncate(store.files.fd(0), 10)
+    with pytest.raises(RunFileError, match="cut short"):
+        list(store)
+
+
+def test_a_run_that_cannot_be_written_is_an_error_that_says_why() -> None:
+    store = RunFindings.for_workers(1, budget=1)
+    writer = store.writer(0)
+    writer.add(FINDINGS[0], 0, 0)
+    os.close(store.files.fd(0))  # as a full or vanished disk would refuse the write
+    with pytest.raises(RunFileError, match="cannot write the scan's temporary findings file: Bad file descriptor"):
+        writer.write()
