@@ -78,7 +78,7 @@ def add_scan_command(sub: Any) -> None:
     p.add_argument("--jobs", "-j", type=positive_int, metavar="N",
                    help="processes judging JSON Lines --input files (default: the CPU count; reports are the same for any N)")
     p.add_argument("--findings-in-memory", type=positive_int, metavar="N",
-                   help="findings held in memory before the rest go to a temporary SQLite file (default 50000)")
+                   help="findings held in memory before the rest go to temporary files on disk (default 50000, shared among --jobs)")
     _add_output_arguments(p)
     add_gate_arguments(p)
     add_sink_arguments(p)
