@@ -23,7 +23,7 @@ import io
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -57,6 +57,7 @@ class Chunk:
     first_line: int
     last: bool = True  # the file's last chunk: its ignored-keys note follows
     group: int = 0  # the store's number for this chunk: ties of the sort key go by it
+    error: str = ""  # why the file could not be read when the chunks were cut
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,27 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def plan(source: FileSource, jobs: int) -> list[Chunk] | None:
-    """The chunks of `source`'s files in reading order, or None for the one-process path."""
+@dataclass(frozen=True)
+class Plan:
+    """The files of a source that splits into chunks; the chunks are cut as they are handed out."""
+
+    files: tuple[str, ...]
+    size: int  # bytes in all
+
+    def workers(self, jobs: int) -> int:
+        """How many of `jobs` processes the chunks can keep busy."""
+        return max(1, min(jobs, -(-self.size // CHUNK_BYTES)))
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every file's chunks in reading order. Cut while the workers already judge the
+        first ones: finding the line ends reads the whole input, which the parent would
+        otherwise do alone before any worker starts."""
+        for path in self.files:
+            yield from _chunks(path)
+
+
+def plan(source: FileSource, jobs: int) -> Plan | None:
+    """The files of `source` to judge in `jobs` processes, or None for the one-process path."""
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     files: list[str] = []
@@ -104,17 +124,25 @@ def plan(source: FileSource, jobs: int) -> list[Chunk] | None:
     if not all(f.lower().endswith(_LINES_SUFFIXES) and os.path.isfile(f) for f in files):
         return None
     try:
-        if sum(os.path.getsize(f) for f in files) < MIN_PARALLEL_BYTES:
+        size = sum(os.path.getsize(f) for f in files)
+        if size < MIN_PARALLEL_BYTES:
             return None
-        return [c for f in files for c in _chunks(f)]
+        for f in files:
+            open(f, "rb").close()  # noqa: SIM115 - readable now; if not, the one-process path says so
     except OSError:
-        return None  # the one-process path reports the unreadable file as it always does
+        return None
+    return Plan(tuple(files), size)
 
 
-def _chunks(path: str) -> list[Chunk]:
-    chunks: list[Chunk] = []
+def _chunks(path: str) -> Iterator[Chunk]:
     start, line = 0, 1
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - the `with` below closes it; failing to open is reported
+    except OSError as err:  # unreadable since the plan: the worker reports it
+        yield Chunk(path, 0, 0, 1, error=err.strerror or "I/O error")
+        return
+    with handle:
+        previous: Chunk | None = None
         while True:
             handle.seek(start)
             block = handle.read(CHUNK_BYTES)
@@ -127,11 +155,12 @@ def _chunks(path: str) -> list[Chunk]:
                 newlines = block.count(b"\n") + rest.count(b"\n")
             else:
                 newlines = block.count(b"\n")
-            chunks.append(Chunk(path, start, end, line, last=False))
+            if previous is not None:
+                yield previous
+            previous = Chunk(path, start, end, line, last=False)
             start, line = end, line + newlines
-    if chunks:
-        chunks[-1] = Chunk(path, chunks[-1].start, chunks[-1].end, chunks[-1].first_line, last=True)
-    return chunks
+    if previous is not None:
+        yield dataclasses.replace(previous, last=True)
 
 
 @dataclass
@@ -175,6 +204,9 @@ class _Work:
         out = ChunkResult()
         counts = out.counts
         add, group, seq = writer.add, chunk.group, 0
+        if chunk.error:
+            out.problems.append(Problem(chunk.path, f"cannot read file: {chunk.error}"))
+            return out
         try:
             with open(chunk.path, "rb") as handle:
                 handle.seek(chunk.start)
@@ -209,7 +241,7 @@ class _Work:
 
 def evaluate(
     source: FileSource,
-    chunks: list[Chunk],
+    planned: Plan,
     engine: Engine,
     tally: Tally,
     jobs: int,
@@ -221,10 +253,10 @@ def evaluate(
     shared = shared or Shared()
     store = tally.findings
     assert isinstance(store, RunFindings) and len(store.files) > jobs
-    base = store.reserve(len(chunks))
-    chunks = [dataclasses.replace(c, group=base + i) for i, c in enumerate(chunks)]
+    # Group numbers in reading order: nothing else takes one while this source is judged.
+    chunks = (dataclasses.replace(c, group=store.reserve(1)) for c in planned.chunks())
     reader = source.reader()  # each worker gives it a NormalizeStats of its own per chunk
-    count = min(jobs, len(chunks))
+    count = planned.workers(jobs)
     work = _Work(engine, reader, shared.waivers, shared.present is not None, store, max(1, shared.budget // count))
     records = problems = 0
     before: set[str] = set()

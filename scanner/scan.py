@@ -25,7 +25,7 @@ from smscan.sources.files import FileSource
 from smscan.sources.interface import Source
 
 if TYPE_CHECKING:
-    from smscan.parallel import Chunk
+    from smscan.parallel import Plan
 
 
 @dataclass
@@ -122,13 +122,13 @@ def run_scan(
         tally.findings = RunFindings.for_workers(
             settings.jobs, budget=settings.findings_in_memory, texts=settings.json_texts
         )
-    for source, chunks in zip(sources, plans, strict=True):
-        if chunks:
+    for source, planned in zip(sources, plans, strict=True):
+        if planned:
             from smscan.parallel import Shared, evaluate
 
             assert isinstance(source, FileSource)
             shared = Shared(settings.findings_in_memory, waivers=waivers, present=present, on_record=on_record)
-            evaluate(source, chunks, engine, tally, settings.jobs, shared)
+            evaluate(source, planned, engine, tally, settings.jobs, shared)
             continue
         evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)
     scope: dict[str, Any] = {}
@@ -159,7 +159,7 @@ def run_scan(
     return build_result(meta, policies, tally)
 
 
-def _parallel_plan(source: Source, jobs: int) -> list[Chunk] | None:
+def _parallel_plan(source: Source, jobs: int) -> Plan | None:
     # Exactly a FileSource: a subclass (the event source) reads its files its own way.
     if jobs < 2 or type(source) is not FileSource:
         return None

@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -41,6 +41,7 @@ TASK_TIMEOUT = 900.0  # seconds with no worker answering before the scan gives u
 JOIN_TIMEOUT = 10.0  # seconds a stopped worker has to exit before it is killed
 _STOPS = {signal.SIGINT, signal.SIGTERM}
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_END = object()  # the end of the items of map_in_order
 
 
 class WorkerError(ScannerError):
@@ -98,25 +99,34 @@ class Workers(Generic[T, R]):
             gc.unfreeze()
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
-    def map_in_order(self, items: Sequence[T]) -> Iterator[tuple[T, R]]:
-        """(item, task(item)) for every item, in the order of `items`."""
+    def map_in_order(self, items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """(item, task(item)) for every item, in the order of `items`, which are taken from
+        the iterable only as workers become free (it may still be producing them)."""
+        pending = iter(items)
         done: dict[int, R] = {}
         busy: dict[Connection, int] = {}
+        sent_items: dict[int, T] = {}
         idle = list(self._conns)
         ahead = 2 * len(self._conns)
         sent = given = 0
-        while given < len(items):
+        exhausted = False
+        while not exhausted or given < sent:
             for conn in self._ready(list(busy)) if busy else ():
                 done[busy.pop(conn)] = self._answer(conn)
                 idle.append(conn)
             # Hand out the next items before the caller merges, so no worker waits on it.
-            while idle and sent < len(items) and sent < given + ahead:
+            while idle and not exhausted and sent < given + ahead:
+                item = next(pending, _END)
+                if item is _END:
+                    exhausted = True
+                    break
                 conn = idle.pop()
-                conn.send(items[sent])
+                conn.send(item)
                 busy[conn] = sent
+                sent_items[sent] = item  # type: ignore[assignment]
                 sent += 1
             while given in done:
-                yield items[given], done.pop(given)
+                yield sent_items.pop(given), done.pop(given)
                 given += 1
 
     def each(self, item: T) -> list[R]:

@@ -56,8 +56,10 @@ def _scan(path: Path, jobs: int):  # type: ignore[no-untyped-def]
 
 
 def test_the_file_is_cut_at_line_ends_into_many_chunks(fleet: Path) -> None:
-    chunks = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
-    assert chunks is not None and len(chunks) > 3
+    planned = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
+    assert planned is not None
+    chunks = list(planned.chunks())
+    assert len(chunks) > 3 and [c.last for c in chunks] == [False] * (len(chunks) - 1) + [True]
     data = fleet.read_bytes()
     assert [c.start for c in chunks[1:]] == [c.end for c in chunks[:-1]] and chunks[-1].end == len(data)
     for c in chunks:
@@ -218,7 +220,8 @@ def test_progress_advances_chunk_by_chunk_to_the_record_count(fleet: Path) -> No
     seen: list[int] = []
     settings = ScanSettings(fail_on="never", jobs=2)
     result = run_scan([FileSource(FileOptions((str(fleet),)))], load_policies(), settings, on_record=seen.append)
-    assert len(seen) == len(parallel.plan(FileSource(FileOptions((str(fleet),))), 2) or ())
+    planned = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
+    assert planned is not None and len(seen) == len(list(planned.chunks()))
     assert seen == sorted(seen) and seen[-1] == result.meta.records_scanned > 0
 
 

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,6 +56,33 @@ def test_answers_come_in_order_from_processes_other_than_the_parent() -> None:
     assert [item for item, _ in answers] == list(range(40))
     assert [result[0] for _, result in answers] == list(range(40))
     assert len({pid for _, (_, pid) in answers}) <= 2 and os.getpid() not in {pid for _, (_, pid) in answers}
+
+
+def test_items_are_taken_only_as_workers_free_up_and_each_worker_runs_a_broadcast_once() -> None:
+    taken: list[int] = []
+
+    def produce() -> Iterator[int]:
+        for i in range(30):
+            taken.append(i)
+            yield i
+
+    with workers.Workers(2, lambda index: None, lambda item: item * 2) as pool:
+        stream = pool.map_in_order(produce())
+        assert next(stream) == (0, 0)
+        # two workers, two items ahead of each: never the whole input before the first answer
+        assert len(taken) <= 2 + 2 * 2
+        assert [answer for _, answer in stream] == [2 * i for i in range(1, 30)]
+        assert sorted(pool.each(-1)) == [-2, -2]
+
+
+def test_each_worker_is_told_its_index_when_it_starts() -> None:
+    seen: dict[str, int] = {}
+
+    def start(index: int) -> None:
+        seen["index"] = index  # in the worker's own copy of this dict
+
+    with workers.Workers(3, start, lambda item: seen["index"]) as pool:
+        assert sorted(pool.each(None)) == [0, 1, 2]
 
 
 def _children(pid: int) -> set[int]:
