@@ -191,7 +191,7 @@ def _formats(args: argparse.Namespace, config: Config) -> list[str]:
 
 def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], gate: GateOptions) -> int:
     """Decide the verdict once, hand it to every report and the summary, return its exit code."""
-    from smscan.cli.output import append_text, emit
+    from smscan.cli.output import append_text
     from smscan.cli.summary import format_summary, quiet_failure
     from smscan.gate.verdict import decide
     from smscan.reports import render_text, renderer
@@ -203,7 +203,11 @@ def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], ga
         sarif_category=getattr(args, "sarif_category", None),
         include_passed=getattr(args, "include_passed", False),
     )
-    written = [emit(target, partial(_write, renderer(target.fmt), result, verdict, options)) for target in targets]
+    from smscan.cli.emit_parallel import can_fork_with, emit_all
+    from smscan.parallel import default_jobs
+
+    jobs = (getattr(args, "jobs", None) or default_jobs()) if can_fork_with(result.findings) else 1
+    written = emit_all(targets, lambda t: partial(_write, renderer(t.fmt), result, verdict, options), jobs)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file and any(target.fmt == "markdown" for target in targets):
         append_text(Path(summary_file), render_text("markdown", result, verdict, options))
