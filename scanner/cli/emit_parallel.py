@@ -22,7 +22,6 @@ from smscan.findings import FindingStore, MemoryFindings
 from smscan.findings_disk import SpillingFindings
 from smscan.findings_runs import RunFindings
 
-
 # Below this many findings every report takes milliseconds, less than starting a process.
 MIN_FINDINGS = 2_000
 
