@@ -82,11 +82,10 @@ class ChunkResult:
 class Shared:
     """The per-record state of one-process scans that workers feed back to the parent."""
 
-    budget: int = 50_000  # findings held in memory, shared out among the workers
-
     waivers: WaiverSet | None = None  # matched in the workers; hits and notes merged here
     present: set[str] | None = None  # the record keys seen (baseline, history, sinks)
     on_record: Callable[[int], None] | None = None  # progress, called after each chunk
+    budget: int = 50_000  # findings held in memory, shared out among the workers
 
 
 def default_jobs() -> int:
@@ -144,17 +143,19 @@ def _chunks(path: str) -> Iterator[Chunk]:
     with handle:
         previous: Chunk | None = None
         while True:
-            handle.seek(start)
-            block = handle.read(CHUNK_BYTES)
+            try:
+                handle.seek(start)
+                block = handle.read(CHUNK_BYTES)
+                rest = handle.readline() if len(block) == CHUNK_BYTES else b""  # to the end of its line
+            except OSError as err:  # the rest of the file cannot be read: the worker reports it
+                if previous is not None:
+                    yield previous
+                yield Chunk(path, start, start, line, error=err.strerror or "I/O error")
+                return
             if not block:
                 break
-            end = start + len(block)
-            if len(block) == CHUNK_BYTES:  # extend to the end of the line it stops in
-                rest = handle.readline()
-                end += len(rest)
-                newlines = block.count(b"\n") + rest.count(b"\n")
-            else:
-                newlines = block.count(b"\n")
+            end = start + len(block) + len(rest)
+            newlines = block.count(b"\n") + rest.count(b"\n")
             if previous is not None:
                 yield previous
             previous = Chunk(path, start, end, line, last=False)

@@ -127,7 +127,7 @@ def run_scan(
             from smscan.parallel import Shared, evaluate
 
             assert isinstance(source, FileSource)
-            shared = Shared(settings.findings_in_memory, waivers=waivers, present=present, on_record=on_record)
+            shared = Shared(waivers, present, on_record, budget=settings.findings_in_memory)
             evaluate(source, planned, engine, tally, settings.jobs, shared)
             continue
         evaluate_items(source.items(), engine, tally, waivers=waivers, present=present, on_record=on_record)

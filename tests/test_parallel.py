@@ -268,3 +268,62 @@ def test_findings_that_share_evidence_still_share_it_after_the_pipe() -> None:
     flat, unflat = Flat(), Unflat()
     back = [unflat(t) for t in pickle.loads(pickle.dumps([flat(one), flat(two)]))]
     assert back == [one, two] and back[0].evidence is back[1].evidence
+
+
+class _FailingAfterOneRead:
+    """A file whose second read fails, as a disk error part way through would make it."""
+
+    def __init__(self, path: str, mode: str) -> None:
+        self._handle = open(path, mode)  # noqa: SIM115 - closed by __exit__
+        self._reads = 0
+
+    def __enter__(self) -> _FailingAfterOneRead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def seek(self, offset: int) -> int:
+        return self._handle.seek(offset)
+
+    def readline(self) -> bytes:
+        return self._handle.readline()
+
+    def read(self, size: int) -> bytes:
+        self._reads += 1
+        if self._reads > 1:
+            raise OSError(5, "Input/output error")
+        return self._handle.read(size)
+
+
+def test_a_file_that_fails_part_way_through_cutting_is_a_problem_not_a_short_scan(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
+    assert planned is not None
+    monkeypatch.setattr(parallel, "open", _FailingAfterOneRead, raising=False)
+    chunks = list(planned.chunks())
+    assert [c.error for c in chunks] == ["", "Input/output error"] and chunks[1].start == chunks[0].end
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4096)
+    result = _scan_chunks(fleet, chunks)
+    assert [e.message for e in result.errors if "cannot read" in e.message] == ["cannot read file: Input/output error"]
+
+
+def _scan_chunks(path: Path, chunks: list[parallel.Chunk]) -> ScanResult:
+    """Judge exactly `chunks` in two workers, as a scan whose plan gave them would."""
+    from smscan.engine import Engine
+    from smscan.findings_runs import RunFindings
+    from smscan.scan import Tally, build_result
+
+    source = FileSource(FileOptions((str(path),)))
+    policies = load_policies()
+    tally = Tally.for_policies(policies)
+    tally.findings = RunFindings.for_workers(2, budget=5)
+
+    class Given(parallel.Plan):
+        def chunks(self):  # type: ignore[no-untyped-def]
+            return iter(chunks)
+
+    parallel.evaluate(source, Given((str(path),), 10**9), Engine(policies), tally, 2)
+    return build_result(run_scan([], policies, ScanSettings()).meta, policies, tally)
