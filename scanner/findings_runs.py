@@ -32,8 +32,8 @@ from typing import IO, Any
 
 from smscan.codec import finding_text
 from smscan.errors import ScannerError
-from smscan.findings import Facets, FacetTally, JobCounts, count_jobs, job_of
-from smscan.models import Finding, Severity, Status
+from smscan.findings import Facets, FacetTally, JobCounts, count_jobs
+from smscan.models import Finding, Resource, Severity, Status
 from smscan.wire import Flat, Unflat
 
 _BATCH = 256  # rows a pickle: small enough that one batch per run stays in memory
@@ -92,14 +92,20 @@ class RunWriter:
         self._rows: list[Row] = []
         self._jobs: list[JobRow] = []
         self._flat = Flat()
+        self._resource: Resource | None = None
+        self._origin = ""
         self.tally = FacetTally()  # what was added since the caller last took it
 
     def add(self, finding: Finding, group: int, seq: int) -> None:
-        status = finding.status.value
-        text = finding_text(finding) if self._texts else ""
-        self._rows.append(((*finding.sort_key, group, seq), status, self._flat(finding), text))
         r = finding.resource
-        self._jobs.append((job_of(finding), status, finding.policy_id, r.account_id, r.region))
+        if r is not self._resource:  # a job's findings come together, sharing one Resource
+            self._resource, self._origin = r, str(r.origin)
+        status = finding.status.value
+        # Finding.sort_key and job_of, with the job's parts worked out once for its findings
+        key = (-finding.severity.rank, finding.policy_id, r.arn, self._origin, status, group, seq)
+        text = finding_text(finding) if self._texts else ""
+        self._rows.append((key, status, self._flat(finding), text))
+        self._jobs.append((r.arn or self._origin, status, finding.policy_id, r.account_id, r.region))
         self.tally.add(finding)
 
     def __len__(self) -> int:

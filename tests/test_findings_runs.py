@@ -15,7 +15,7 @@ import random
 import pytest
 
 from smscan.codec import finding_text
-from smscan.findings import MemoryFindings
+from smscan.findings import MemoryFindings, job_of
 from smscan.findings_runs import RunFileError, RunFindings
 from smscan.models import Status
 from tests.factories import make_finding, mixed_findings
@@ -48,6 +48,15 @@ def test_runs_read_as_memory_does(seed: int, budget: int, own: int) -> None:
             assert runs.first(n, statuses) == memory.first(n, statuses)
     assert list(runs.texts()) == [finding_text(f) for f in memory]
     runs.close()
+
+
+def test_each_row_is_keyed_by_the_findings_sort_key_and_job() -> None:
+    store = RunFindings.for_workers(1, budget=10**6)
+    writer = store.writer(0)
+    for seq, f in enumerate(FINDINGS):
+        writer.add(f, 7, seq)
+    assert [(row[0][:5], row[0][5:]) for row in writer._rows] == [(f.sort_key, (7, i)) for i, f in enumerate(FINDINGS)]
+    assert [row[0] for row in writer._jobs] == [job_of(f) for f in FINDINGS]
 
 
 def test_ties_keep_reading_order_across_workers_and_the_parent() -> None:
