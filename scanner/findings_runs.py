@@ -36,7 +36,7 @@ from smscan.findings import Facets, FacetTally, JobCounts, count_jobs
 from smscan.models import Finding, Resource, Severity, Status
 from smscan.wire import Flat, Unflat
 
-_BATCH = 256  # rows a pickle: small enough that one batch per run stays in memory
+_BATCH = 64  # rows a pickle: a reader holds one batch per run, and a million jobs make ~150 runs
 _HEAD = 8  # bytes of a batch's length
 _STATUSES = {s.value: s for s in Status}
 _key = itemgetter(0)
