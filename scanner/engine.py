@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from smscan.explain_memo import EvidenceMemo
+from smscan.explain_memo import EvidenceMemo, Shared
 from smscan.locate import evidence_location, unique, unknown_location, unknown_reasons
 from smscan.models import Evidence, Finding, Record, Resource, Status
 from smscan.policy.conditions import EvalContext
 from smscan.policy.fast import compile_fast
 from smscan.policy.kleene import Loc, UnknownIndex
+from smscan.policy.messages import BoundMessage
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
 
@@ -70,14 +71,17 @@ class Engine:
         explain_passed = self.explain_passed
         known: frozenset[str] | None = None  # the record's secrets, found once when first needed
         resource: Resource | None = None  # the same for every finding of the record
+        identity: dict[str, str] = {}
         out: list[tuple[Policy, Status, Finding | None]] = []
         for policy, judge, memo in self._judges:
             status, error = judge(data, cache)
             if explain_passed or status is Status.FAIL or status is Status.ERROR:
                 if known is None and policy.reads_values_without_keys:
                     known = _secret_strings(data)
-                resource = resource or Resource.of(record)
-                finding = explain(policy, record, status, error, known or frozenset(), resource, memo)
+                if resource is None:
+                    resource = Resource.of(record)
+                    identity = identity_of(record, resource)
+                finding = explain(policy, record, status, error, known or frozenset(), resource, memo, identity)
                 out.append((policy, status, finding))
             else:
                 out.append((policy, status, None))
@@ -173,34 +177,61 @@ def explain(
     known: frozenset[str] | None = None,
     resource: Resource | None = None,
     memo: EvidenceMemo | None = None,
+    identity: dict[str, str] | None = None,
 ) -> Finding:
     """Re-run the policy collecting evidence, and render its message.
 
     `known` is every secret string of the record, masked wherever the evidence shows it,
     even read without its key; the caller finds them once per record, and only for a
     policy whose paths yield values apart from their keys (None: find them here).
+    `memo` shares evidence and message between jobs that look alike to the policy;
+    `identity` is identity_of(record, resource), when the caller has it.
     """
     key = memo.key(record, status, error) if memo is not None else None
     shared = memo.get(key) if memo is not None and key is not None else None
+    resource = resource or Resource.of(record)
     undecided: list[Loc] = []  # shared evidence is never a request file's: nothing undecided
     if shared is not None:
-        evidence = shared
+        evidence = shared.evidence
     else:
         evidence, undecided = _gather(policy, record, status, known)
+        if status is Status.UNKNOWN:
+            error = unknown_reasons(record, undecided)
         if memo is not None and key is not None:
-            memo.put(key, evidence)
-    resource = resource or Resource.of(record)
-    if status is Status.UNKNOWN:
-        error = unknown_reasons(record, undecided)
+            shared = Shared(evidence, _bind(policy, status, evidence))
+            memo.put(key, shared)
+    if shared is not None and shared.message is not None:
+        message = shared.message.finish(identity or identity_of(record, resource))
+    else:
+        message = _message(policy, record, resource, status, evidence, error)
     return Finding(
         policy_id=policy.id,
         severity=policy.severity,
         status=status,
         resource=resource,
-        message=_message(policy, record, resource, status, evidence, error),
+        message=message,
         evidence=evidence,
         location=unknown_location(record, undecided) if undecided else evidence_location(record, evidence),
     )
+
+
+def identity_of(record: Record, resource: Resource) -> dict[str, str]:
+    """The job's identity as a message context names it (messages.IDENTITY_NAMES)."""
+    return {
+        "job_name": resource.name or resource.arn or str(record.origin),
+        "job_arn": resource.arn,
+        "account_id": resource.account_id,
+        "region": resource.region,
+    }
+
+
+def _bind(policy: Policy, status: Status, evidence: tuple[Evidence, ...]) -> BoundMessage | None:
+    """A FAIL's templated message, rendered but for the job's identity (None: render per job).
+
+    The other messages are one f-string each, as cheap as finishing a bound one."""
+    if status is not Status.FAIL or policy.message is None:
+        return None
+    return policy.message.bind(_shared_context(policy, evidence, _template_names(policy.message.source)))
 
 
 def _gather(
@@ -241,26 +272,29 @@ def _message(
 def _template_context(
     policy: Policy, record: Record, resource: Resource, evidence: tuple[Evidence, ...]
 ) -> dict[str, Any]:
-    from smscan.secrets import redact
+    names = _template_names(policy.message.source) if policy.message is not None else _ALL_NAMES
+    context = identity_of(record, resource)
+    context.update(_shared_context(policy, evidence, names))
+    # Masking the whole record is the costliest part of a finding: only a template that
+    # names it pays for it.
+    if "record" in names:
+        from smscan.secrets import redact
 
+        context["record"] = redact(record.data)
+    return context
+
+
+def _shared_context(policy: Policy, evidence: tuple[Evidence, ...], names: frozenset[str]) -> dict[str, Any]:
+    """The message context but for the job's identity and record: the same for every job
+    with this evidence."""
     context: dict[str, Any] = {
-        "job_name": resource.name or resource.arn or str(record.origin),
-        "job_arn": resource.arn,
-        "account_id": resource.account_id,
-        "region": resource.region,
         "params": dict(policy.info.params),
         "policy": {"id": policy.id, "title": policy.info.title, "severity": policy.severity.value},
     }
-    # Masking the whole record, and copying the evidence, are the costliest parts of a
-    # finding; only a template that names them pays for them. The evidence is already
-    # masked and the sandbox is immutable, so a shallow dict per item is what asdict gave.
-    names = _template_names(policy.message.source) if policy.message is not None else _ALL_NAMES
+    # The evidence is already masked and the sandbox is immutable, so a shallow dict per
+    # item is what asdict gave; only a template that names it pays for the copy.
     if "evidence" in names:
-        context["evidence"] = [
-            {f: getattr(e, f) for f in _EVIDENCE_FIELDS} for e in evidence
-        ]
-    if "record" in names:
-        context["record"] = redact(record.data)
+        context["evidence"] = [{f: getattr(e, f) for f in _EVIDENCE_FIELDS} for e in evidence]
     return context
 
 

@@ -140,6 +140,39 @@ class MessageTemplate:
         return text[:MAX_MESSAGE_LENGTH]
 
 
+    def bind(self, context: dict[str, Any]) -> BoundMessage | None:
+        """The message rendered for everything but the job's identity (IDENTITY_NAMES), which
+        `BoundMessage.finish` fills in: what `render` gives for `context` plus the identity,
+        for a template that only prints the identity. None for any other template, and for
+        one that shows the whole record (which is each job's own).
+
+        `context` holds every name of a finding's context but the identity; the identity
+        given to `finish` holds all of IDENTITY_NAMES, as strings."""
+        if self._pieces is not None:
+            if any(not literal and p == "record" for literal, p in self._pieces):
+                return None
+            try:  # what render's join does, with the identity left to each finding
+                pieces = tuple(
+                    (literal or p not in IDENTITY_NAMES, p if literal or p in IDENTITY_NAMES else _printed(context, p))
+                    for literal, p in self._pieces
+                )
+            except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
+                return BoundMessage(done=f"(message template failed: {type(exc).__name__})")
+            return BoundMessage(pieces=pieces)
+        names = self._printed_only
+        if names is None:
+            return None
+        rest = {k: context[k] for k in self._reads if k in context}  # read before compiling drops the tree
+        try:  # what _render_memo renders, with a marker for each identity name
+            marked = self._template.render({**rest, **{n: _MARKS[n] for n in names}})
+        except SecurityError:
+            return BoundMessage(done="(message template refused by the sandbox)")
+        except (
+            TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError
+        ) as exc:
+            return BoundMessage(done=f"(message template failed: {type(exc).__name__})")
+        return BoundMessage(marked=marked, names=names)
+
     def _render_memo(self, context: dict[str, Any], names: tuple[str, ...]) -> str:
         """Jinja's output, rendered once per distinct context apart from the job's identity.
 
@@ -169,6 +202,37 @@ IDENTITY_NAMES = ("job_name", "job_arn", "account_id", "region")
 _MARKS = {name: f"\x00{i}\x00" for i, name in enumerate(IDENTITY_NAMES)}
 _MEMO_SIZE = 4096
 _ABSENT = object()
+
+
+class BoundMessage:
+    """A message rendered but for the job's identity (MessageTemplate.bind): shared by every
+    job whose context is otherwise the same, finished with each job's own identity."""
+
+    __slots__ = ("pieces", "marked", "names", "done")
+
+    def __init__(
+        self,
+        pieces: tuple[tuple[bool, str], ...] | None = None,
+        marked: str | None = None,
+        names: tuple[str, ...] = (),
+        done: str | None = None,
+    ) -> None:
+        self.pieces = pieces  # (is text, text or identity name): a text-and-names template
+        self.marked = marked  # Jinja's output with a marker for each of `names`
+        self.names = names
+        self.done = done  # the whole message already: the template failed or was refused
+
+    def finish(self, identity: dict[str, str]) -> str:
+        """The message of the job whose identity (every IDENTITY_NAMES name, as text) is given."""
+        if self.done is not None:
+            return self.done
+        if self.pieces is not None:
+            text = "".join(p if literal else identity[p] for literal, p in self.pieces)
+        else:
+            text = self.marked or ""
+            for name in self.names:  # in render's order: a name may hold another's marker
+                text = text.replace(_MARKS[name], identity[name])
+        return " ".join(text.split())[:MAX_MESSAGE_LENGTH]
 
 
 def _printed_only(tree: nodes.Template, names: tuple[str, ...]) -> tuple[str, ...] | None:
