@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from smscan.policy.conditions import AllOf, Condition, EvalContext, Leaf, Not
-from smscan.policy.operators import FLAG_OPERATORS, VALUE_OPERATORS, TypeMismatch
+from smscan.policy.operators import FLAG_OPERATORS, ONE_VALUE_FLAGS, VALUE_OPERATORS, TypeMismatch
 from smscan.policy.paths import CompiledPath
 
 Fast = Callable[[dict[str, Any], dict[str, list[Any]]], bool]
@@ -76,7 +76,44 @@ def _fast_values(path: CompiledPath) -> Values:
     return cached
 
 
+def _keyed_leaf(leaf: Leaf) -> Fast | None:
+    """A leaf on a path of one or two plain keys, whose value is looked up in place (no list):
+    the commonest leaf. None for any other leaf.
+
+    Such a path yields no value or exactly one, so the verdict is the leaf's test of that
+    one value, or what the test gives for nothing at all (computed once here)."""
+    keys = leaf.subject.keys if leaf.subject is not None else None
+    if keys is None or len(keys) > 2 or leaf.arg_path is not None or leaf.op == "no_secrets":
+        return None
+    hint = leaf.key_hint
+    flag = FLAG_OPERATORS.get(leaf.op)
+    if flag is not None:
+        test_one: Callable[[Any], bool] = ONE_VALUE_FLAGS.get(leaf.op) or (lambda value: flag([value], hint))
+        nothing = flag([], hint)
+    else:
+        test, arg = VALUE_OPERATORS[leaf.op].test, leaf.arg
+        if leaf.op == "equals" and isinstance(arg, bool):
+            test = _is  # `true` never equals 1: only the bool singleton itself matches
+        test_one = lambda value: value is not None and bool(test(value, arg))  # noqa: E731
+        nothing = False  # a value operator is never satisfied by a path that matched nothing
+    if len(keys) == 1:
+        name = keys[0]
+        return lambda rec, cache: test_one(rec[name]) if name in rec else nothing
+    first, second = keys
+
+    def two_keys(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+        doc = rec.get(first)
+        if isinstance(doc, dict) and second in doc:
+            return test_one(doc[second])
+        return nothing
+
+    return two_keys
+
+
 def _fast_leaf(leaf: Leaf) -> Fast:
+    keyed = _keyed_leaf(leaf)
+    if keyed is not None:
+        return keyed
     if leaf.subject is None:
         constant = [leaf.param_value]
         get: Values = lambda rec, cache: constant  # noqa: E731

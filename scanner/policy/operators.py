@@ -74,6 +74,15 @@ FLAG_OPERATORS: dict[str, Callable[[Sequence[Any], str | None], bool]] = {
     "no_secrets": _no_secrets,
 }
 
+# The same flags on a path that matched exactly one value (`flag([value])`), for the
+# verdict fast path: no list per leaf. no_secrets is not here (it is memoized apart).
+ONE_VALUE_FLAGS: dict[str, Callable[[Any], bool]] = {
+    "exists": lambda value: value is not None,
+    "absent": lambda value: value is None,
+    "empty": _is_empty,
+    "not_empty": lambda value: value is not None and not _is_empty(value),
+}
+
 
 # --- value operators: judge one value against a prepared argument --------------------
 

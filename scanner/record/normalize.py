@@ -76,6 +76,8 @@ _PARTITION = re.compile(r"aws(?:-[a-z]+)*")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}", re.ASCII)
 _ACCOUNT = re.compile(r"\d{12}", re.ASCII)
 ARN_FORMAT = "arn:aws:sagemaker:REGION:ACCOUNT:training-job/NAME"
+# The whole test of parse_arn in one pattern: the name is all after "training-job/" (colons too).
+_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:sagemaker:([a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}):([0-9]{12}):training-job/(.+)", re.S)
 
 
 @dataclass
@@ -212,6 +214,9 @@ def origin_key(origin: Origin) -> str:
 
 def parse_arn(arn: str) -> tuple[str, str, str]:
     """(account_id, region, name) of a training-job ARN, or RecordError."""
+    match = _ARN.fullmatch(arn)  # one match for what the checks below test part by part
+    if match is not None:
+        return match[2], match[1], match[3]
     parts = arn.split(":", 5)
     if (
         len(parts) == 6
