@@ -204,14 +204,14 @@ def explain(
         message = shared.message.finish(identity or identity_of(record, resource))
     else:
         message = _message(policy, record, resource, status, evidence, error)
-    return Finding(
-        policy_id=policy.id,
-        severity=policy.severity,
-        status=status,
-        resource=resource,
-        message=message,
-        evidence=evidence,
-        location=unknown_location(record, undecided) if undecided else evidence_location(record, evidence),
+    return Finding.judged(
+        policy.id,
+        policy.severity,
+        status,
+        resource,
+        message,
+        evidence,
+        unknown_location(record, undecided) if undecided else evidence_location(record, evidence),
     )
 
 
