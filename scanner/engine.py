@@ -75,16 +75,23 @@ class Engine:
         out: list[tuple[Policy, Status, Finding | None]] = []
         for policy, judge, memo in self._judges:
             status, error = judge(data, cache)
-            if explain_passed or status is Status.FAIL or status is Status.ERROR:
+            if not (explain_passed or status is Status.FAIL or status is Status.ERROR):
+                out.append((policy, status, None))
+                continue
+            if resource is None:
+                resource = Resource.of(record)
+                identity = identity_of(record, resource)
+            # A job that looks like one explained before gets its evidence and message.
+            key = memo.key(record, status, error, cache)
+            shared = memo.get(key) if key is not None else None
+            if shared is not None and shared.message is not None:
+                message = shared.message.finish(identity)  # memoized: no key lines, no location
+                finding = Finding.judged(policy.id, policy.severity, status, resource, message, shared.evidence, None)
+            else:
                 if known is None and policy.reads_values_without_keys:
                     known = _secret_strings(data)
-                if resource is None:
-                    resource = Resource.of(record)
-                    identity = identity_of(record, resource)
                 finding = explain(policy, record, status, error, known or frozenset(), resource, memo, identity)
-                out.append((policy, status, finding))
-            else:
-                out.append((policy, status, None))
+            out.append((policy, status, finding))
         return out
 
     def _judge_unknown(self, record: Record) -> list[tuple[Policy, Status, Finding | None]]:

@@ -31,7 +31,7 @@ from smscan.policy.model import Policy
 from smscan.policy.paths import CompiledPath
 
 _MAX_ENTRIES = 4096  # distinct value sets kept per policy; past it the memo starts over
-_Values = Callable[[dict[str, Any]], list[Any]]
+_Values = Callable[[dict[str, Any], dict[str, list[Any]]], list[Any]]
 Key = tuple[Status, str, str]
 
 
@@ -47,13 +47,19 @@ class EvidenceMemo:
         self._values = () if self.fields is None else tuple(_values_of(p) for p in _paths_read(policy))
         self._seen: dict[Key, Shared] = {}
 
-    def key(self, record: Record, status: Status, error: str) -> Key | None:
-        """The values the evidence depends on, or None where it depends on more."""
+    def key(
+        self, record: Record, status: Status, error: str, cache: dict[str, list[Any]] | None = None
+    ) -> Key | None:
+        """The values the evidence depends on, or None where it depends on more.
+
+        `cache` is the verdict's path cache for the record (paths that are not plain keys),
+        whose lists are what `path.find` gives."""
         if self.fields is None or record.key_lines or record.unknown:
             return None
         data = record.data
+        found = cache if cache is not None else {}
         try:
-            return status, error, repr([values(data) for values in self._values])
+            return status, error, repr([values(data, found) for values in self._values])
         except (TypeError, ValueError, AttributeError, RecursionError):
             return None  # a path that cannot be applied: the finding is explained on its own
 
@@ -82,13 +88,19 @@ def _values_of(path: CompiledPath) -> _Values:
     keys = path.keys
     if keys is not None and len(keys) == 1:
         name = keys[0]
-        return lambda rec: [rec[name]] if name in rec else []
+        return lambda rec, cache: [rec[name]] if name in rec else []
     if keys is not None and len(keys) == 2:
         first, second = keys
 
-        def two(rec: dict[str, Any]) -> list[Any]:
+        def two(rec: dict[str, Any], cache: dict[str, list[Any]]) -> list[Any]:
             doc = rec.get(first)
             return [doc[second]] if isinstance(doc, dict) and second in doc else []
 
         return two
-    return path.finder
+    text, find = path.text, path.finder
+
+    def cached(rec: dict[str, Any], cache: dict[str, list[Any]]) -> list[Any]:
+        found = cache.get(text)
+        return find(rec) if found is None else found
+
+    return cached
