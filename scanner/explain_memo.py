@@ -31,7 +31,8 @@ from smscan.policy.model import Policy
 from smscan.policy.paths import CompiledPath
 
 _MAX_ENTRIES = 4096  # distinct value sets kept per policy; past it the memo starts over
-_Values = Callable[[dict[str, Any], dict[str, list[Any]]], list[Any]]
+# (first key, second key, path text, finder): see _spec
+_Path = tuple[str, str | None, str, Callable[[Any], list[Any]] | None]
 Key = tuple[Status, str, str]
 
 
@@ -44,7 +45,7 @@ class EvidenceMemo:
     def __init__(self, policy: Policy) -> None:
         read = policy.fields_read()
         self.fields = None if read is None or policy.reads_values_without_keys else tuple(sorted(read))
-        self._values = () if self.fields is None else tuple(_values_of(p) for p in _paths_read(policy))
+        self._paths = () if self.fields is None else tuple(_spec(p) for p in _paths_read(policy))
         self._seen: dict[Key, Shared] = {}
 
     def key(
@@ -58,8 +59,18 @@ class EvidenceMemo:
             return None
         data = record.data
         found = cache if cache is not None else {}
+        seen: list[Any] = []
         try:
-            return status, error, repr([values(data, found) for values in self._values])
+            for first, second, text, find in self._paths:
+                if second is not None:  # $.a.b: its value, or the mark of none
+                    doc = data.get(first)
+                    seen.append(doc.get(second, _ABSENT) if isinstance(doc, dict) else _ABSENT)
+                elif find is None:  # $.a
+                    seen.append(data.get(first, _ABSENT))
+                else:
+                    values = found.get(text)
+                    seen.append(find(data) if values is None else values)
+            return status, error, repr(seen)
         except (TypeError, ValueError, AttributeError, RecursionError):
             return None  # a path that cannot be applied: the finding is explained on its own
 
@@ -83,24 +94,22 @@ def _paths_read(policy: Policy) -> tuple[CompiledPath, ...]:
     return tuple(paths.values())
 
 
-def _values_of(path: CompiledPath) -> _Values:
-    """The path's values, as `path.find` gives them (plain keys looked up directly)."""
+def _spec(path: CompiledPath) -> _Path:
+    """How `key` reads the path: a plain one or two keys in place (a value or _ABSENT, which
+    stands for the empty list `find` gives), anything else by `find` (its list)."""
     keys = path.keys
     if keys is not None and len(keys) == 1:
-        name = keys[0]
-        return lambda rec, cache: [rec[name]] if name in rec else []
+        return keys[0], None, path.text, None
     if keys is not None and len(keys) == 2:
-        first, second = keys
+        return keys[0], keys[1], path.text, None
+    return "", None, path.text, path.finder
 
-        def two(rec: dict[str, Any], cache: dict[str, list[Any]]) -> list[Any]:
-            doc = rec.get(first)
-            return [doc[second]] if isinstance(doc, dict) and second in doc else []
 
-        return two
-    text, find = path.text, path.finder
+class _Absent:
+    """No value at a path (a missing key), which a path sees differently from a null."""
 
-    def cached(rec: dict[str, Any], cache: dict[str, list[Any]]) -> list[Any]:
-        found = cache.get(text)
-        return find(rec) if found is None else found
+    def __repr__(self) -> str:
+        return "<absent>"  # no JSON value has this repr
 
-    return cached
+
+_ABSENT = _Absent()

@@ -25,7 +25,11 @@ from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-MAX_MESSAGE_LENGTH = 2000
+# The job's identity in a message context, the markers standing for it while a template renders
+# (see _render_memo), and the bound messages that share a rendering between jobs.
+from smscan.policy.bound import IDENTITY_NAMES, MAX_MESSAGE_LENGTH, BoundMessage
+from smscan.policy.bound import MARKS as _MARKS
+
 MAX_REPEAT_LENGTH = 10 * MAX_MESSAGE_LENGTH  # longest 'ab' * n a template may build
 MAX_EXPONENT = 64
 
@@ -196,43 +200,8 @@ class MessageTemplate:
         return text
 
 
-# The job's identity in a message context (engine._template_context), and the markers
-# standing for it while a template renders: control characters no template text holds.
-IDENTITY_NAMES = ("job_name", "job_arn", "account_id", "region")
-_MARKS = {name: f"\x00{i}\x00" for i, name in enumerate(IDENTITY_NAMES)}
 _MEMO_SIZE = 4096
 _ABSENT = object()
-
-
-class BoundMessage:
-    """A message rendered but for the job's identity (MessageTemplate.bind): shared by every
-    job whose context is otherwise the same, finished with each job's own identity."""
-
-    __slots__ = ("pieces", "marked", "names", "done")
-
-    def __init__(
-        self,
-        pieces: tuple[tuple[bool, str], ...] | None = None,
-        marked: str | None = None,
-        names: tuple[str, ...] = (),
-        done: str | None = None,
-    ) -> None:
-        self.pieces = pieces  # (is text, text or identity name): a text-and-names template
-        self.marked = marked  # Jinja's output with a marker for each of `names`
-        self.names = names
-        self.done = done  # the whole message already: the template failed or was refused
-
-    def finish(self, identity: dict[str, str]) -> str:
-        """The message of the job whose identity (every IDENTITY_NAMES name, as text) is given."""
-        if self.done is not None:
-            return self.done
-        if self.pieces is not None:
-            text = "".join(p if literal else identity[p] for literal, p in self.pieces)
-        else:
-            text = self.marked or ""
-            for name in self.names:  # in render's order: a name may hold another's marker
-                text = text.replace(_MARKS[name], identity[name])
-        return " ".join(text.split())[:MAX_MESSAGE_LENGTH]
 
 
 def _printed_only(tree: nodes.Template, names: tuple[str, ...]) -> tuple[str, ...] | None:
