@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from types import ModuleType
 from typing import Any
 
 from smscan.explain_memo import EvidenceMemo, Shared
@@ -171,9 +172,7 @@ def judge_three_valued(policy: Policy, ctx: EvalContext) -> tuple[Status, str]:
 
 
 def _secret_strings(data: dict[str, Any]) -> frozenset[str]:
-    from smscan.secrets import secret_strings
-
-    return secret_strings(data)
+    return _secrets().secret_strings(data)
 
 
 def explain(
@@ -285,9 +284,7 @@ def _template_context(
     # Masking the whole record is the costliest part of a finding: only a template that
     # names it pays for it.
     if "record" in names:
-        from smscan.secrets import redact
-
-        context["record"] = redact(record.data)
+        context["record"] = _secrets().redact(record.data)
     return context
 
 
@@ -320,3 +317,12 @@ def _template_names(source: str) -> frozenset[str]:
         return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
     except TemplateSyntaxError:
         return frozenset({"record"})
+
+
+@functools.cache
+def _secrets() -> ModuleType:
+    """smscan.secrets, imported on first use: loading policies does not pay for its detectors,
+    and a hot path does not pay an import statement per call."""
+    from smscan import secrets
+
+    return secrets

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from smscan.policy.conditions import AllOf, Condition, EvalContext, Leaf, Not
-from smscan.policy.operators import FLAG_OPERATORS, ONE_VALUE_FLAGS, VALUE_OPERATORS, TypeMismatch
+from smscan.policy.operators import (
+    FLAG_OPERATORS,
+    NUMBER_COMPARISONS,
+    ONE_VALUE_FLAGS,
+    VALUE_OPERATORS,
+    TypeMismatch,
+)
 from smscan.policy.paths import CompiledPath
 
 Fast = Callable[[dict[str, Any], dict[str, list[Any]]], bool]
@@ -91,10 +98,11 @@ def _keyed_leaf(leaf: Leaf) -> Fast | None:
         test_one: Callable[[Any], bool] = ONE_VALUE_FLAGS.get(leaf.op) or (lambda value: flag([value], hint))
         nothing = flag([], hint)
     else:
-        test, arg = VALUE_OPERATORS[leaf.op].test, leaf.arg
+        arg = leaf.arg
         if leaf.op == "equals" and isinstance(arg, bool):
-            test = _is  # `true` never equals 1: only the bool singleton itself matches
-        test_one = lambda value: value is not None and bool(test(value, arg))  # noqa: E731
+            # `true` never equals 1: only the bool singleton itself matches, never a null.
+            return _identical_leaf(keys, arg)
+        test_one = _value_test(leaf.op, arg)
         nothing = False  # a value operator is never satisfied by a path that matched nothing
     if len(keys) == 1:
         name = keys[0]
@@ -108,6 +116,46 @@ def _keyed_leaf(leaf: Leaf) -> Fast | None:
         return nothing
 
     return two_keys
+
+
+def _identical_leaf(keys: tuple[str, ...], arg: bool) -> Fast:
+    """`equals: true|false` on a one- or two-key path: the value is that bool itself."""
+    if len(keys) == 1:
+        name = keys[0]
+        return lambda rec, cache: rec.get(name) is arg
+    first, second = keys
+
+    def two_keys(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+        doc = rec.get(first)
+        return isinstance(doc, dict) and doc.get(second) is arg
+
+    return two_keys
+
+
+def _value_test(op: str, arg: Any) -> Callable[[Any], bool]:
+    """The value operator on one value (a null never satisfies it); numbers compared and
+    strings matched inline, any other type through the operator (which may refuse it)."""
+    test = VALUE_OPERATORS[op].test
+    compare = NUMBER_COMPARISONS.get(op)
+    if compare is not None:
+
+        def number(value: Any) -> bool:
+            kind = type(value)
+            if kind is int or kind is float:
+                return compare(float(value), arg)  # as _number does: the float of the value
+            return value is not None and bool(test(value, arg))
+
+        return number
+    if op == "matches":
+        search = arg.search
+
+        def matches(value: Any) -> bool:
+            if type(value) is str:
+                return search(value) is not None
+            return value is not None and bool(test(value, arg))
+
+        return matches
+    return lambda value: value is not None and bool(test(value, arg))
 
 
 def _fast_leaf(leaf: Leaf) -> Fast:
@@ -163,17 +211,14 @@ _DETECT_CACHE_MAX_LEN = 256  # long values are rare and would make the memo larg
 
 @functools.lru_cache(maxsize=1 << 15)
 def _detect_memo(value: str, key: str | None) -> bool:
-    from smscan.secrets import detect
-
-    return detect(value, key) is not None
+    return _secrets().detect(value, key) is not None
 
 
 def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
     """`no_secrets` for the verdict: a flat str map is judged item by item, memoized
     (hyperparameter, tag and environment values repeat across a fleet); anything else
     goes to the detector whole, exactly as `holds` does."""
-    from smscan.secrets import find_secrets
-
+    find_secrets = _secrets().find_secrets
     for value in values:
         if value is None:
             continue
@@ -189,3 +234,12 @@ def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
         elif find_secrets(value, key):
             return False
     return True
+
+
+@functools.cache
+def _secrets() -> ModuleType:
+    """smscan.secrets, imported on first use: loading policies does not pay for its detectors,
+    and a hot path does not pay an import statement per call."""
+    from smscan import secrets
+
+    return secrets

@@ -117,7 +117,7 @@ def from_describe(
 ) -> Record:
     _require_object(doc)
     job = doc.get("TrainingJob")
-    if isinstance(job, Mapping) and "TrainingJobName" not in doc:
+    if job is not None and isinstance(job, Mapping) and "TrainingJobName" not in doc:
         doc = job  # a Search result item
     data = _convert(doc, DESCRIBE_PLAN if read is None else lazy_plans(read)[0], stats)
     if tags is not None:
@@ -208,8 +208,8 @@ def _identify(data: dict[str, Any], origin: Origin) -> None:
     if arn is None and isinstance(data["_key"], str) and data["_key"].startswith("arn:"):
         arn = data["_key"]
     if arn:
-        account, region, name = parse_arn(arn)
-        data.update(_key=arn, training_job_arn=arn, account_id=account, region=region)
+        data["account_id"], data["region"], name = parse_arn(arn)
+        data["_key"] = data["training_job_arn"] = arn
         if not data["training_job_name"]:
             data["training_job_name"] = name
         return
