@@ -87,7 +87,7 @@ class Engine:
             shared = memo.get(key) if key is not None else None
             if shared is not None and shared.message is not None:
                 message = shared.message.finish(identity)  # memoized: no key lines, no location
-                finding = Finding.judged(policy.id, policy.severity, status, resource, message, shared.evidence, None)
+                finding = Finding(policy.id, policy.severity, status, resource, message, shared.evidence)
             else:
                 if known is None and policy.reads_values_without_keys:
                     known = _secret_strings(data)
@@ -210,14 +210,14 @@ def explain(
         message = shared.message.finish(identity or identity_of(record, resource))
     else:
         message = _message(policy, record, resource, status, evidence, error)
-    return Finding.judged(
-        policy.id,
-        policy.severity,
-        status,
-        resource,
-        message,
-        evidence,
-        unknown_location(record, undecided) if undecided else evidence_location(record, evidence),
+    return Finding(
+        policy_id=policy.id,
+        severity=policy.severity,
+        status=status,
+        resource=resource,
+        message=message,
+        evidence=evidence,
+        location=unknown_location(record, undecided) if undecided else evidence_location(record, evidence),
     )
 
 

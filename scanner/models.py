@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smscan.findings import FindingStore
@@ -56,11 +56,6 @@ class Origin:
     line: int | None = None
     pointer: str | None = None
 
-    @classmethod
-    def of_line(cls, source: str, line: int) -> Origin:
-        """Origin(source, line): one per line read."""
-        return _built(cls, source=source, line=line, pointer=None)
-
     def __str__(self) -> str:
         where = self.source
         if self.line is not None:
@@ -89,11 +84,6 @@ class Record:
     key_lines: Mapping[str, int] = field(default_factory=dict)
     unknown: Mapping[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def of_data(cls, data: dict[str, Any], origin: Origin) -> Record:
-        """Record(data, origin), with no key lines or run-time values: one per record read."""
-        return _built(cls, data=data, origin=origin, key_lines={}, unknown={})
-
     @property
     def key(self) -> str:
         return str(self.data.get("_key") or "")
@@ -113,9 +103,8 @@ class Resource:
     @classmethod
     def of(cls, record: Record) -> Resource:
         data = record.data
-        return _built(
-            cls,
-            arn=str(data.get("_key") or ""),  # record.key
+        return cls(
+            arn=record.key,
             name=str(data.get("training_job_name") or ""),
             account_id=str(data.get("account_id") or ""),
             region=str(data.get("region") or ""),
@@ -134,11 +123,6 @@ class Evidence:
     actual: tuple[Any, ...]
     satisfied: bool
     note: str = ""
-
-    @classmethod
-    def seen(cls, path: str, operator: str, expected: Any, actual: tuple[Any, ...], satisfied: bool, note: str) -> Evidence:
-        """Evidence(...), built as fast as it can be (one per leaf of every finding explained)."""
-        return _built(cls, path=path, operator=operator, expected=expected, actual=actual, satisfied=satisfied, note=note)
 
 
 @dataclass(frozen=True)
@@ -172,31 +156,6 @@ class Finding:
     waiver: Waiver | None = None
     baseline: str | None = None  # "new" | "unchanged" when a baseline is given
 
-    @classmethod
-    def judged(
-        cls,
-        policy_id: str,
-        severity: Severity,
-        status: Status,
-        resource: Resource,
-        message: str,
-        evidence: tuple[Evidence, ...],
-        location: Location | None,
-    ) -> Finding:
-        """Finding(...) of a fresh verdict (no waiver or baseline yet), built as fast as it can be."""
-        return _built(
-            cls,
-            policy_id=policy_id,
-            severity=severity,
-            status=status,
-            resource=resource,
-            message=message,
-            evidence=evidence,
-            location=location,
-            waiver=None,
-            baseline=None,
-        )
-
     @property
     def sort_key(self) -> tuple[int, str, str, str, str]:
         return (
@@ -206,19 +165,6 @@ class Finding:
             str(self.resource.origin),
             self.status.value,
         )
-
-
-_T = TypeVar("_T")
-
-
-def _built(cls: type[_T], **fields: Any) -> _T:
-    """`cls(**fields)` for a frozen dataclass without __post_init__, given every field in
-    order: the same instance (equal, same repr and pickle), without the generated __init__'s
-    one object.__setattr__ call per field, which makes it the costliest step of a finding.
-    A frozen dataclass keeps its fields in __dict__; frozen only guards setattr."""
-    built = object.__new__(cls)
-    built.__dict__.update(fields)
-    return built
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smscan.policy.loader import builtin_pack_dir, load_policies
 from smscan.policy.bound import IDENTITY_NAMES, MARKS
+from smscan.policy.loader import builtin_pack_dir, load_policies
 from smscan.policy.messages import MessageTemplate
 
 # The built-in max-runtime-limit message shape (policies/max-runtime-limit.yaml), and others

@@ -142,8 +142,13 @@ class Leaf:
             refs = ctx.lookup(self.arg_path)
             ref = redact(refs[0], key, ctx.known_secrets) if refs else None
             expected = {"path": self.arg_path.text, "value": ref}
-        return Evidence.seen(
-            self.label, self.op, expected, actual, ok, note or ("nothing at this path" if not values else "")
+        return Evidence(
+            path=self.label,
+            operator=self.op,
+            expected=expected,
+            actual=actual,
+            satisfied=ok,
+            note=note or ("nothing at this path" if not values else ""),
         )
 
     def leaves(self) -> Iterator[Leaf]:

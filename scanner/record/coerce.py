@@ -146,6 +146,8 @@ def _plain(value: Any, name: str, depth: int) -> Any:
                 if key not in _NESTED_TIME_KEYS:
                     continue
                 new = _nested_time(item)
+            elif kind is list and _flat(item) and depth < MAX_NESTING:
+                continue  # a list of strings, ints, bools and nulls (Subnets ...): nothing to change
             else:
                 new = _plain(item, name, depth + 1)
             if new is not item:
@@ -170,6 +172,14 @@ def _plain(value: Any, name: str, depth: int) -> Any:
     if isinstance(value, date):
         return to_iso_utc(value)
     return value
+
+
+def _flat(items: list[Any]) -> bool:
+    for item in items:
+        kind = type(item)
+        if not (kind is str or kind is int or kind is bool or item is None):
+            return False
+    return True
 
 
 def _non_finite(name: str) -> RecordError:

@@ -123,7 +123,7 @@ def from_describe(
     if tags is not None:
         data["tags"] = hstore(tags, "tags")
     _identify(data, origin)
-    return Record.of_data(data, origin)
+    return Record(data=data, origin=origin)
 
 
 def from_seed(
@@ -136,7 +136,7 @@ def from_seed(
     _require_object(doc)
     data = _convert(doc, SEED_PLAN if read is None else lazy_plans(read)[1], stats)
     _identify(data, origin)
-    return Record.of_data(data, origin)
+    return Record(data=data, origin=origin)
 
 
 def _is_describe(doc: Mapping[str, Any]) -> bool:

@@ -66,7 +66,7 @@ class JsonRecords:
                 continue
             value = self._fast(raw)
             if value is not _MISS:
-                yield from self._record(name, value, Origin.of_line(name, number))
+                yield from self._record(name, value, Origin(name, number))
                 continue
             text = _decode(raw, name, number)
             if isinstance(text, Problem):
