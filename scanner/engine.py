@@ -32,6 +32,7 @@ from smscan.policy.operators import TypeMismatch
 
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 _PASS, _FAIL, _NOT_APPLICABLE = (Status.PASS, ""), (Status.FAIL, ""), (Status.NOT_APPLICABLE, "")
+_FAILED, _ERRORED = Status.FAIL, Status.ERROR  # compared for every policy of every record
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Engine:
         out: list[tuple[Policy, Status, Finding | None]] = []
         for policy, judge, memo in self._judges:
             status, error = judge(data, cache)
-            if not (explain_passed or status is Status.FAIL or status is Status.ERROR):
+            if not (status is _FAILED or status is _ERRORED or explain_passed):
                 out.append((policy, status, None))
                 continue
             if resource is None:
