@@ -15,7 +15,7 @@ finishing is a concatenation. Any other value takes the plain way.
 from __future__ import annotations
 
 MAX_MESSAGE_LENGTH = 2000
-# The job's identity in a message context (engine._template_context), and the markers
+# The job's identity in a message context (explain._template_context), and the markers
 # standing for it while a template renders: control characters no template text holds.
 IDENTITY_NAMES = ("job_name", "job_arn", "account_id", "region")
 MARKS = {name: f"\x00{i}\x00" for i, name in enumerate(IDENTITY_NAMES)}
