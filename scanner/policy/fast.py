@@ -214,6 +214,14 @@ def _detect_memo(value: str, key: str | None) -> bool:
     return _secrets().detect(value, key) is not None
 
 
+def _flat_text(value: dict[Any, Any]) -> bool:
+    """Every value a string or a null (the usual environment, hyperparameter or tag map)."""
+    for item in value.values():  # noqa: SIM110 - no generator per record on the hot path
+        if item is not None and type(item) is not str:
+            return False
+    return True
+
+
 def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
     """`no_secrets` for the verdict: a flat str map is judged item by item, memoized
     (hyperparameter, tag and environment values repeat across a fleet); anything else
@@ -222,11 +230,12 @@ def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
     for value in values:
         if value is None:
             continue
-        if isinstance(value, dict) and all(type(v) is str or v is None for v in value.values()):
+        if isinstance(value, dict) and _flat_text(value):
             for k, v in value.items():
-                if v is not None and (
-                    _detect_memo(v, str(k)) if len(v) <= _DETECT_CACHE_MAX_LEN else bool(find_secrets(v, str(k)))
-                ):
+                if v is None:
+                    continue
+                name = k if type(k) is str else str(k)
+                if _detect_memo(v, name) if len(v) <= _DETECT_CACHE_MAX_LEN else bool(find_secrets(v, name)):
                     return False
         elif type(value) is str and len(value) <= _DETECT_CACHE_MAX_LEN:
             if _detect_memo(value, key):
