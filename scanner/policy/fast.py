@@ -36,6 +36,11 @@ def compile_fast(condition: Condition) -> Fast:
         inner = compile_fast(condition.part)
         return lambda rec, cache: not inner(rec, cache)
     parts = tuple(compile_fast(p) for p in condition.parts)
+    if len(parts) == 2:  # the commonest `all`/`any`, without the loop (every part gives a bool)
+        first, second = parts
+        if isinstance(condition, AllOf):
+            return lambda rec, cache: first(rec, cache) and second(rec, cache)
+        return lambda rec, cache: first(rec, cache) or second(rec, cache)
     if isinstance(condition, AllOf):
 
         def all_of(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
