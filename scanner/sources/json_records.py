@@ -185,16 +185,19 @@ class JsonRecords:
         yield from self._record(name, value, origin)
 
     def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
+        if type(value) is dict and plain_job(value):  # the one job the document is: unwrap's answer, sooner
+            try:
+                item: SourceItem = normalize(value, origin, stats=self.stats, read=self.fields)
+            except RecordError as err:
+                item = self._refused(name, value, origin, err)
+            return iter((item,))  # no generator for the one item of nearly every line
+        return self._unwrapped(name, value, origin)
+
+    def _unwrapped(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
         at = f" (item {origin.pointer})" if origin.pointer else ""
         if not isinstance(value, dict):
             message = f"expected a JSON object{at}, got {_kind(value)}"
             yield Problem(name, message, line=origin.line, kind="record")
-            return
-        if type(value) is dict and plain_job(value):  # the one job the document is: unwrap's answer, sooner
-            try:
-                yield normalize(value, origin, stats=self.stats, read=self.fields)
-            except RecordError as err:
-                yield self._refused(name, value, origin, err)
             return
         # Events, CloudTrail records and recorded responses carry their job inside (shapes.py).
         found = unwrap(value)
