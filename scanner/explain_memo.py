@@ -5,7 +5,7 @@ A fleet's failures repeat: thousands of jobs fail network-isolation with the sam
 finding's evidence is a function of the policy, the verdict and the values its leaves'
 paths yield (a leaf sees nothing else of the record), so it is gathered once per distinct
 set of those values and the (immutable) tuple shared. The message is shared the same way,
-bound to everything but the job's identity (messages.BoundMessage), which each finding
+bound to everything but the job's identity (policy/bound.py), which each finding
 fills in with its own.
 
 The key is the values at the paths, not the whole fields they start from: jobs that
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from smscan.models import Evidence, Record, Status
-from smscan.policy.messages import BoundMessage
+from smscan.policy.bound import BoundMessage
 from smscan.policy.model import Policy
 from smscan.policy.paths import CompiledPath
 
