@@ -14,22 +14,31 @@ never leave the fast path.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
+from smscan.explain import (
+    explain,
+    identity_of,
+    judge_three_valued,
+    record_secrets,
+    template_names,
+)
 from smscan.explain_memo import EvidenceMemo
-from smscan.locate import evidence_location, unique, unknown_location, unknown_reasons
-from smscan.models import Evidence, Finding, Record, Resource, Status
+from smscan.models import Finding, Record, Resource, Status
 from smscan.policy.conditions import EvalContext
 from smscan.policy.fast import compile_fast
-from smscan.policy.kleene import Loc, UnknownIndex
+from smscan.policy.kleene import UnknownIndex
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
 
+__all__ = ["Engine", "Verdict", "explain", "fields_needed", "fields_of_policies", "judge_three_valued"]
+
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 _PASS, _FAIL, _NOT_APPLICABLE = (Status.PASS, ""), (Status.FAIL, ""), (Status.NOT_APPLICABLE, "")
+_FAILED, _ERRORED = Status.FAIL, Status.ERROR  # compared for every policy of every record
+_EXPLAINED = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -70,17 +79,27 @@ class Engine:
         explain_passed = self.explain_passed
         known: frozenset[str] | None = None  # the record's secrets, found once when first needed
         resource: Resource | None = None  # the same for every finding of the record
+        identity: dict[str, str] = {}
         out: list[tuple[Policy, Status, Finding | None]] = []
         for policy, judge, memo in self._judges:
             status, error = judge(data, cache)
-            if explain_passed or status is Status.FAIL or status is Status.ERROR:
-                if known is None and policy.reads_values_without_keys:
-                    known = _secret_strings(data)
-                resource = resource or Resource.of(record)
-                finding = explain(policy, record, status, error, known or frozenset(), resource, memo)
-                out.append((policy, status, finding))
-            else:
+            if not (status is _FAILED or status is _ERRORED or explain_passed):
                 out.append((policy, status, None))
+                continue
+            if resource is None:
+                resource = Resource.of(record)
+                identity = identity_of(record, resource)
+            # A job that looks like one explained before gets its evidence and message.
+            key = memo.key(record, status, error, cache)
+            shared = memo.get(key) if key is not None else None
+            if shared is not None and shared.message is not None:
+                message = shared.message.finish(identity)  # memoized: no key lines, no location
+                finding = Finding(policy.id, policy.severity, status, resource, message, shared.evidence)
+            else:
+                if known is None and policy.reads_values_without_keys:
+                    known = record_secrets(data)
+                finding = explain(policy, record, status, error, known or frozenset(), resource, memo, identity)
+            out.append((policy, status, finding))
         return out
 
     def _judge_unknown(self, record: Record) -> list[tuple[Policy, Status, Finding | None]]:
@@ -91,7 +110,7 @@ class Engine:
             status, error = judge_three_valued(policy, EvalContext(record.data, index))
             if self.explain_passed or status in _EXPLAINED:
                 if known is None and policy.reads_values_without_keys:
-                    known = _secret_strings(record.data)
+                    known = record_secrets(record.data)
                 out.append((policy, status, explain(policy, record, status, error, known or frozenset())))
             else:
                 out.append((policy, status, None))
@@ -113,7 +132,7 @@ def fields_needed(policies: Sequence[Policy]) -> frozenset[str] | None:
     """The record fields judging `policies` reads, findings included (None: any field).
 
     A message template naming `record` shows the whole record, so it needs every field."""
-    if any(p.message is not None and "record" in _template_names(p.message.source) for p in policies):
+    if any(p.message is not None and "record" in template_names(p.message.source) for p in policies):
         return None
     return fields_of_policies(policies)
 
@@ -136,146 +155,3 @@ def _compile(policy: Policy) -> Judge:
     return judge
 
 
-_EXPLAINED = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
-
-
-def judge_three_valued(policy: Policy, ctx: EvalContext) -> tuple[Status, str]:
-    """The policy's status with Kleene logic; `ctx.undecided` ends up naming the run-time
-    places behind an UNKNOWN. A `when:` that is UNKNOWN makes the result UNKNOWN."""
-    try:
-        if policy.when is not None:
-            scope = policy.when.holds(ctx)
-            if scope is False:
-                return _NOT_APPLICABLE
-            if scope is None:
-                return Status.UNKNOWN, ""
-        holds = policy.check.holds(ctx)
-    except TypeMismatch as exc:
-        return Status.ERROR, str(exc)
-    except RecursionError:
-        return Status.ERROR, "record nested too deeply to evaluate"
-    if holds is None:
-        return Status.UNKNOWN, ""
-    return _PASS if holds else _FAIL
-
-
-def _secret_strings(data: dict[str, Any]) -> frozenset[str]:
-    from smscan.secrets import secret_strings
-
-    return secret_strings(data)
-
-
-def explain(
-    policy: Policy,
-    record: Record,
-    status: Status,
-    error: str = "",
-    known: frozenset[str] | None = None,
-    resource: Resource | None = None,
-    memo: EvidenceMemo | None = None,
-) -> Finding:
-    """Re-run the policy collecting evidence, and render its message.
-
-    `known` is every secret string of the record, masked wherever the evidence shows it,
-    even read without its key; the caller finds them once per record, and only for a
-    policy whose paths yield values apart from their keys (None: find them here).
-    """
-    key = memo.key(record, status, error) if memo is not None else None
-    shared = memo.get(key) if memo is not None and key is not None else None
-    undecided: list[Loc] = []  # shared evidence is never a request file's: nothing undecided
-    if shared is not None:
-        evidence = shared
-    else:
-        evidence, undecided = _gather(policy, record, status, known)
-        if memo is not None and key is not None:
-            memo.put(key, evidence)
-    resource = resource or Resource.of(record)
-    if status is Status.UNKNOWN:
-        error = unknown_reasons(record, undecided)
-    return Finding(
-        policy_id=policy.id,
-        severity=policy.severity,
-        status=status,
-        resource=resource,
-        message=_message(policy, record, resource, status, evidence, error),
-        evidence=evidence,
-        location=unknown_location(record, undecided) if undecided else evidence_location(record, evidence),
-    )
-
-
-def _gather(
-    policy: Policy, record: Record, status: Status, known: frozenset[str] | None
-) -> tuple[tuple[Evidence, ...], list[Loc]]:
-    """The policy re-run collecting evidence, and the run-time places behind an UNKNOWN."""
-    ctx = EvalContext(record.data, UnknownIndex.of(record.unknown) if record.unknown else None)
-    ctx.evidence = []
-    if known is None:
-        known = _secret_strings(record.data) if policy.reads_values_without_keys else frozenset()
-    ctx.known_secrets = known
-    if ctx.unknown is not None:
-        judge_three_valued(policy, ctx)  # the same walk as the verdict's, now with evidence
-    else:
-        try:
-            if policy.when is None or policy.when.holds(ctx):
-                policy.check.holds(ctx)
-        except (TypeMismatch, RecursionError):
-            pass  # the evidence gathered up to the failure is what we can show
-    return tuple(ctx.evidence), unique(ctx.undecided) if status is Status.UNKNOWN else []
-
-
-def _message(
-    policy: Policy, record: Record, resource: Resource, status: Status, evidence: tuple[Evidence, ...], error: str
-) -> str:
-    job = resource.name or resource.arn or str(record.origin)
-    if status is Status.ERROR:
-        return f"Training job {job}: policy {policy.id} could not be evaluated: {error}."
-    if status is Status.UNKNOWN:
-        return f"Training job {job}: policy {policy.id} cannot be decided before run time: {error}."
-    if status is not Status.FAIL:
-        return f"Training job {job} {'passes' if status is Status.PASS else 'is out of scope of'} {policy.id}."
-    if policy.message is None:
-        return f"Training job {job} fails: {policy.info.title}."
-    return policy.message.render(_template_context(policy, record, resource, evidence))
-
-
-def _template_context(
-    policy: Policy, record: Record, resource: Resource, evidence: tuple[Evidence, ...]
-) -> dict[str, Any]:
-    from smscan.secrets import redact
-
-    context: dict[str, Any] = {
-        "job_name": resource.name or resource.arn or str(record.origin),
-        "job_arn": resource.arn,
-        "account_id": resource.account_id,
-        "region": resource.region,
-        "params": dict(policy.info.params),
-        "policy": {"id": policy.id, "title": policy.info.title, "severity": policy.severity.value},
-    }
-    # Masking the whole record, and copying the evidence, are the costliest parts of a
-    # finding; only a template that names them pays for them. The evidence is already
-    # masked and the sandbox is immutable, so a shallow dict per item is what asdict gave.
-    names = _template_names(policy.message.source) if policy.message is not None else _ALL_NAMES
-    if "evidence" in names:
-        context["evidence"] = [
-            {f: getattr(e, f) for f in _EVIDENCE_FIELDS} for e in evidence
-        ]
-    if "record" in names:
-        context["record"] = redact(record.data)
-    return context
-
-
-_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
-_ALL_NAMES = frozenset({"evidence", "record"})
-
-
-@functools.lru_cache(maxsize=1024)
-def _template_names(source: str) -> frozenset[str]:
-    """Variables a message template reads (any unparsable template: assume all)."""
-    from jinja2 import TemplateSyntaxError, meta
-
-    from smscan.policy.messages import _environment
-
-    try:
-        return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
-    except TemplateSyntaxError:
-        return frozenset({"record"})

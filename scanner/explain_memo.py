@@ -1,10 +1,18 @@
-"""Evidence shared between the findings of jobs that look alike to a policy.
+"""Evidence (and message) shared between the findings of jobs that look alike to a policy.
 
 A fleet's failures repeat: thousands of jobs fail network-isolation with the same
 `EnableNetworkIsolation: false`, or max-runtime-limit with one of a few limits. A
-finding's evidence is a function of the policy, the verdict and the values of the fields
-the policy reads, so it is gathered once per distinct set of those values and the
-(immutable) tuple shared; the message and the job's identity are still each finding's own.
+finding's evidence is a function of the policy, the verdict and the values its leaves'
+paths yield (a leaf sees nothing else of the record), so it is gathered once per distinct
+set of those values and the (immutable) tuple shared. The message is shared the same way,
+bound to everything but the job's identity (policy/bound.py), which each finding
+fills in with its own.
+
+The key is the values at the paths, not the whole fields they start from: jobs that
+differ in `ResourceConfig.VolumeKmsKeyId` still look alike to a policy that reads only
+`ResourceConfig.InstanceCount`. It is their repr, which tells apart what equality would
+merge (1, 1.0 and True; a list and a tuple) and keeps the order of a map's keys, as
+evidence shows values as they are.
 
 Only where that function is all there is: not for a policy whose paths could read any
 field, nor one whose evidence is masked against the record's other secrets (values read
@@ -14,44 +22,94 @@ and its run-time values make evidence of their own).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from smscan.models import Evidence, Record, Status
+from smscan.policy.bound import BoundMessage
 from smscan.policy.model import Policy
+from smscan.policy.paths import CompiledPath
 
 _MAX_ENTRIES = 4096  # distinct value sets kept per policy; past it the memo starts over
+# (first key, second key, path text, finder): see _spec
+_Path = tuple[str, str | None, str, Callable[[Any], list[Any]] | None]
+Key = tuple[Status, str, str]
 
 
-class _Absent:
-    """A field missing from the record, which a path sees differently from a null."""
-
-    def __repr__(self) -> str:
-        return "<absent>"
-
-
-_ABSENT = _Absent()
+class Shared(NamedTuple):
+    evidence: tuple[Evidence, ...]
+    message: BoundMessage | None  # None: the message is rendered for each finding
 
 
 class EvidenceMemo:
     def __init__(self, policy: Policy) -> None:
         read = policy.fields_read()
         self.fields = None if read is None or policy.reads_values_without_keys else tuple(sorted(read))
-        self._seen: dict[tuple[Status, str, str], tuple[Evidence, ...]] = {}
+        self._paths = () if self.fields is None else tuple(_spec(p) for p in _paths_read(policy))
+        self._seen: dict[Key, Shared] = {}
 
-    def key(self, record: Record, status: Status, error: str) -> tuple[Status, str, str] | None:
+    def key(
+        self, record: Record, status: Status, error: str, cache: dict[str, list[Any]] | None = None
+    ) -> Key | None:
         """The values the evidence depends on, or None where it depends on more.
 
-        repr tells apart what equality would merge (1, 1.0 and True; a list and a tuple),
-        and evidence shows values as they are."""
+        `cache` is the verdict's path cache for the record (paths that are not plain keys),
+        whose lists are what `path.find` gives."""
         if self.fields is None or record.key_lines or record.unknown:
             return None
-        data: dict[str, Any] = record.data
-        return status, error, repr([data.get(name, _ABSENT) for name in self.fields])
+        data = record.data
+        found = cache if cache is not None else {}
+        seen: list[Any] = []
+        try:
+            for first, second, text, find in self._paths:
+                if second is not None:  # $.a.b: its value, or the mark of none
+                    doc = data.get(first)
+                    seen.append(doc.get(second, _ABSENT) if isinstance(doc, dict) else _ABSENT)
+                elif find is None:  # $.a
+                    seen.append(data.get(first, _ABSENT))
+                else:
+                    values = found.get(text)
+                    seen.append(find(data) if values is None else values)
+            return status, error, repr(seen)
+        except (TypeError, ValueError, AttributeError, RecursionError):
+            return None  # a path that cannot be applied: the finding is explained on its own
 
-    def get(self, key: tuple[Status, str, str]) -> tuple[Evidence, ...] | None:
+    def get(self, key: Key) -> Shared | None:
         return self._seen.get(key)
 
-    def put(self, key: tuple[Status, str, str], evidence: tuple[Evidence, ...]) -> None:
+    def put(self, key: Key, shared: Shared) -> None:
         if len(self._seen) >= _MAX_ENTRIES:
             self._seen.clear()
-        self._seen[key] = evidence
+        self._seen[key] = shared
+
+
+def _paths_read(policy: Policy) -> tuple[CompiledPath, ...]:
+    """Every path a leaf of the policy reads (its subject, or the value it compares with)."""
+    paths: dict[str, CompiledPath] = {}
+    for condition in (policy.when, policy.check):
+        for leaf in condition.leaves() if condition is not None else ():
+            for path in (leaf.subject, leaf.arg_path):
+                if path is not None:
+                    paths.setdefault(path.text, path)
+    return tuple(paths.values())
+
+
+def _spec(path: CompiledPath) -> _Path:
+    """How `key` reads the path: a plain one or two keys in place (a value or _ABSENT, which
+    stands for the empty list `find` gives), anything else by `find` (its list)."""
+    keys = path.keys
+    if keys is not None and len(keys) == 1:
+        return keys[0], None, path.text, None
+    if keys is not None and len(keys) == 2:
+        return keys[0], keys[1], path.text, None
+    return "", None, path.text, path.finder
+
+
+class _Absent:
+    """No value at a path (a missing key), which a path sees differently from a null."""
+
+    def __repr__(self) -> str:
+        return "<absent>"  # no JSON value has this repr
+
+
+_ABSENT = _Absent()

@@ -102,14 +102,14 @@ class Resource:
 
     @classmethod
     def of(cls, record: Record) -> Resource:
-        data = record.data
+        data = record.data  # positionally: one per judged record
         return cls(
-            arn=record.key,
-            name=str(data.get("training_job_name") or ""),
-            account_id=str(data.get("account_id") or ""),
-            region=str(data.get("region") or ""),
-            status=data.get("training_job_status"),
-            origin=record.origin,
+            str(data.get("_key") or ""),  # record.key
+            str(data.get("training_job_name") or ""),
+            str(data.get("account_id") or ""),
+            str(data.get("region") or ""),
+            data.get("training_job_status"),
+            record.origin,
         )
 
 

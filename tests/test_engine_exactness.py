@@ -338,7 +338,8 @@ def test_shared_evidence_gives_the_findings_each_job_would_get_alone() -> None:
             error = judge(record.data, {})[1]
             assert finding == explain(policy, record, status, error), (policy.id, record.data.get("training_job_name"))
             key = memo.key(record, status, error)
-            shared += key is not None and finding is not None and memo.get(key) is finding.evidence
+            entry = memo.get(key) if key is not None else None
+            shared += finding is not None and entry is not None and entry.evidence is finding.evidence
     assert shared > 10 * len(records)  # not vacuous: most findings reuse evidence
     # Secret policies mask evidence against the record's other secrets: never shared.
     assert all(memo.fields is None for p, _, memo in engine._judges if p.reads_values_without_keys)

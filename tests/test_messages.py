@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from smscan.policy.bound import IDENTITY_NAMES, MARKS
 from smscan.policy.loader import builtin_pack_dir, load_policies
 from smscan.policy.messages import MessageTemplate
 
@@ -59,3 +62,28 @@ def test_memo_applies_only_where_the_identity_is_printed_as_is() -> None:
 def test_every_built_in_jinja_message_is_memoized() -> None:
     jinja = [p for p in load_policies([builtin_pack_dir()]) if p.message and p.message._pieces is None]
     assert len(jinja) >= 5 and all(p.message and p.message._printed_only == ("job_name",) for p in jinja)
+
+
+# Text-and-names templates (joined, not rendered by Jinja), with spacing the normalizing must fix.
+PIECES = [
+    "Training job {{ job_name }} runs without network isolation.",
+    "  {{ job_name }}\n in {{ account_id }}/{{ region }}  ({{ job_arn }}) {{ params }} ",
+    "{{ job_name }}{{ job_arn }}",
+    "no identity at all {{ params }}",
+    "{{ evidence }} {{ job_name }} {{ unknown_name }}",
+]
+identity_text = st.text(max_size=6) | st.sampled_from(["", " ", "a b", "\x00", *MARKS.values(), "x\x000\x00y", "\u3000"])
+
+
+@settings(max_examples=150)
+@given(identity=st.fixed_dictionaries({name: identity_text for name in IDENTITY_NAMES}), which=st.integers(0, 1000))
+def test_a_bound_message_finishes_as_the_whole_context_renders(identity: dict[str, str], which: int) -> None:
+    """bind (once per evidence) then finish (per job) prints what render prints for the job."""
+    sources = TEMPLATES + PIECES
+    source = sources[which % len(sources)]
+    rest = {"params": {"limit": 86400}, "evidence": [{"operator": "le", "actual": (86401,), "path": "$.x \x00"}]}
+    bound = MessageTemplate(source).bind(rest)
+    if bound is None:  # a template that tests the identity or shows the record: rendered per job
+        assert "record" in source or MessageTemplate(source)._printed_only is None
+        return
+    assert bound.finish(identity) == MessageTemplate(source).render({**rest, **identity})

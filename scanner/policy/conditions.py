@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from smscan.models import Evidence
@@ -122,8 +123,8 @@ class Leaf:
         return (any(results) if self.match_any else all(results)), ""
 
     def _evidence(self, values: list[Any], ok: bool, note: str, ctx: EvalContext) -> Evidence:
-        from smscan.secrets import find_secrets, redact
-
+        secrets = _secrets()
+        find_secrets, redact = secrets.find_secrets, secrets.redact
         key = self.key_hint
         if self.op == "no_secrets":
             hits = [h for v in values if v is not None for h in find_secrets(v, key)]
@@ -213,3 +214,12 @@ class Not:
 
 
 Condition = Leaf | AllOf | AnyOf | Not
+
+
+@functools.cache
+def _secrets() -> ModuleType:
+    """smscan.secrets, imported on first use: loading policies does not pay for its detectors,
+    and a hot path does not pay an import statement per call."""
+    from smscan import secrets
+
+    return secrets

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from smscan.policy.conditions import AllOf, Condition, EvalContext, Leaf, Not
-from smscan.policy.operators import FLAG_OPERATORS, VALUE_OPERATORS, TypeMismatch
+from smscan.policy.operators import (
+    FLAG_OPERATORS,
+    NUMBER_COMPARISONS,
+    ONE_VALUE_FLAGS,
+    VALUE_OPERATORS,
+    TypeMismatch,
+)
 from smscan.policy.paths import CompiledPath
 
 Fast = Callable[[dict[str, Any], dict[str, list[Any]]], bool]
@@ -29,6 +36,11 @@ def compile_fast(condition: Condition) -> Fast:
         inner = compile_fast(condition.part)
         return lambda rec, cache: not inner(rec, cache)
     parts = tuple(compile_fast(p) for p in condition.parts)
+    if len(parts) == 2:  # the commonest `all`/`any`, without the loop (every part gives a bool)
+        first, second = parts
+        if isinstance(condition, AllOf):
+            return lambda rec, cache: first(rec, cache) and second(rec, cache)
+        return lambda rec, cache: first(rec, cache) or second(rec, cache)
     if isinstance(condition, AllOf):
 
         def all_of(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
@@ -76,7 +88,85 @@ def _fast_values(path: CompiledPath) -> Values:
     return cached
 
 
+def _keyed_leaf(leaf: Leaf) -> Fast | None:
+    """A leaf on a path of one or two plain keys, whose value is looked up in place (no list):
+    the commonest leaf. None for any other leaf.
+
+    Such a path yields no value or exactly one, so the verdict is the leaf's test of that
+    one value, or what the test gives for nothing at all (computed once here)."""
+    keys = leaf.subject.keys if leaf.subject is not None else None
+    if keys is None or len(keys) > 2 or leaf.arg_path is not None or leaf.op == "no_secrets":
+        return None
+    hint = leaf.key_hint
+    flag = FLAG_OPERATORS.get(leaf.op)
+    if flag is not None:
+        test_one: Callable[[Any], bool] = ONE_VALUE_FLAGS.get(leaf.op) or (lambda value: flag([value], hint))
+        nothing = flag([], hint)
+    else:
+        arg = leaf.arg
+        if leaf.op == "equals" and isinstance(arg, bool):
+            # `true` never equals 1: only the bool singleton itself matches, never a null.
+            return _identical_leaf(keys, arg)
+        test_one = _value_test(leaf.op, arg)
+        nothing = False  # a value operator is never satisfied by a path that matched nothing
+    if len(keys) == 1:
+        name = keys[0]
+        return lambda rec, cache: test_one(rec[name]) if name in rec else nothing
+    first, second = keys
+
+    def two_keys(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+        doc = rec.get(first)
+        if isinstance(doc, dict) and second in doc:
+            return test_one(doc[second])
+        return nothing
+
+    return two_keys
+
+
+def _identical_leaf(keys: tuple[str, ...], arg: bool) -> Fast:
+    """`equals: true|false` on a one- or two-key path: the value is that bool itself."""
+    if len(keys) == 1:
+        name = keys[0]
+        return lambda rec, cache: rec.get(name) is arg
+    first, second = keys
+
+    def two_keys(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+        doc = rec.get(first)
+        return isinstance(doc, dict) and doc.get(second) is arg
+
+    return two_keys
+
+
+def _value_test(op: str, arg: Any) -> Callable[[Any], bool]:
+    """The value operator on one value (a null never satisfies it); numbers compared and
+    strings matched inline, any other type through the operator (which may refuse it)."""
+    test = VALUE_OPERATORS[op].test
+    compare = NUMBER_COMPARISONS.get(op)
+    if compare is not None:
+
+        def number(value: Any) -> bool:
+            kind = type(value)
+            if kind is int or kind is float:
+                return compare(float(value), arg)  # as _number does: the float of the value
+            return value is not None and bool(test(value, arg))
+
+        return number
+    if op == "matches":
+        search = arg.search
+
+        def matches(value: Any) -> bool:
+            if type(value) is str:
+                return search(value) is not None
+            return value is not None and bool(test(value, arg))
+
+        return matches
+    return lambda value: value is not None and bool(test(value, arg))
+
+
 def _fast_leaf(leaf: Leaf) -> Fast:
+    keyed = _keyed_leaf(leaf)
+    if keyed is not None:
+        return keyed
     if leaf.subject is None:
         constant = [leaf.param_value]
         get: Values = lambda rec, cache: constant  # noqa: E731
@@ -126,25 +216,31 @@ _DETECT_CACHE_MAX_LEN = 256  # long values are rare and would make the memo larg
 
 @functools.lru_cache(maxsize=1 << 15)
 def _detect_memo(value: str, key: str | None) -> bool:
-    from smscan.secrets import detect
+    return _secrets().detect(value, key) is not None
 
-    return detect(value, key) is not None
+
+def _flat_text(value: dict[Any, Any]) -> bool:
+    """Every value a string or a null (the usual environment, hyperparameter or tag map)."""
+    for item in value.values():  # noqa: SIM110 - no generator per record on the hot path
+        if item is not None and type(item) is not str:
+            return False
+    return True
 
 
 def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
     """`no_secrets` for the verdict: a flat str map is judged item by item, memoized
     (hyperparameter, tag and environment values repeat across a fleet); anything else
     goes to the detector whole, exactly as `holds` does."""
-    from smscan.secrets import find_secrets
-
+    find_secrets = _secrets().find_secrets
     for value in values:
         if value is None:
             continue
-        if isinstance(value, dict) and all(type(v) is str or v is None for v in value.values()):
+        if isinstance(value, dict) and _flat_text(value):
             for k, v in value.items():
-                if v is not None and (
-                    _detect_memo(v, str(k)) if len(v) <= _DETECT_CACHE_MAX_LEN else bool(find_secrets(v, str(k)))
-                ):
+                if v is None:
+                    continue
+                name = k if type(k) is str else str(k)
+                if _detect_memo(v, name) if len(v) <= _DETECT_CACHE_MAX_LEN else bool(find_secrets(v, name)):
                     return False
         elif type(value) is str and len(value) <= _DETECT_CACHE_MAX_LEN:
             if _detect_memo(value, key):
@@ -152,3 +248,12 @@ def _no_secrets_fast(values: list[Any], key: str | None) -> bool:
         elif find_secrets(value, key):
             return False
     return True
+
+
+@functools.cache
+def _secrets() -> ModuleType:
+    """smscan.secrets, imported on first use: loading policies does not pay for its detectors,
+    and a hot path does not pay an import statement per call."""
+    from smscan import secrets
+
+    return secrets

@@ -25,7 +25,11 @@ from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-MAX_MESSAGE_LENGTH = 2000
+# The job's identity in a message context, the markers standing for it while a template renders
+# (see _render_memo), and the bound messages that share a rendering between jobs.
+from smscan.policy.bound import IDENTITY_NAMES, MAX_MESSAGE_LENGTH, BoundMessage
+from smscan.policy.bound import MARKS as _MARKS
+
 MAX_REPEAT_LENGTH = 10 * MAX_MESSAGE_LENGTH  # longest 'ab' * n a template may build
 MAX_EXPONENT = 64
 
@@ -140,6 +144,39 @@ class MessageTemplate:
         return text[:MAX_MESSAGE_LENGTH]
 
 
+    def bind(self, context: dict[str, Any]) -> BoundMessage | None:
+        """The message rendered for everything but the job's identity (IDENTITY_NAMES), which
+        `BoundMessage.finish` fills in: what `render` gives for `context` plus the identity,
+        for a template that only prints the identity. None for any other template, and for
+        one that shows the whole record (which is each job's own).
+
+        `context` holds every name of a finding's context but the identity; the identity
+        given to `finish` holds all of IDENTITY_NAMES, as strings."""
+        if self._pieces is not None:
+            if any(not literal and p == "record" for literal, p in self._pieces):
+                return None
+            try:  # what render's join does, with the identity left to each finding
+                pieces = tuple(
+                    (literal or p not in IDENTITY_NAMES, p if literal or p in IDENTITY_NAMES else _printed(context, p))
+                    for literal, p in self._pieces
+                )
+            except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
+                return BoundMessage(done=f"(message template failed: {type(exc).__name__})")
+            return BoundMessage(pieces=pieces)
+        names = self._printed_only
+        if names is None:
+            return None
+        rest = {k: context[k] for k in self._reads if k in context}  # read before compiling drops the tree
+        try:  # what _render_memo renders, with a marker for each identity name
+            marked = self._template.render({**rest, **{n: _MARKS[n] for n in names}})
+        except SecurityError:
+            return BoundMessage(done="(message template refused by the sandbox)")
+        except (
+            TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError
+        ) as exc:
+            return BoundMessage(done=f"(message template failed: {type(exc).__name__})")
+        return BoundMessage(marked=marked, names=names)
+
     def _render_memo(self, context: dict[str, Any], names: tuple[str, ...]) -> str:
         """Jinja's output, rendered once per distinct context apart from the job's identity.
 
@@ -163,10 +200,6 @@ class MessageTemplate:
         return text
 
 
-# The job's identity in a message context (engine._template_context), and the markers
-# standing for it while a template renders: control characters no template text holds.
-IDENTITY_NAMES = ("job_name", "job_arn", "account_id", "region")
-_MARKS = {name: f"\x00{i}\x00" for i, name in enumerate(IDENTITY_NAMES)}
 _MEMO_SIZE = 4096
 _ABSENT = object()
 

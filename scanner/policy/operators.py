@@ -10,6 +10,7 @@ ERROR, because a policy that cannot judge a record must never report PASS.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,15 @@ FLAG_OPERATORS: dict[str, Callable[[Sequence[Any], str | None], bool]] = {
     "empty": _empty,
     "not_empty": _not_empty,
     "no_secrets": _no_secrets,
+}
+
+# The same flags on a path that matched exactly one value (`flag([value])`), for the
+# verdict fast path: no list per leaf. no_secrets is not here (it is memoized apart).
+ONE_VALUE_FLAGS: dict[str, Callable[[Any], bool]] = {
+    "exists": lambda value: value is not None,
+    "absent": lambda value: value is None,
+    "empty": _is_empty,
+    "not_empty": lambda value: value is not None and not _is_empty(value),
 }
 
 
@@ -180,6 +190,16 @@ def _compare(name: str, cmp: Callable[[float, float], bool]) -> ValueOperator:
     return ValueOperator(lambda v, a: cmp(_number(v, name), a), _number_arg, "a number")
 
 
+# The comparisons of the number operators, for the verdict fast path to apply to an int or
+# a float directly (their argument is prepared as a float; the value is compared as one).
+NUMBER_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+
+
 def _length_bound(name: str, cmp: Callable[[int, int], bool]) -> ValueOperator:
     return ValueOperator(lambda v, a: cmp(_length(v, name), a), _int_arg, "a non-negative integer")
 
@@ -194,10 +214,10 @@ VALUE_OPERATORS: dict[str, ValueOperator] = {
     "contains": ValueOperator(_contains, _any_arg, "any value"),
     "starts_with": ValueOperator(_starts_with, _str_list_arg, "a string or list of strings"),
     "has_keys": ValueOperator(_has_keys, _str_list_arg, "a list of strings"),
-    "gt": _compare("gt", lambda v, a: v > a),
-    "ge": _compare("ge", lambda v, a: v >= a),
-    "lt": _compare("lt", lambda v, a: v < a),
-    "le": _compare("le", lambda v, a: v <= a),
+    "gt": _compare("gt", NUMBER_COMPARISONS["gt"]),
+    "ge": _compare("ge", NUMBER_COMPARISONS["ge"]),
+    "lt": _compare("lt", NUMBER_COMPARISONS["lt"]),
+    "le": _compare("le", NUMBER_COMPARISONS["le"]),
     "length_ge": _length_bound("length_ge", lambda v, a: v >= a),
     "length_le": _length_bound("length_le", lambda v, a: v <= a),
 }

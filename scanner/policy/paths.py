@@ -100,6 +100,13 @@ def _walk(steps: tuple[Step, ...]) -> Callable[[Any], list[Any]]:
 
         return find_keys
 
+    stars = [i for i, s in enumerate(steps) if isinstance(s, Star)]
+    if len(stars) == 1 and all(isinstance(s, str) for s in steps if not isinstance(s, Star)):
+        return _walk_one_star(
+            tuple(s for s in steps[: stars[0]] if isinstance(s, str)),
+            tuple(s for s in steps[stars[0] + 1 :] if isinstance(s, str)),
+        )
+
     def find(doc: Any) -> list[Any]:
         current = [doc]
         for step in steps:
@@ -118,6 +125,28 @@ def _walk(steps: tuple[Step, ...]) -> Callable[[Any], list[Any]]:
         return current
 
     return find
+
+
+def _walk_one_star(before: tuple[str, ...], after: tuple[str, ...]) -> Callable[[Any], list[Any]]:
+    """`$.a.b[*].c.d`: keys down to the wildcard, its items, and keys on from each item; the
+    same values as the generic walk, in the same order (the shape of most list paths)."""
+
+    def find_star(doc: Any) -> list[Any]:
+        for step in before:
+            if not isinstance(doc, dict) or step not in doc:
+                return []
+            doc = doc[step]
+        found = []
+        for item in _wildcard(doc):
+            for step in after:
+                if not isinstance(item, dict) or step not in item:
+                    break
+                item = item[step]
+            else:
+                found.append(item)
+        return found
+
+    return find_star
 
 
 def _jsonpath_ng(text: str) -> Callable[[Any], list[Any]]:

@@ -35,7 +35,6 @@ _LIST_FIELDS = frozenset(
 _NESTED_TIME_KEYS = frozenset(
     {"StartTime", "EndTime", "Timestamp", "LastModifiedTime", "CreationTime"}
 )
-_LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
 # What to_iso_utc writes (a zero fraction is dropped, so ".000000" is not canonical).
 _CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?Z", re.ASCII)
 
@@ -114,8 +113,14 @@ def _json_seed(value: Any, name: str) -> Any:
 
 
 def _json_describe(value: Any, name: str) -> Any:
-    expected = (list, tuple) if name in _LIST_FIELDS else Mapping
-    if not isinstance(value, expected):
+    kind = type(value)  # what a JSON parser gives is a dict or a list: no ABC check for those
+    if kind is dict:
+        fits = name not in _LIST_FIELDS
+    elif kind is list:
+        fits = name in _LIST_FIELDS
+    else:
+        fits = isinstance(value, (list, tuple) if name in _LIST_FIELDS else Mapping)
+    if not fits:
         return _json_seed(value, name)  # CLI JSON and request files may carry JSON text
     return _plain(value, name, 1)
 
@@ -126,26 +131,37 @@ def _plain(value: Any, name: str, depth: int) -> Any:
         raise RecordError(
             f"expected at most {MAX_NESTING} levels of nesting", field=name
         )
-    if isinstance(value, Mapping):
-        out = None if type(value) is dict else dict(value)
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        out = None if kind is dict else dict(value)
         for key, item in value.items():
-            if type(item) in _LEAF_TYPES:  # most values: no call, no copy
-                if type(item) is float and not math.isfinite(item):
-                    raise _non_finite(name)
-                if key not in _NESTED_TIME_KEYS or item is None:
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:  # most values: no call, no copy
+                if item is None or key not in _NESTED_TIME_KEYS:
                     continue
                 new = _nested_time(item)
+            elif kind is float:
+                if not math.isfinite(item):
+                    raise _non_finite(name)
+                if key not in _NESTED_TIME_KEYS:
+                    continue
+                new = _nested_time(item)
+            elif kind is list and _flat(item) and depth < MAX_NESTING:
+                continue  # a list of strings, ints, bools and nulls (Subnets ...): nothing to change
             else:
                 new = _plain(item, name, depth + 1)
             if new is not item:
                 out = dict(value) if out is None else out
                 out[key] = new
         return value if out is None else out
-    if isinstance(value, (list, tuple)):
-        items = None if type(value) is list else list(value)
+    if kind is list or isinstance(value, (list, tuple)):
+        items = None if kind is list else list(value)
         for index, item in enumerate(value):
-            if type(item) in _LEAF_TYPES:
-                if type(item) is float and not math.isfinite(item):
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:
+                continue
+            if kind is float:
+                if not math.isfinite(item):
                     raise _non_finite(name)
                 continue
             new = _plain(item, name, depth + 1)
@@ -156,6 +172,14 @@ def _plain(value: Any, name: str, depth: int) -> Any:
     if isinstance(value, date):
         return to_iso_utc(value)
     return value
+
+
+def _flat(items: list[Any]) -> bool:
+    for item in items:
+        kind = type(item)
+        if not (kind is str or kind is int or kind is bool or item is None):
+            return False
+    return True
 
 
 def _non_finite(name: str) -> RecordError:
@@ -181,15 +205,29 @@ def hstore(value: Any, name: str) -> dict[str, str | None]:
         except ValueError as err:
             raise RecordError(str(err), field=name) from None
     if type(value) is dict or isinstance(value, Mapping):
+        if _all_text(value):  # the usual map: nothing to convert, nothing to refuse
+            return dict(value)
         return {_hstore_key(k, name): _hstore_value(v, name) for k, v in value.items()}
     if name == "tags" and isinstance(value, (list, tuple)):  # [{"Key": k, "Value": v}]
         out: dict[str, str | None] = {}
         for item in value:
-            if not isinstance(item, Mapping) or "Key" not in item:
+            if not (type(item) is dict or isinstance(item, Mapping)) or "Key" not in item:
                 raise wrong(name, 'a map or a list of {"Key", "Value"} objects', item)
-            out[_hstore_key(item["Key"], name)] = _hstore_value(item.get("Value"), name)
+            text, key = item.get("Value"), item["Key"]
+            if text is not None and type(text) is not str:  # the value first, as `out[k] = v` checks it
+                text = _hstore_value(text, name)
+            if type(key) is not str:
+                key = _hstore_key(key, name)
+            out[key] = text
         return out
     raise wrong(name, "a map of strings (an object or hstore text)", value)
+
+
+def _all_text(value: Mapping[Any, Any]) -> bool:
+    for key, text in value.items():
+        if type(key) is not str or (text is not None and type(text) is not str):
+            return False
+    return True
 
 
 def _hstore_key(key: Any, name: str) -> str:

@@ -50,23 +50,17 @@ inside had to be converted: do not mutate the document after normalizing it.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from smscan.errors import RecordError
 from smscan.models import Origin, Record
-from smscan.record.coerce import (
-    DESCRIBE_COERCE,
-    SEED_COERCE,
-    Coerce,
-    hstore,
-    type_name,
-    wrong,
-)
+from smscan.record.coerce import hstore, type_name
+from smscan.record.plan import DESCRIBE_PLAN, SEED_PLAN, Plan, lazy_plans
+from smscan.record.plan import IDENTITY as IDENTITY  # where the file source and tests look for it
 from smscan.record.schema import FIELDS_BY_AWS_KEY, FIELDS_BY_NAME, SEED_FIELDS
 
 Shape = Literal["describe", "seed", "inventory"]
@@ -76,6 +70,8 @@ _PARTITION = re.compile(r"aws(?:-[a-z]+)*")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}", re.ASCII)
 _ACCOUNT = re.compile(r"\d{12}", re.ASCII)
 ARN_FORMAT = "arn:aws:sagemaker:REGION:ACCOUNT:training-job/NAME"
+# The whole test of parse_arn in one pattern: the name is all after "training-job/" (colons too).
+_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:sagemaker:([a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}):([0-9]{12}):training-job/(.+)", re.S)
 
 
 @dataclass
@@ -121,10 +117,9 @@ def from_describe(
 ) -> Record:
     _require_object(doc)
     job = doc.get("TrainingJob")
-    if isinstance(job, Mapping) and "TrainingJobName" not in doc:
+    if job is not None and isinstance(job, Mapping) and "TrainingJobName" not in doc:
         doc = job  # a Search result item
-    by_key = _DESCRIBE_BY_KEY if read is None else _plans(read)[0]
-    data = _convert(doc, by_key, _DESCRIBE_KNOWN, stats)
+    data = _convert(doc, DESCRIBE_PLAN if read is None else lazy_plans(read)[0], stats)
     if tags is not None:
         data["tags"] = hstore(tags, "tags")
     _identify(data, origin)
@@ -139,8 +134,7 @@ def from_seed(
     read: frozenset[str] | None = None,
 ) -> Record:
     _require_object(doc)
-    by_key = _SEED_BY_KEY if read is None else _plans(read)[1]
-    data = _convert(doc, by_key, FIELDS_BY_NAME, stats)
+    data = _convert(doc, SEED_PLAN if read is None else lazy_plans(read)[1], stats)
     _identify(data, origin)
     return Record(data=data, origin=origin)
 
@@ -169,35 +163,10 @@ def _require_object(doc: Any) -> None:
         raise RecordError(f"expected a JSON object, got {type_name(doc)}")
 
 
-def _convert(
-    doc: Mapping[str, Any], by_key: _ByKey, known: Container[str], stats: NormalizeStats | None
-) -> dict[str, Any]:
-    """Every seed field, in order, each present value coerced to its type.
-
-    The walk is over the document's keys, not the 47 fields: a describe answer holds
-    about half of them, and the absent ones are None from `dict.fromkeys`."""
-    data = dict.fromkeys(_ORDER)
-    unknown = False
-    for key, value in doc.items():
-        entry = by_key.get(key)
-        if entry is None:
-            unknown = True
-            continue
-        if value is None:
-            continue
-        name, coerce = entry
-        if coerce is None:
-            if type(value) is not str and not isinstance(value, str):
-                raise wrong(name, "a string", value)
-            data[name] = value
-        elif coerce is _as_given:
-            data[name] = value
-        else:
-            data[name] = coerce(value, name)
+def _convert(doc: Mapping[str, Any], plan: Plan, stats: NormalizeStats | None) -> dict[str, Any]:
+    data = plan.convert(doc, stats.unknown_keys if stats is not None else None)
     if stats is not None:
         stats.records += 1
-        if unknown:
-            stats.unknown_keys.update(k for k in doc if k not in known)
     return data
 
 
@@ -212,6 +181,9 @@ def origin_key(origin: Origin) -> str:
 
 def parse_arn(arn: str) -> tuple[str, str, str]:
     """(account_id, region, name) of a training-job ARN, or RecordError."""
+    match = _ARN.fullmatch(arn)  # one match for what the checks below test part by part
+    if match is not None:
+        return match[2], match[1], match[3]
     parts = arn.split(":", 5)
     if (
         len(parts) == 6
@@ -236,8 +208,8 @@ def _identify(data: dict[str, Any], origin: Origin) -> None:
     if arn is None and isinstance(data["_key"], str) and data["_key"].startswith("arn:"):
         arn = data["_key"]
     if arn:
-        account, region, name = parse_arn(arn)
-        data.update(_key=arn, training_job_arn=arn, account_id=account, region=region)
+        data["account_id"], data["region"], name = parse_arn(arn)
+        data["_key"] = data["training_job_arn"] = arn
         if not data["training_job_name"]:
             data["training_job_name"] = name
         return
@@ -250,40 +222,3 @@ def _identify(data: dict[str, Any], origin: Origin) -> None:
     data["_key"] = data["_key"] or origin_key(origin)
     data["account_id"] = data["account_id"] or ""
     data["region"] = data["region"] or ""
-
-
-_Plan = tuple[tuple[str, str | None, Coerce | None], ...]  # (field, input key, coercion)
-_SEED_PLAN: _Plan = tuple((f.name, f.name, SEED_COERCE[f.type]) for f in SEED_FIELDS)
-_DESCRIBE_PLAN: _Plan = tuple((f.name, f.aws_key, DESCRIBE_COERCE[f.type]) for f in SEED_FIELDS)
-# Always coerced: the identity every report, waiver and baseline uses (models.Resource,
-# gate.waivers, gate.baseline), whatever the policies read.
-IDENTITY = frozenset(
-    {"_key", "training_job_name", "training_job_arn", "account_id", "region", "training_job_status", "tags"}
-)
-_ORDER = tuple(f.name for f in SEED_FIELDS)
-_ByKey = dict[str, tuple[str, Coerce | None]]  # input key -> (field, coercion)
-
-
-def _by_key(plan: _Plan) -> _ByKey:
-    return {key: (name, coerce) for name, key, coerce in plan if key is not None}
-
-
-_SEED_BY_KEY, _DESCRIBE_BY_KEY = _by_key(_SEED_PLAN), _by_key(_DESCRIBE_PLAN)
-
-
-def _as_given(value: Any, name: str) -> Any:
-    return value
-
-
-@functools.lru_cache(maxsize=32)
-def _plans(read: frozenset[str]) -> tuple[_ByKey, _ByKey]:
-    """The describe and seed plans coercing only `read` and IDENTITY."""
-    keep = read | IDENTITY
-    describe, seed = (
-        _by_key(tuple((name, key, coerce if name in keep else _as_given) for name, key, coerce in plan))
-        for plan in (_DESCRIBE_PLAN, _SEED_PLAN)
-    )
-    return describe, seed
-
-
-_DESCRIBE_KNOWN = frozenset(FIELDS_BY_AWS_KEY) | {"ResponseMetadata"}

@@ -64,6 +64,25 @@ def unwrap(doc: Mapping[str, Any]) -> Unwrapped:
     return out
 
 
+# Keys that make a document something other than a plain job record (see _document, _plain).
+_OTHER_SHAPES = ("detail-type", "Records", "Events", "eventSource", "status_code", "TrainingJobSummaries")
+
+
+def plain_job(doc: Mapping[str, Any]) -> bool:
+    """True when `unwrap(doc)` is that one job at "" with nothing refused or noted: what a
+    JSON Lines file of describe answers or seed records holds on every line.
+
+    A document that names its job and has none of the keys the other shapes are told by
+    (an event's detail-type, a log's Records, lookup-events' Events, a CloudTrail record's
+    eventSource, a recording's status_code, a ListTrainingJobs page's summaries) is one."""
+    if not ("TrainingJobName" in doc or "TrainingJobArn" in doc or "training_job_name" in doc or "_key" in doc):
+        return False
+    for key in _OTHER_SHAPES:  # noqa: SIM110 - no generator per record on the hot path
+        if key in doc:
+            return False
+    return True
+
+
 def records_hint(doc: Any) -> str | None:
     """For a request file that holds no request: what it is, if it is a record (use --input)."""
     if isinstance(doc, list) and doc:  # a JSON array of records: judge by its first item

@@ -19,7 +19,7 @@ import orjson
 from smscan.errors import RecordError
 from smscan.models import Origin, Problem, Record
 from smscan.record.normalize import NormalizeStats, normalize
-from smscan.record.shapes import unwrap
+from smscan.record.shapes import plain_job, unwrap
 from smscan.record.strict_json import DECODER, NotJson, deeper_than
 from smscan.sources.interface import SourceItem
 
@@ -27,8 +27,11 @@ MiB = 1024 * 1024
 LIST_WRAPPERS = ("TrainingJobs", "Results", "records")
 _JOB_KEYS = ("TrainingJobName", "TrainingJobArn", "TrainingJob", "_key", "training_job_name")
 _WS = re.compile(r"[ \t\n\r]*")
-# 19 digits in a row, found by a C scan (a regex costs more than orjson's whole parse).
+# 19 digits in a row, and the count of brackets, found by one C pass (a regex costs more
+# than orjson's whole parse): digits become "0" and brackets are dropped, so the length lost
+# is the bracket count, and a run of "0"s at least as long as every run of digits.
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_BRACKETS = b"{["
 _LONG_DIGITS = b"0" * 19
 _MISS = object()
 
@@ -63,7 +66,7 @@ class JsonRecords:
                 continue
             value = self._fast(raw)
             if value is not _MISS:
-                yield from self._record(name, value, Origin(name, line=number))
+                yield from self._record(name, value, Origin(name, number))
                 continue
             text = _decode(raw, name, number)
             if isinstance(text, Problem):
@@ -81,7 +84,8 @@ class JsonRecords:
         the problem. It reads integers past 64 bits as floats, so digit runs that long do too,
         as does anything with brackets enough to need the depth walk.
         """
-        if raw.count(b"{") + raw.count(b"[") > self.max_depth or _LONG_DIGITS in raw.translate(_DIGITS_AS_ZERO):
+        shown = raw.translate(_DIGITS_AS_ZERO, _BRACKETS)
+        if len(raw) - len(shown) > self.max_depth or _LONG_DIGITS in shown:
             return _MISS
         try:
             return orjson.loads(raw)
@@ -181,6 +185,15 @@ class JsonRecords:
         yield from self._record(name, value, origin)
 
     def _record(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
+        if type(value) is dict and plain_job(value):  # the one job the document is: unwrap's answer, sooner
+            try:
+                item: SourceItem = normalize(value, origin, stats=self.stats, read=self.fields)
+            except RecordError as err:
+                item = self._refused(name, value, origin, err)
+            return iter((item,))  # no generator for the one item of nearly every line
+        return self._unwrapped(name, value, origin)
+
+    def _unwrapped(self, name: str, value: Any, origin: Origin) -> Iterator[SourceItem]:
         at = f" (item {origin.pointer})" if origin.pointer else ""
         if not isinstance(value, dict):
             message = f"expected a JSON object{at}, got {_kind(value)}"
@@ -201,18 +214,14 @@ class JsonRecords:
                 yield replace(item, unknown=dict(job.unknown)) if job.unknown and isinstance(item, Record) else item
 
     def _normalize(self, name: str, value: dict[str, Any], origin: Origin) -> Iterator[SourceItem]:
-        at = f" (item {origin.pointer})" if origin.pointer else ""
         try:
             yield normalize(value, origin, stats=self.stats, read=self.fields)
         except RecordError as err:
-            yield Problem(
-                name,
-                err.detail + at,
-                line=origin.line,
-                field=err.field,
-                resource=_arn_of(value),
-                kind="record",
-            )
+            yield self._refused(name, value, origin, err)
+
+    def _refused(self, name: str, value: dict[str, Any], origin: Origin, err: RecordError) -> Problem:
+        at = f" (item {origin.pointer})" if origin.pointer else ""
+        return Problem(name, err.detail + at, line=origin.line, field=err.field, resource=_arn_of(value), kind="record")
 
     def _too_deep(self, name: str, line: int | None) -> Problem:
         return Problem(name, f"JSON nested deeper than {self.max_depth} levels", line=line)
