@@ -160,10 +160,11 @@ def test_unchanged_templates_of_a_user_pack_are_known_too(tmp_path: Path, pack: 
         b"[1, 2, 3]",
         b'{"key": "another checker", "passed": []}',
         b'{"key": null}',
+        b"[" * 100_000 + b"]" * 100_000,
         "another-entry-shape",
         "not-hex",
     ],
-    ids=["garbage", "a-list", "another-checker", "no-entries", "another-entry-shape", "not-hex"],
+    ids=["garbage", "a-list", "another-checker", "no-entries", "nested-too-deep", "another-entry-shape", "not-hex"],
 )
 def test_a_cache_it_cannot_trust_is_a_miss_and_is_written_afresh(
     pack: Path, checked: Checked, cache_text: bytes | str

@@ -111,7 +111,7 @@ class PackTrees:
             return {}
         try:
             doc = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return {}
         if not isinstance(doc, dict) or doc.get("key") != self.key or not isinstance(doc.get("files"), dict):
             return {}

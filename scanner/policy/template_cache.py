@@ -54,7 +54,7 @@ def template_digest(source: str) -> str:
 
 
 def _is_digest(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    return isinstance(value, str) and len(value) == 64 and not value.strip("0123456789abcdef")
 
 
 class TemplateChecks:
@@ -74,7 +74,7 @@ class TemplateChecks:
             return {}
         try:
             doc = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return {}
         if not isinstance(doc, dict) or doc.get("key") != self.key:
             return {}
