@@ -15,6 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import smscan.cli.main as cli_main
 from bench.fleet import write_jsonl
 
 # Runs the command in a fresh interpreter, then prints the heavy modules it imported.
@@ -94,3 +97,17 @@ def test_with_the_caches_warm_a_broken_template_is_still_refused(tmp_path: Path)
         code, imported, stderr = _run(tmp_path, "policy", "validate", str(mine), env=env)
         assert code == 2 and "jinja2" in imported
         assert stderr.startswith(f"{mine / 'vpc-configured.yaml'}:{line}:1: policy vpc-configured: message: template reaches")
+
+
+def test_only_commands_that_never_log_skip_setting_up_logging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    configured: list[bool] = []
+    monkeypatch.setattr(cli_main, "_configure_logging", configured.append)
+    monkeypatch.chdir(tmp_path)  # no smscan.yaml of the checkout's
+    assert cli_main.main(["policy", "validate"]) == 0
+    assert cli_main.main(["policy", "list"]) == 0
+    assert configured == []
+    one = Path(__file__).resolve().parents[1] / "policies" / "vpc-configured.yaml"
+    assert cli_main.main(["policy", "test", str(one)]) == 0  # runs the engine, which may log
+    records = write_jsonl(tmp_path / "one.jsonl", 1)
+    assert cli_main.main(["scan", "--input", str(records), "-o", str(tmp_path / "r.json"), "--quiet", "--verbose"]) in (0, 1)
+    assert configured == [False, True]
