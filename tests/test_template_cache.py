@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import sys
 from collections.abc import Callable
@@ -267,6 +268,7 @@ def test_a_template_that_fails_its_check_on_first_use_is_never_rendered() -> Non
     """Only a cache written by hand gets there: the check runs again before the first render."""
     forged = PolicyMessage("{{ job_name.__class__ }}")
     assert forged.render({"job_name": "train-1"}) == REFUSED
+    assert forged.render({"job_name": "train-2"}) == REFUSED
 
 
 def test_a_policy_message_renders_and_answers_as_its_template() -> None:
@@ -274,4 +276,23 @@ def test_a_policy_message_renders_and_answers_as_its_template() -> None:
     lazy, built = PolicyMessage(source), smscan.policy.messages.MessageTemplate(source)
     context = {"job_name": "train-1", "seconds": 86400}
     assert lazy.render(context) == built.render(context) == "Job train-1 runs for 86400 s"
-    assert lazy._pieces == built._pieces  # other attributes come from the template it built
+    assert lazy.template.source == source
+    restored = pickle.loads(pickle.dumps(PolicyMessage(source)))
+    assert restored.source == source and restored.render(context) == "Job train-1 runs for 86400 s"
+
+
+def test_what_a_policy_message_does_not_define_comes_from_its_template() -> None:
+    class Template:
+        """Stands in for whatever else MessageTemplate offers the engine."""
+
+        hits = 0
+
+        def names(self) -> tuple[str, ...]:
+            return ("job_name",)
+
+    template = Template()
+    message = PolicyMessage("{{ job_name }}", template)  # type: ignore[arg-type]
+    assert message.names() == ("job_name",) and message.hits == 0
+    template.hits = 1
+    assert message.hits == 1  # data is read afresh; only bound methods are kept
+    assert message.names.__self__ is template

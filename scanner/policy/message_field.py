@@ -12,6 +12,7 @@ a scan never renders a template on the cache's word alone.
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from smscan.policy.problems import Scope
@@ -30,11 +31,10 @@ class PolicyMessage:
     """A message template that passed the load-time check. It renders, and answers any
     other question about the template, through the MessageTemplate it builds when first asked."""
 
-    __slots__ = ("source", "_template")
-
     def __init__(self, source: str, template: MessageTemplate | None = None) -> None:
         self.source = source
         self._template = template
+        self._refused = False
 
     @property
     def template(self) -> MessageTemplate:
@@ -50,21 +50,30 @@ class PolicyMessage:
         if template is None:
             from smscan.policy.messages import MessageTemplateError
 
+            if self._refused:
+                return REFUSED
             try:
                 template = self.template
             except MessageTemplateError:
+                self._refused = True
                 return REFUSED
         return template.render(context)
 
     def __getattr__(self, name: str) -> Any:
-        # Only called for names not found above; never for its own slots (an unset slot
-        # while unpickling must stay an AttributeError) or for Python's protocol names.
-        if name in PolicyMessage.__slots__ or name.startswith("__"):
+        # Only called for names not found above; never for its own (unset while unpickling:
+        # that must stay an AttributeError) or for Python's protocol names.
+        if name in _OWN or name.startswith("__"):
             raise AttributeError(name)
-        return getattr(self.template, name)
+        value = getattr(self.template, name)
+        if isinstance(value, MethodType):
+            self.__dict__[name] = value  # a bound method stays the same: later calls skip this
+        return value
 
     def __repr__(self) -> str:
         return f"PolicyMessage({self.source!r})"
+
+
+_OWN = frozenset({"source", "_template", "_refused"})
 
 
 def message_of(doc: YMap, scope: Scope, checks: TemplateChecks) -> PolicyMessage | None:
