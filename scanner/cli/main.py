@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
-    if getattr(args, "logs", True):  # commands that never log say so: importing logging is ~5% of `policy validate`
+    if getattr(args, "logs", True):  # commands that never log (policy validate) say so, and skip importing logging
         _configure_logging(getattr(args, "verbose", False))
     _exit_cleanly_on_sigterm()
     try:

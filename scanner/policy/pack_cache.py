@@ -60,7 +60,7 @@ def parser_key() -> str | None:
     return digest.hexdigest() if add_package(digest, "yaml") else None
 
 
-def add_package(digest: Any, name: str) -> bool:
+def add_package(digest: hashlib._Hash, name: str) -> bool:
     """Add what identifies an installed package to `digest`, without importing it: its
     __init__.py (which holds its version) and the name and size of every file in it. No
     modification times, so a cache built into a bundle still matches once unzipped.
