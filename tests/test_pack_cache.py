@@ -119,8 +119,9 @@ def test_yaml_smscan_refuses_is_never_cached(pack: Path, edit: Callable[[str], s
         b"[1, 2, 3]",
         b'{"key": "another parser", "files": {}}',
         b'{"key": null}',
+        b"[" * 100_000 + b"]" * 100_000,
     ],
-    ids=["garbage", "a-list", "another-parser", "no-files"],
+    ids=["garbage", "a-list", "another-parser", "no-files", "nested-too-deep"],
 )
 def test_a_cache_it_cannot_read_is_a_miss_and_is_written_afresh(pack: Path, cache_text: bytes) -> None:
     expected = [p.info for p in loader.load_policies([])]

@@ -68,6 +68,15 @@ def _exit_cleanly_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
+def _configure_logging(verbose: bool) -> None:
+    import logging  # here, not at the top: `smscan --version` and `--help` never log
+
+    logging.basicConfig(level=logging.WARNING, format="smscan: %(levelname)s: %(message)s", stream=sys.stderr)
+    if verbose:
+        # Our own API-call and retry log only; botocore's debug output would drown it.
+        logging.getLogger("smscan").setLevel(logging.DEBUG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
@@ -78,12 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
-    import logging  # here, not at the top: `smscan --version` and `--help` never log
-
-    logging.basicConfig(level=logging.WARNING, format="smscan: %(levelname)s: %(message)s", stream=sys.stderr)
-    if getattr(args, "verbose", False):
-        # Our own API-call and retry log only; botocore's debug output would drown it.
-        logging.getLogger("smscan").setLevel(logging.DEBUG)
+    if getattr(args, "logs", True):  # commands that never log (policy validate) say so, and skip importing logging
+        _configure_logging(getattr(args, "verbose", False))
     _exit_cleanly_on_sigterm()
     try:
         code: int = args.handler(args)

@@ -24,13 +24,14 @@ def add_policy_commands(sub: Any) -> None:
         p.add_argument("paths", nargs="*", metavar="PATH", help="policy files or directories (default: built-in pack)")
         p.add_argument("--param", action="append", default=[], metavar="ID.NAME=VALUE")
         p.add_argument("--config", metavar="FILE")
-        p.set_defaults(handler=handler)
+        # validate, list and show only read policy files; `test` runs the engine, which may log.
+        p.set_defaults(handler=handler, logs=name == "test")
     show = actions.add_parser("show", help="print one policy: what it checks, params in force, frameworks, remediation, YAML")
     show.add_argument("policy_id", metavar="ID", help="a policy id from `smscan policy list`")
     show.add_argument("paths", nargs="*", metavar="PATH", help="policy files or directories (default: built-in pack)")
     show.add_argument("--param", action="append", default=[], metavar="ID.NAME=VALUE")
     show.add_argument("--config", metavar="FILE")
-    show.set_defaults(handler=run_show)
+    show.set_defaults(handler=run_show, logs=False)
     policy.set_defaults(handler=lambda args: (policy.print_help(sys.stderr), 2)[1])
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from smscan.errors import ConfigError
 from smscan.models import Severity, Status
-from smscan.policy.messages import MessageTemplate, MessageTemplateError
 from smscan.policy.model import Example
 from smscan.policy.operators import type_name
 from smscan.policy.problems import Scope
@@ -132,22 +131,6 @@ def coerce_override(label: str, default: Any, value: Any) -> Any:
             f"param {label}: expected {type_name(default)} like the default {default!r}, got {type_name(value)}"
         )
     return to_plain(value)
-
-
-def message_of(doc: YMap, scope: Scope) -> MessageTemplate | None:
-    source = doc.get("message")
-    if source is None:
-        return None
-    pos = doc.key_pos["message"]
-    if not isinstance(source, str):
-        scope.add(pos, "message", "expected a Jinja2 template string")
-        return None
-    try:
-        return MessageTemplate(source)
-    except MessageTemplateError as exc:
-        line = pos.line + (exc.line - 1 if exc.line and "\n" in source else 0)
-        scope.add(Pos(line, pos.col), "message", str(exc))
-        return None
 
 
 def examples_of(doc: YMap, scope: Scope) -> tuple[Example, ...]:

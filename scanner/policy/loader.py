@@ -21,17 +21,18 @@ from smscan.policy.fields import (
     example_params_of,
     examples_of,
     frameworks_of,
-    message_of,
     params_of,
     remediation_of,
     severity_of,
     str_list_of,
     text_of,
 )
+from smscan.policy.message_field import message_of
 from smscan.policy.model import Policy
 from smscan.policy.pack_cache import PackTrees
 from smscan.policy.prevent import prevent_of
 from smscan.policy.problems import Problems, Scope
+from smscan.policy.template_cache import TemplateChecks
 from smscan.yamlpos import YamlProblem, YMap, load_file
 
 BUILTIN = "builtin"
@@ -84,17 +85,20 @@ def load_policies(
     first_seen: dict[str, str] = {}
     builtin = builtin_pack_dir()
     trees: PackTrees | None = None
+    # Keyed by the template's text, not its file: a user pack's unchanged templates are known, too.
+    checks = TemplateChecks(builtin)
     for file, relpath in discover(paths):
         in_pack = file.parent == builtin
         if in_pack and trees is None:
             trees = PackTrees(builtin)
         before = len(problems.items)
-        policy = _load_one(file, relpath, overrides or {}, problems, first_seen, trees if in_pack else None)
+        policy = _load_one(file, relpath, overrides or {}, problems, first_seen, trees if in_pack else None, checks)
         if policy is not None:
             policies.append(policy)
         problems.sort_from(before)
     if trees is not None:
         trees.save()
+    checks.save()
     if problems:
         raise PolicyError(problems.items)
     _check_overrides(policies, overrides or {})
@@ -123,6 +127,7 @@ def _load_one(
     problems: Problems,
     first_seen: dict[str, str],
     trees: PackTrees | None,
+    checks: TemplateChecks,
 ) -> Policy | None:
     # Until the id is read, the file stem stands for it (they must be equal anyway).
     scope = Scope(str(file), f"policy {file.stem}", problems, name=file.stem)
@@ -154,7 +159,7 @@ def _load_one(
         if "check" in doc
         else None
     )
-    message = message_of(doc, scope)
+    message = message_of(doc, scope, checks)
     examples = examples_of(doc, scope)
     example_params = example_params_of(doc, scope, params)
     prevent = prevent_of(doc, scope, params)

@@ -9,7 +9,7 @@ from typing import Any
 
 from smscan.models import PolicyInfo, Severity, Status
 from smscan.policy.conditions import Condition
-from smscan.policy.messages import MessageTemplate
+from smscan.policy.message_field import PolicyMessage
 from smscan.policy.prevent import Prevention
 
 
@@ -25,7 +25,7 @@ class Policy:
     info: PolicyInfo
     check: Condition
     when: Condition | None = None
-    message: MessageTemplate | None = None
+    message: PolicyMessage | None = None
     examples: tuple[Example, ...] = ()
     example_params: Mapping[str, Any] = field(default_factory=dict)
     prevent: Prevention | None = None  # the guardrail mapping (smscan guardrails); None: not stated

@@ -24,7 +24,6 @@ such an install parses the pack on each run, as before.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
@@ -55,20 +54,43 @@ def parser_key() -> str | None:
     try:
         for name in ("yamlpos.py", "yamlparse.py"):
             digest.update((here / name).read_bytes())
-        spec = find_spec("yaml")  # located, not imported: PyYAML is what the cache spares
+    except OSError:
+        return None
+    # PyYAML is located, not imported: it is what the cache spares.
+    return digest.hexdigest() if add_package(digest, "yaml") else None
+
+
+def add_package(digest: hashlib._Hash, name: str) -> bool:
+    """Add what identifies an installed package to `digest`, without importing it: its
+    __init__.py (which holds its version) and the name and size of every file in it. No
+    modification times, so a cache built into a bundle still matches once unzipped.
+    False when the package cannot be found or read."""
+    try:
+        spec = find_spec(name)
         locations = (spec.submodule_search_locations or []) if spec is not None else []
         if not locations:
-            return None
+            return False
         for location in locations:
-            # Its __init__.py (which holds its version) and the name and size of every file:
-            # no modification times, so a cache built into a bundle still matches once unzipped.
             digest.update(Path(location, "__init__.py").read_bytes())
             for entry in sorted(os.scandir(location), key=lambda e: e.name):
                 if entry.is_file():
                     digest.update(f"{entry.name} {entry.stat().st_size}".encode())
     except (OSError, ValueError, ImportError):
-        return None
-    return digest.hexdigest()
+        return False
+    return True
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write a cache file whole or not at all (runs side by side each rename their own);
+    a directory that cannot be written (a read-only install) is no error: no cache, then."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 class PackTrees:
@@ -89,7 +111,7 @@ class PackTrees:
             return {}
         try:
             doc = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return {}
         if not isinstance(doc, dict) or doc.get("key") != self.key or not isinstance(doc.get("files"), dict):
             return {}
@@ -135,15 +157,7 @@ class PackTrees:
         files = {**kept, **self.used}
         if not self.writable or not (self.changed or files.keys() != self.entries.keys()):
             return
-        text = json.dumps({"key": self.key, "files": files}, separators=(",", ":"))
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(text, encoding="utf-8")
-            os.replace(temporary, self.path)  # whole or not at all, even with runs side by side
-        except OSError:  # a read-only install: parse next time, too
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+        write_whole(self.path, json.dumps({"key": self.key, "files": files}, separators=(",", ":")))
 
 
 def encode(value: Any) -> Any:
@@ -168,6 +182,8 @@ def encode(value: Any) -> Any:
         return {"l": [value.pos.line, value.pos.col], "i": items}
     if kind in (str, int, float, bool) or value is None:
         return value
+    import datetime as dt  # here: the built-in pack holds no dates, and a warm start never encodes
+
     if kind is dt.date:
         return {"d": value.isoformat()}
     if kind is dt.datetime:
@@ -192,6 +208,8 @@ def decode(value: Any) -> Any:
         items = YList(decode(item) for _, _, item in value["i"])
         items.pos, items.item_pos = _pos(*value["l"]), [_pos(line, col) for line, col, _ in value["i"]]
         return items
+    import datetime as dt
+
     if "d" in value:
         return dt.date.fromisoformat(value["d"])
     return dt.datetime.fromisoformat(value["t"])
@@ -214,6 +232,8 @@ def same(a: Any, b: Any) -> bool:
         )
     if isinstance(a, YList):
         return a.pos == b.pos and a.item_pos == b.item_pos and len(a) == len(b) and all(map(same, a, b))
+    import datetime as dt  # only trees just parsed are compared: a warm start needs no datetime
+
     if isinstance(a, dt.datetime):
         return a == b and a.utcoffset() == b.utcoffset()
     return bool(a == b) or (a != a and b != b)  # NaN is not equal to itself, but it round-trips
