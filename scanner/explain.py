@@ -79,7 +79,7 @@ def explain(
         if status is Status.UNKNOWN:
             error = unknown_reasons(record, undecided)
         if memo is not None and key is not None:
-            shared = Shared(evidence, _bind(policy, status, evidence))
+            shared = Shared(evidence, _bind(policy, status, evidence, memo))
             memo.put(key, shared)
     if shared is not None and shared.message is not None:
         message = shared.message.finish(identity or identity_of(record, resource))
@@ -106,13 +106,22 @@ def identity_of(record: Record, resource: Resource) -> dict[str, str]:
     }
 
 
-def _bind(policy: Policy, status: Status, evidence: tuple[Evidence, ...]) -> BoundMessage | None:
+def _bind(
+    policy: Policy, status: Status, evidence: tuple[Evidence, ...], memo: EvidenceMemo | None = None
+) -> BoundMessage | None:
     """A FAIL's templated message, rendered but for the job's identity (None: render per job).
 
-    The other messages are one f-string each, as cheap as finishing a bound one."""
+    The other messages are one f-string each, as cheap as finishing a bound one. A template
+    that does not read the evidence binds to the same text whatever it is: once per policy
+    (kept in its memo)."""
     if status is not Status.FAIL or policy.message is None:
         return None
-    return policy.message.bind(_shared_context(policy, evidence, template_names(policy.message.source)))
+    names = template_names(policy.message.source)
+    if "evidence" in names or memo is None:
+        return policy.message.bind(_shared_context(policy, evidence, names))
+    if memo.bound_alike is None:
+        memo.bound_alike = policy.message.bind(_shared_context(policy, (), names))
+    return memo.bound_alike
 
 
 def _gather(

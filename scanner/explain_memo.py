@@ -47,6 +47,8 @@ class EvidenceMemo:
         self.fields = None if read is None or policy.reads_values_without_keys else tuple(sorted(read))
         self._paths = () if self.fields is None else tuple(_spec(p) for p in _paths_read(policy))
         self._seen: dict[Key, Shared] = {}
+        # The FAIL message of a template that does not read the evidence (explain._bind).
+        self.bound_alike: BoundMessage | None = None
 
     def key(
         self, record: Record, status: Status, error: str, cache: dict[str, list[Any]] | None = None

@@ -7,9 +7,9 @@ job's identity in and normalizes the whitespace as `MessageTemplate.render` does
 the text is exactly what rendering that job's whole context gives.
 
 Normalizing (every whitespace run one space, none at the ends) is most of finishing.
-When the job's values are non-empty and hold no whitespace (and no NUL, which could
-form a marker), no run crosses them: the text around them is normalized once, here, and
-finishing is a concatenation. Any other value takes the plain way.
+When the job's values are non-empty, printable and without a space (so no other
+whitespace, and no NUL to form a marker), no run crosses them: the text around them is
+normalized once, here, and finishing is a concatenation. Any other value takes the plain way.
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ class BoundMessage:
             text = around[0]
             for name, after in zip(self._slots, around[1:], strict=True):
                 value = identity[name]
-                if value.split() != [value] or "\x00" in value:
-                    break  # empty, or a word apart: normalized as a whole below
+                # Printable (so no NUL, and no whitespace but the ASCII space) and no space: a
+                # single word. Anything else, an empty value too, is normalized as a whole below.
+                if not (value and value.isprintable() and " " not in value):
+                    break
                 text += value + after
             else:
                 return text[:MAX_MESSAGE_LENGTH]

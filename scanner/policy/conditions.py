@@ -161,7 +161,10 @@ class AllOf:
 
     def holds(self, ctx: EvalContext) -> Tri:
         if ctx.unknown is None:  # every value known: plain two-valued logic
-            return all(part.holds(ctx) for part in self.parts)
+            for part in self.parts:  # noqa: SIM110 - all() of a generator costs a frame per call
+                if not part.holds(ctx):
+                    return False
+            return True
         mark = len(ctx.undecided)
         result: Tri = True
         for part in self.parts:
@@ -184,7 +187,10 @@ class AnyOf:
 
     def holds(self, ctx: EvalContext) -> Tri:
         if ctx.unknown is None:
-            return any(part.holds(ctx) for part in self.parts)
+            for part in self.parts:  # noqa: SIM110 - any() of a generator costs a frame per call
+                if part.holds(ctx):
+                    return True
+            return False
         mark = len(ctx.undecided)
         result: Tri = False
         for part in self.parts:

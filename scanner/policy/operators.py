@@ -81,7 +81,7 @@ ONE_VALUE_FLAGS: dict[str, Callable[[Any], bool]] = {
     "exists": lambda value: value is not None,
     "absent": lambda value: value is None,
     "empty": _is_empty,
-    "not_empty": lambda value: value is not None and not _is_empty(value),
+    "not_empty": lambda value: value is not None and not (isinstance(value, (str, list, dict)) and len(value) == 0),
 }
 
 

@@ -26,7 +26,8 @@ IDENTITY = frozenset(
     {"_key", "training_job_name", "training_job_arn", "account_id", "region", "training_job_status", "tags"}
 )
 ORDER = tuple(f.name for f in SEED_FIELDS)
-_EMPTY = dict.fromkeys(ORDER)  # every field absent, in order: each record starts as a copy
+_EMPTY = dict.fromkeys(ORDER)
+_BOOL = SEED_COERCE["bool"]  # every field absent, in order: each record starts as a copy
 _MAX_LAYOUTS = 64  # key orders kept per plan; past it the cache starts over
 
 _Steps = tuple[tuple[str, str | None, Coerce | None], ...]  # (field, input key, coercion)
@@ -66,6 +67,8 @@ class Plan:
                 if type(value) is not str and not isinstance(value, str):
                     raise wrong(name, "a string", value)
                 data[name] = value
+            elif coerce is _BOOL and (value is True or value is False):
+                data[name] = value  # what the coercion gives a JSON boolean, without the call
             else:
                 data[name] = coerce(value, name)
         if unknown_keys is not None and layout.unknown:
