@@ -28,19 +28,6 @@ from smscan.yamlpos import YMap, parse_text, read_text
 PACK = sorted(loader.builtin_pack_dir().glob("*.yaml"))
 
 
-@pytest.fixture
-def pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the built-in pack, loaded as the built-in pack, with its cache writable."""
-    copy = tmp_path / "policies"
-    copy.mkdir()
-    for file in PACK:
-        shutil.copyfile(file, copy / file.name)
-    monkeypatch.setattr(loader, "builtin_pack_dir", lambda: copy)
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    monkeypatch.setattr(sys, "pycache_prefix", None)
-    return copy
-
-
 def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("parsed although the cache holds this file")

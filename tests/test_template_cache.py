@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,19 +31,6 @@ from smscan.policy.template_cache import CACHE_NAME, TemplateChecks, checker_key
 
 PACK = sorted(loader.builtin_pack_dir().glob("*.yaml"))
 Checked = list[str]
-
-
-@pytest.fixture
-def pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the built-in pack, loaded as the built-in pack, with its caches writable."""
-    copy = tmp_path / "policies"
-    copy.mkdir()
-    for file in PACK:
-        shutil.copyfile(file, copy / file.name)
-    monkeypatch.setattr(loader, "builtin_pack_dir", lambda: copy)
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    monkeypatch.setattr(sys, "pycache_prefix", None)
-    return copy
 
 
 @pytest.fixture

@@ -93,6 +93,18 @@ def write_whole(path: Path, text: str) -> None:
             temporary.unlink(missing_ok=True)
 
 
+def read_keyed(path: Path, key: str | None) -> dict[str, Any] | None:
+    """The JSON object of a cache file written under `key`, or None: no key, no file, not
+    JSON, not an object, or another key (a cache that is not exactly ours is a miss)."""
+    if key is None:
+        return None
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
+        return None
+    return doc if isinstance(doc, dict) and doc.get("key") == key else None
+
+
 class PackTrees:
     """Parsed trees of one pack directory, read from and written back to its cache."""
 
@@ -107,13 +119,8 @@ class PackTrees:
         self.changed = False
 
     def _read(self) -> dict[str, list[Any]]:
-        if self.key is None:
-            return {}
-        try:
-            doc = json.loads(self.path.read_bytes())
-        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-            return {}
-        if not isinstance(doc, dict) or doc.get("key") != self.key or not isinstance(doc.get("files"), dict):
+        doc = read_keyed(self.path, self.key)
+        if doc is None or not isinstance(doc.get("files"), dict):
             return {}
         return {name: entry for name, entry in doc["files"].items() if isinstance(entry, list) and len(entry) == 2}
 

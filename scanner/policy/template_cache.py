@@ -26,7 +26,7 @@ import json
 import sys
 from pathlib import Path
 
-from smscan.policy.pack_cache import add_package, cache_path, write_whole
+from smscan.policy.pack_cache import add_package, cache_path, read_keyed, write_whole
 
 FORMAT = 1
 CACHE_NAME = "smscan-template-checks.json"
@@ -70,13 +70,8 @@ class TemplateChecks:
         self.changed = False
 
     def _read(self) -> dict[str, None]:
-        if self.key is None:
-            return {}
-        try:
-            doc = json.loads(self.path.read_bytes())
-        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-            return {}
-        if not isinstance(doc, dict) or doc.get("key") != self.key:
+        doc = read_keyed(self.path, self.key)
+        if doc is None:
             return {}
         passed = doc.get("passed")
         if not isinstance(passed, list) or not all(map(_is_digest, passed)):
