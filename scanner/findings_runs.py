@@ -14,7 +14,7 @@ chunk), which makes the merged order exactly the stable sort one process gives. 
 jobs (`jobs()`) come from a second, smaller run per run, sorted by job.
 
 The files are unlinked as they are created (tempfile.TemporaryFile): nothing is left
-behind, however the scan ends. Workers append with os.write, the parent reads with
+behind, however the scan ends. Workers append with os.pwrite, the parent reads with
 os.pread, so nobody depends on the file offset the processes share.
 """
 
@@ -38,7 +38,6 @@ from smscan.wire import Flat, Unflat
 
 _BATCH = 64  # rows a pickle: a reader holds one batch per run, and a million jobs make ~150 runs
 _HEAD = 8  # bytes of a batch's length
-_STATUSES = {s.value: s for s in Status}
 _key = itemgetter(0)
 
 # A finding row: (key, status value, flat tuple, JSON text); a job row: (job, status value,
@@ -111,6 +110,12 @@ class RunWriter:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def held(self, runs_of: str) -> list[Any]:
+        """What is gathered and not yet written, in run order: "findings" rows or "jobs" rows."""
+        rows: list[Any] = self._rows if runs_of == "findings" else self._jobs
+        rows.sort(key=_key)
+        return list(rows)
+
     def take_tally(self) -> FacetTally:
         tally, self.tally = self.tally, FacetTally()
         return tally
@@ -136,7 +141,7 @@ class RunWriter:
             blob = pickle.dumps(rows[start : start + _BATCH], protocol=pickle.HIGHEST_PROTOCOL)
             data = len(blob).to_bytes(_HEAD, "little") + blob
             view = memoryview(data)
-            while view:  # os.write may write less than asked
+            while view:  # a write may be short
                 done = os.pwrite(self._fd, view, offset + written)
                 view, written = view[done:], written + done
         return written
@@ -208,10 +213,9 @@ class RunFindings:
 
     def _rows(self, runs_of: str) -> list[Iterator[Any]]:
         streams = [_read(self.files, getattr(run, runs_of)) for run in self._runs]
-        pending = self._own._rows if runs_of == "findings" else self._own._jobs
-        if pending:
-            pending.sort(key=_key)
-            streams.append(iter(list(pending)))
+        held = self._own.held(runs_of)
+        if held:
+            streams.append(iter(held))
         return streams
 
     def _merged(self, statuses: Collection[Status] | None) -> Iterator[Row]:
