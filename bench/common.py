@@ -103,5 +103,15 @@ _RSS_WRAPPER = (
 )
 
 
+def installed_env() -> dict[str, str]:
+    """The environment of an installed smscan: its bytecode cached, as pip compiles it at
+    install (here in a scratch PYTHONPYCACHEPREFIX, so the checkout stays clean). The
+    anchors run as installed too; this environment may set PYTHONDONTWRITEBYTECODE, which
+    would compile every module from source on every run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(SCRATCH / "pycache")
+    return env
+
+
 def smscan(*args: str) -> list[str]:
     return [sys.executable, "-m", "smscan", *args]

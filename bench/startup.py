@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Mapping
 
-from bench.common import ROOT, SCRATCH, header, line, smscan
+from bench.common import ROOT, SCRATCH, header, installed_env, line, smscan
 from bench.fleet import write_jsonl
 
 TARGET = 0.3  # seconds, issue 14 target 6
@@ -66,9 +66,7 @@ def commands() -> dict[str, list[str]]:
 
 
 def environments() -> dict[str, dict[str, str]]:
-    installed = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    installed["PYTHONPYCACHEPREFIX"] = str(SCRATCH / "pycache")
-    found = {"bytecode cached, as installed": installed}
+    found = {"bytecode cached, as installed": installed_env()}
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         found["PYTHONDONTWRITEBYTECODE=1, as this environment runs"] = dict(os.environ)
     return found

@@ -59,18 +59,27 @@ def write(result: ScanResult, verdict: Verdict, out: TextIO, *, generated_at: st
     for key, findings in (("findings", result.findings), ("fixed", result.fixed)):
         out.write(f'{separator}"{key}": ')
         opening = "["
-        for text in _texts(findings):
-            out.write(opening)
-            out.write("\n    ")
-            out.write(text)
+        for batch in _batches(_texts(findings)):  # one write for many: a fleet has 100,000s
+            out.write(opening + "\n    " + ",\n    ".join(batch))
             opening = ","
         out.write("\n  ]" if opening == "," else "[]")
     out.write("\n}\n")
 
 
+def _batches(texts: Iterable[str], size: int = 256) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def finding_text(f: Finding) -> str:
     """The finding's document exactly as `write` puts it in the findings array."""
-    return _encode(_finding_fields(f), 2)
+    return _encode(finding_fields(f), 2)
 
 
 def _texts(findings: Iterable[Finding]) -> Iterator[str]:
@@ -86,10 +95,20 @@ def _texts(findings: Iterable[Finding]) -> Iterator[str]:
 
 def _encode(value: Any, depth: int) -> str:
     """`value` as indented JSON starting at `depth` levels of two spaces, keys sorted."""
+    text = indented(value, depth)
+    if text is not None:
+        return text
+    # An integer beyond 64 bits: the standard library knows it.
+    text = json.dumps(_plain(value), indent=2, sort_keys=True, default=str, allow_nan=False)
+    return text.replace("\n", "\n" + "  " * depth) if depth else text
+
+
+def indented(value: Any, depth: int) -> str | None:
+    """`value` as `_encode` writes it when orjson can (None: only the standard library can)."""
     try:
         text = orjson.dumps(value, default=_fallback, option=_OPTIONS).decode()
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library knows it
-        text = json.dumps(_plain(value), indent=2, sort_keys=True, default=str, allow_nan=False)
+    except orjson.JSONEncodeError:
+        return None
     return text.replace("\n", "\n" + "  " * depth) if depth else text
 
 
@@ -110,26 +129,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _finding_fields(f: Finding) -> dict[str, Any]:
+def finding_fields(f: Finding) -> dict[str, Any]:
     """A finding's document with its dataclasses left for orjson to write (no asdict copies)."""
-    r = f.resource
     return {
         "policy_id": f.policy_id,
         "severity": f.severity.value,
         "status": f.status.value,
         "message": f.message,
-        "resource": {
-            "arn": r.arn,
-            "name": r.name,
-            "account_id": r.account_id,
-            "region": r.region,
-            "status": r.status,
-            "origin": r.origin,
-        },
+        "resource": resource_fields(f.resource),
         "evidence": f.evidence,
         "location": f.location,
         "waiver": f.waiver,
         "baseline": f.baseline,
+    }
+
+
+def resource_fields(r: Resource) -> dict[str, Any]:
+    return {
+        "arn": r.arn,
+        "name": r.name,
+        "account_id": r.account_id,
+        "region": r.region,
+        "status": r.status,
+        "origin": r.origin,
     }
 
 
@@ -191,7 +213,7 @@ def _policy(info: PolicyInfo, counts: Mapping[Status, int]) -> dict[str, Any]:
 
 def finding_document(f: Finding) -> dict[str, Any]:
     """A finding's document as plain dicts and lists: what `write` encodes, for other encoders."""
-    doc = _finding_fields(f)
+    doc = finding_fields(f)
     doc["resource"]["origin"] = asdict(f.resource.origin)
     doc["evidence"] = [{**asdict(e), "actual": list(e.actual)} for e in f.evidence]
     doc["location"] = asdict(f.location) if f.location else None
@@ -246,6 +268,15 @@ def _from_document(doc: dict[str, Any]) -> ScanResult:
         fixed=tuple(_load_finding(f) for f in doc.get("fixed", ())),
         history=tuple(doc.get("history", ())),
     )
+
+
+def decode_finding(text: str) -> Finding:
+    """The Finding whose text (finding_text) this is."""
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError:  # a lone surrogate, which only the standard library writes
+        doc = json.loads(text)
+    return _load_finding(doc)
 
 
 def _load_finding(f: dict[str, Any]) -> Finding:

@@ -30,7 +30,8 @@ from itertools import islice
 from operator import itemgetter
 from typing import IO, Any
 
-from smscan.codec import finding_text
+from smscan.codec import decode_finding, finding_text
+from smscan.finding_texts import FindingTexts
 from smscan.errors import ScannerError
 from smscan.findings import Facets, FacetTally, JobCounts, count_jobs
 from smscan.models import Finding, Resource, Severity, Status
@@ -42,7 +43,7 @@ _key = itemgetter(0)
 
 # A finding row: (key, status value, flat tuple, JSON text); a job row: (job, status value,
 # policy, account, region).
-Row = tuple[tuple[Any, ...], str, tuple[Any, ...], str]
+Row = tuple[str, str, tuple[Any, ...] | None, str]
 JobRow = tuple[str, str, str, str, str]
 
 
@@ -59,8 +60,9 @@ class Span:
 
 @dataclass(frozen=True)
 class Run:
-    findings: Span  # Rows in key order
+    findings: Span  # (key, status value, flat tuple) in key order
     jobs: Span  # JobRows in job order
+    texts: Span  # (key, JSON text) in key order: what the JSON report copies, read on its own
 
 
 class RunFiles:
@@ -84,26 +86,36 @@ class RunFiles:
 class RunWriter:
     """Rows gathered by one writer, sorted and appended to its file as one Run when asked."""
 
-    def __init__(self, files: RunFiles, index: int, *, texts: bool = True) -> None:
+    def __init__(self, files: RunFiles, index: int, *, texts: bool = True, flats: bool = True) -> None:
         self._fd = files.fd(index)
         self._texts = texts  # encode each finding's JSON report text (only a JSON report reads it)
+        # Keep every finding's flat tuple, for readers of findings other than the JSON report;
+        # without, only findings whose text does not decode exactly keep theirs.
+        self._flats = flats or not texts
         self._index = index
         self._rows: list[Row] = []
         self._jobs: list[JobRow] = []
         self._flat = Flat()
+        self._text = FindingTexts()
         self._resource: Resource | None = None
         self._origin = ""
+        self._job_key = ""
         self.tally = FacetTally()  # what was added since the caller last took it
 
     def add(self, finding: Finding, group: int, seq: int) -> None:
         r = finding.resource
         if r is not self._resource:  # a job's findings come together, sharing one Resource
             self._resource, self._origin = r, str(r.origin)
+            self._job_key = key_field(r.arn) + key_field(self._origin)
         status = finding.status.value
         # Finding.sort_key and job_of, with the job's parts worked out once for its findings
-        key = (-finding.severity.rank, finding.policy_id, r.arn, self._origin, status, group, seq)
-        text = finding_text(finding) if self._texts else ""
-        self._rows.append((key, status, self._flat(finding), text))
+        key = row_key(finding.severity, finding.policy_id, self._job_key, status, group, seq)
+        if self._texts:
+            text, exact = self._text.encode(finding)
+            flat = self._flat(finding) if self._flats or not exact else None
+        else:
+            text, flat = "", self._flat(finding)
+        self._rows.append((key, status, flat, text))
         self._jobs.append((r.arn or self._origin, status, finding.policy_id, r.account_id, r.region))
         self.tally.add(finding)
 
@@ -111,10 +123,12 @@ class RunWriter:
         return len(self._rows)
 
     def held(self, runs_of: str) -> list[Any]:
-        """What is gathered and not yet written, in run order: "findings" rows or "jobs" rows."""
-        rows: list[Any] = self._rows if runs_of == "findings" else self._jobs
-        rows.sort(key=_key)
-        return list(rows)
+        """What is gathered and not yet written, in run order, as a run of `runs_of` holds it."""
+        if runs_of == "jobs":
+            self._jobs.sort(key=_key)
+            return list(self._jobs)
+        self._rows.sort(key=_key)
+        return _section(self._rows, runs_of)
 
     def take_tally(self) -> FacetTally:
         tally, self.tally = self.tally, FacetTally()
@@ -128,23 +142,60 @@ class RunWriter:
         self._jobs.sort(key=_key)
         try:
             offset = os.lseek(self._fd, 0, os.SEEK_END)  # only this writer appends to its file
-            findings = self._append(self._rows, offset)
-            jobs = self._append(self._jobs, offset + findings)
+            spans = []
+            for runs_of in ("findings", "jobs", "texts"):
+                size = self._append(self._section_rows(runs_of), offset, runs_of)
+                spans.append(Span(self._index, offset, size))
+                offset += size
         except OSError as err:
             raise RunFileError(f"cannot write the scan's temporary findings file: {err.strerror or err}") from None
         self._rows, self._jobs, self._flat = [], [], Flat()  # the flat memo holds what it saw
-        return Run(Span(self._index, offset, findings), Span(self._index, offset + findings, jobs))
+        return Run(*spans)
 
-    def _append(self, rows: list[Any], offset: int) -> int:
+    def _section_rows(self, runs_of: str) -> list[Any]:
+        if runs_of == "jobs":
+            return self._jobs
+        kept = self._flats if runs_of == "findings" else self._texts
+        return self._rows if kept else []
+
+    def _append(self, rows: list[Any], offset: int, runs_of: str) -> int:
         written = 0
         for start in range(0, len(rows), _BATCH):
-            blob = pickle.dumps(rows[start : start + _BATCH], protocol=pickle.HIGHEST_PROTOCOL)
+            batch = rows[start : start + _BATCH]
+            blob = pickle.dumps(batch if runs_of == "jobs" else _section(batch, runs_of), protocol=pickle.HIGHEST_PROTOCOL)
             data = len(blob).to_bytes(_HEAD, "little") + blob
             view = memoryview(data)
             while view:  # a write may be short
                 done = os.pwrite(self._fd, view, offset + written)
                 view, written = view[done:], written + done
         return written
+
+
+def _section(rows: list[Row], runs_of: str) -> list[tuple[Any, ...]]:
+    """The part of each row a run keeps in its "findings" or its "texts" section: a reader
+    of one (the JSON report reads only the texts) never decodes the other. Without a
+    "findings" section, the "texts" one holds the flat tuples that are kept."""
+    if runs_of == "texts":
+        return [(key, status, text, flat) for key, status, flat, text in rows]
+    return [(key, status, flat) for key, status, flat, _ in rows]
+
+
+def row_key(severity: Severity, policy_id: str, job: str, status: str, group: int, seq: int) -> str:
+    """A row's key: Finding.sort_key, then where the finding was judged (`job` is
+    key_field(arn) + key_field(str(origin))). One string that sorts as the tuple of its
+    fields would, so sorting and merging compare in C."""
+    return f"{_RANK_DIGIT[severity]}{key_field(policy_id)}{job}{key_field(status)}{group:010d}{seq:010d}"
+
+
+def key_field(text: str) -> str:
+    """`text` as one field of a key. Each field ends in two NULs, and a NUL inside one
+    becomes NUL + \\x01, so a field that is a prefix of another sorts first, as in a tuple."""
+    if "\0" in text:
+        text = text.replace("\0", "\0\1")
+    return text + "\0\0"
+
+
+_RANK_DIGIT = {s: str(9 - s.rank) for s in Severity}  # -rank: the more severe first
 
 
 def _read(files: RunFiles, span: Span) -> Iterator[Any]:
@@ -167,11 +218,12 @@ class RunFindings:
     of equal sort keys is the order of reading, whoever judged them.
     """
 
-    def __init__(self, files: RunFiles, *, budget: int, texts: bool = True) -> None:
+    def __init__(self, files: RunFiles, *, budget: int, texts: bool = True, flats: bool = True) -> None:
         self.files = files
         self.texts_encoded = texts
+        self.flats_encoded = flats or not texts
         self._budget = budget
-        self._own = RunWriter(files, len(files) - 1, texts=texts)  # the last file is the parent's
+        self._own = self.writer(len(files) - 1)  # the last file is the parent's
         self._runs: list[Run] = []
         self._tally = FacetTally()
         self._next_group = 0
@@ -180,14 +232,14 @@ class RunFindings:
 
     @classmethod
     def for_workers(
-        cls, workers: int, *, budget: int, texts: bool = True, directory: str | None = None
+        cls, workers: int, *, budget: int, texts: bool = True, flats: bool = True, directory: str | None = None
     ) -> RunFindings:
-        return cls(RunFiles(workers + 1, directory), budget=budget, texts=texts)
+        return cls(RunFiles(workers + 1, directory), budget=budget, texts=texts, flats=flats)
 
     def writer(self, index: int) -> RunWriter:
-        """The writer of worker `index` (0 to workers - 1), in that worker's process."""
-        assert index < len(self.files) - 1
-        return RunWriter(self.files, index, texts=self.texts_encoded)
+        """The writer of worker `index` (0 to workers - 1, in that worker's process; the last
+        file is the parent's own)."""
+        return RunWriter(self.files, index, texts=self.texts_encoded, flats=self.flats_encoded)
 
     def reserve(self, groups: int) -> int:
         """The first of `groups` consecutive group numbers, after every one given so far."""
@@ -218,26 +270,27 @@ class RunFindings:
             streams.append(iter(held))
         return streams
 
-    def _merged(self, statuses: Collection[Status] | None) -> Iterator[Row]:
+    def _findings(self, statuses: Collection[Status] | None) -> Iterator[Finding]:
         wanted = None if statuses is None else {s.value for s in statuses}
         if wanted is not None and not any(n for (s, _), n in self.counts().items() if s.value in wanted):
             return  # none to find: no merge of every run for them
-        for row in heapq.merge(*self._rows("findings"), key=_key):
-            if wanted is None or row[1] in wanted:
-                yield row
-
-    def _findings(self, statuses: Collection[Status] | None) -> Iterator[Finding]:
         unflat = Unflat()
-        for row in self._merged(statuses):
-            yield unflat(row[2])
+        if self.flats_encoded:
+            for _, status, flat in heapq.merge(*self._rows("findings"), key=_key):
+                if wanted is None or status in wanted:
+                    yield unflat(flat)
+            return
+        for _, status, text, flat in heapq.merge(*self._rows("texts"), key=_key):
+            if wanted is None or status in wanted:
+                yield unflat(flat) if flat is not None else decode_finding(text)
 
     def texts(self) -> Iterator[str]:
         """Every finding's JSON report text, in sort order (smscan.codec.write)."""
         if not self.texts_encoded:
             yield from map(finding_text, self)
             return
-        for row in self._merged(None):
-            yield row[3]
+        for row in heapq.merge(*self._rows("texts"), key=_key):
+            yield row[2]
 
     def __iter__(self) -> Iterator[Finding]:
         return self._findings(None)

@@ -53,6 +53,9 @@ class ScanSettings:
     findings_in_memory: int = DEFAULT_BUDGET  # past this many, findings go to SQLite on disk
     jobs: int = 1  # processes judging JSON Lines files (smscan.parallel)
     json_texts: bool = True  # a JSON report will be written: --jobs workers encode each finding's text
+    # Something besides the JSON report reads every finding (other reports, sinks, baseline,
+    # history): --jobs workers keep each finding's flat tuple too, instead of decoding the text.
+    findings_read: bool = True
 
 
 def utc_now() -> str:
@@ -120,7 +123,7 @@ def run_scan(
         from smscan.findings_runs import RunFindings
 
         tally.findings = RunFindings.for_workers(
-            settings.jobs, budget=settings.findings_in_memory, texts=settings.json_texts
+            settings.jobs, budget=settings.findings_in_memory, texts=settings.json_texts, flats=settings.findings_read
         )
     for source, planned in zip(sources, plans, strict=True):
         if planned:

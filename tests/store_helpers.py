@@ -14,9 +14,12 @@ from smscan.findings_runs import RunFindings
 from smscan.models import Finding
 
 
-def run_store(findings: Sequence[Finding], *, budget: int = 2, chunk: int = 3, own: int = 2) -> RunFindings:
-    """`findings` in a RunFindings: all but the last `own` judged by two writers in chunks."""
-    store = RunFindings.for_workers(2, budget=budget)
+def run_store(
+    findings: Sequence[Finding], *, budget: int = 2, chunk: int = 3, own: int = 2, flats: bool = True
+) -> RunFindings:
+    """`findings` in a RunFindings: all but the last `own` judged by two writers in chunks.
+    `flats` False: the findings are read back from their JSON texts (a JSON-only scan)."""
+    store = RunFindings.for_workers(2, budget=budget, flats=flats)
     writers = [store.writer(0), store.writer(1)]
     judged = list(findings[: len(findings) - own]) if own else list(findings)
     chunks = [judged[i : i + chunk] for i in range(0, len(judged), chunk)]

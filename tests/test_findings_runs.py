@@ -13,11 +13,13 @@ import os
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smscan.codec import finding_text
 from smscan.findings import MemoryFindings, job_of
-from smscan.findings_runs import RunFileError, RunFindings
-from smscan.models import Status
+from smscan.findings_runs import RunFileError, RunFindings, key_field, row_key
+from smscan.models import Evidence, Severity, Status
 from tests.factories import make_finding, mixed_findings
 from tests.store_helpers import run_store
 
@@ -28,17 +30,24 @@ FINDINGS = [
     make_finding("network-isolation", "\u00e9t\u00e9"),
     *[make_finding("vpc-configured", f"job-{i:02d}", severity="medium", account_id=f"1111222233{i % 3:02d}")
       for i in range(9)],
+    # Evidence JSON would change (a tuple, a map out of key order): kept as the flat tuple too.
+    dataclasses.replace(
+        make_finding("volume-kms-encryption", "odd"),
+        evidence=(Evidence("$.resource_config", "equals", ("a", 1), ({"b": 1, "a": [2]},), False),),
+    ),
 ]
 
 
+@pytest.mark.parametrize("flats", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize(("budget", "own"), [(2, 0), (2, 3), (100, 2)])
-def test_runs_read_as_memory_does(seed: int, budget: int, own: int) -> None:
+def test_runs_read_as_memory_does(seed: int, budget: int, own: int, flats: bool) -> None:
     shuffled = FINDINGS[:]
     random.Random(seed).shuffle(shuffled)
-    memory, runs = MemoryFindings(shuffled), run_store(shuffled, budget=budget, own=own)
+    memory, runs = MemoryFindings(shuffled), run_store(shuffled, budget=budget, own=own, flats=flats)
     assert len(runs) == len(memory) == len(FINDINGS)
     assert list(runs) == list(memory)
+    assert repr(list(runs)) == repr(list(memory))  # tuples as tuples, maps in their order
     assert dict(runs.counts()) == dict(memory.counts())
     assert runs.facets() == memory.facets()
     for statuses in [(Status.FAIL,), (Status.UNKNOWN, Status.ERROR), (Status.PASS,)]:
@@ -55,8 +64,36 @@ def test_each_row_is_keyed_by_the_findings_sort_key_and_job() -> None:
     writer = store.writer(0)
     for seq, f in enumerate(FINDINGS):
         writer.add(f, 7, seq)
-    assert [(row[0][:5], row[0][5:]) for row in writer._rows] == [(f.sort_key, (7, i)) for i, f in enumerate(FINDINGS)]
+    keys = [row[0] for row in writer._rows]
+    tuples = [(*f.sort_key, 7, i) for i, f in enumerate(FINDINGS)]
+    assert sorted(range(len(keys)), key=keys.__getitem__) == sorted(range(len(tuples)), key=tuples.__getitem__)
     assert [row[0] for row in writer._jobs] == [job_of(f) for f in FINDINGS]
+
+
+# Texts as a record may spell them: NULs (the key's separator), \x01, prefixes of each other,
+# characters past Latin-1.
+_TEXT = st.text(alphabet=st.sampled_from(["\0", "\1", "a", "b", "\xff", "\u0100", ":"]), max_size=4)
+_KEY = st.tuples(
+    st.sampled_from(list(Severity)), _TEXT, _TEXT, _TEXT, st.sampled_from([s.value for s in Status]),
+    st.integers(0, 10**9), st.integers(0, 10**9),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_KEY, min_size=2, max_size=8))
+def test_row_keys_sort_as_the_tuples_they_stand_for(fields: list[tuple]) -> None:
+    def as_tuple(k: tuple) -> tuple:
+        severity, policy, arn, origin, status, group, seq = k
+        return (-severity.rank, policy, arn, origin, status, group, seq)
+
+    def as_key(k: tuple) -> str:
+        severity, policy, arn, origin, status, group, seq = k
+        return row_key(severity, policy, key_field(arn) + key_field(origin), status, group, seq)
+
+    by_tuple = sorted(range(len(fields)), key=lambda i: (as_tuple(fields[i]), i))
+    by_key = sorted(range(len(fields)), key=lambda i: (as_key(fields[i]), i))
+    assert by_key == by_tuple
+    assert len({as_key(k) for k in fields}) == len({as_tuple(k) for k in fields})
 
 
 def test_ties_keep_reading_order_across_workers_and_the_parent() -> None:

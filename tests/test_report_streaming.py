@@ -86,14 +86,14 @@ def caps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> boo
 
 def _on_disk(kind: str, findings: list[Finding]) -> FindingStore:
     """The findings in a store on disk: SQLite (one process), or a --jobs scan's runs."""
-    if kind == "runs":
-        return run_store(findings, budget=3)
+    if kind.startswith("runs"):
+        return run_store(findings, budget=3, flats=kind == "runs")
     disk = SpillingFindings(reversed(findings), budget=3)
     assert disk.on_disk
     return disk
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "runs"])
+@pytest.mark.parametrize("kind", ["sqlite", "runs", "runs from texts"])
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_each_format_streamed_from_disk_is_byte_identical_to_memory(fmt: str, caps: bool, kind: str) -> None:
     findings = _findings()
@@ -103,7 +103,7 @@ def test_each_format_streamed_from_disk_is_byte_identical_to_memory(fmt: str, ca
     assert "train-000" in from_memory or fmt == "markdown"  # the report lists findings, not only counts
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "runs"])
+@pytest.mark.parametrize("kind", ["sqlite", "runs", "runs from texts"])
 def test_the_summaries_on_disk_are_those_in_memory(kind: str) -> None:
     findings = _findings()
     memory, disk = MemoryFindings(findings), _on_disk(kind, findings)

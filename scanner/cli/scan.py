@@ -169,7 +169,9 @@ def run_scan_command(args: argparse.Namespace) -> int:
     from smscan.parallel import default_jobs
 
     json_texts = any(target.fmt == "json" for target in targets)
-    settings = dataclasses.replace(settings, jobs=args.jobs or default_jobs(), json_texts=json_texts)
+    settings = dataclasses.replace(
+        settings, jobs=args.jobs or default_jobs(), json_texts=json_texts, findings_read=_findings_read(args, targets)
+    )
     result = run_scan(
         sources, policies, settings, waivers=gate.waivers, present=gate.present, on_record=progress.evaluated
     )
@@ -181,6 +183,17 @@ def run_scan_command(args: argparse.Namespace) -> int:
     report_sinks(sent, args.quiet)
     result = with_sink_problems(result, sent)
     return _report(result, args, targets, gate.options(fail_on, fail_on_unknown, args.allow_partial))
+
+
+def _findings_read(args: argparse.Namespace, targets: list[Any]) -> bool:
+    """Whether anything but the JSON report reads every finding after the scan: then the
+    --jobs workers keep each finding decoded as well (smscan.findings_runs). A reader missed
+    here still gets every finding, decoded from its JSON text; only slower."""
+    return (
+        any(target.fmt != "json" for target in targets)
+        or any(getattr(args, name, None) for name in ("baseline", "history", "security_hub", "security_hub_only_failed"))
+        or os.environ.get("GITHUB_ACTIONS") == "true"
+    )
 
 
 def _formats(args: argparse.Namespace, config: Config) -> list[str]:
