@@ -31,8 +31,8 @@ from operator import itemgetter
 from typing import IO, Any
 
 from smscan.codec import decode_finding, finding_text
-from smscan.finding_texts import FindingTexts
 from smscan.errors import ScannerError
+from smscan.finding_texts import FindingTexts
 from smscan.findings import Facets, FacetTally, JobCounts, count_jobs
 from smscan.models import Finding, Resource, Severity, Status
 from smscan.wire import Flat, Unflat
