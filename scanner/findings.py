@@ -78,20 +78,27 @@ class FacetTally:
 
     One counter over (policy, status, severity, account, region, baseline mark), split into
     the facets when they are asked for: an add is one increment, and what it holds is
-    bounded by policies x accounts x regions, never by the fleet's size."""
+    bounded by policies x accounts x regions, never by the fleet's size. The status and the
+    severity are held as their enums' ids: an Enum hashes in Python, an int in C, and every
+    finding of a scan is added (the enums are singletons, and a forked worker's are the
+    parent's; a tally is pickled with their values)."""
 
     __slots__ = ("_rows",)
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
-        self._rows: dict[tuple[str, Status, Severity, str, str, str | None], int] = {}
+        self._rows: dict[tuple[str, int, int, str, str, str | None], int] = {}
         for f in findings:
             self.add(f)
 
     def add(self, f: Finding) -> None:
         r = f.resource
-        key = (f.policy_id, f.status, f.severity, r.account_id, r.region, f.baseline)
+        key = (f.policy_id, id(f.status), id(f.severity), r.account_id, r.region, f.baseline)
         rows = self._rows
         rows[key] = rows.get(key, 0) + 1
+
+    def _items(self) -> Iterator[tuple[tuple[str, Status, Severity, str, str, str | None], int]]:
+        for (policy_id, status, severity, account, region, mark), n in self._rows.items():
+            yield (policy_id, _BY_ID[status], _BY_ID[severity], account, region, mark), n
 
     def update(self, other: FacetTally) -> None:
         """Add the counts of `other` (a worker process's tally) to these."""
@@ -100,15 +107,15 @@ class FacetTally:
             rows[key] = rows.get(key, 0) + n
 
     def __getstate__(self) -> dict[Any, int]:  # slots: pickled for the pipe from a worker
-        return self._rows
+        return dict(self._items())
 
     def __setstate__(self, state: dict[Any, int]) -> None:
-        self._rows = state
+        self._rows = {(p, id(status), id(severity), a, r, m): n for (p, status, severity, a, r, m), n in state.items()}
 
     def counts(self) -> Counter[tuple[Status, Severity]]:
         """Findings per (status, severity)."""
         out: Counter[tuple[Status, Severity]] = Counter()
-        for (_, status, severity, *_rest), n in self._rows.items():
+        for (_, status, severity, *_rest), n in self._items():
             out[(status, severity)] += n
         return out
 
@@ -121,7 +128,7 @@ class FacetTally:
         regions: Counter[str] = Counter()
         baseline: Counter[str] = Counter()
         marked: Counter[tuple[Status, Severity, str | None]] = Counter()
-        for (policy_id, status, severity, account, region, mark), n in self._rows.items():
+        for (policy_id, status, severity, account, region, mark), n in self._items():
             policy[(policy_id, status, severity)] += n
             accounts[account] += n
             regions[region] += n
@@ -129,6 +136,9 @@ class FacetTally:
             if mark:
                 baseline[mark] += n
         return Facets(policy, accounts, regions, baseline, marked)
+
+
+_BY_ID: dict[int, Status | Severity] = {id(e): e for e in (*Status, *Severity)}
 
 
 @dataclass(frozen=True)

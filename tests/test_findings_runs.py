@@ -65,6 +65,10 @@ def test_each_row_is_keyed_by_the_findings_sort_key_and_job() -> None:
     for seq, f in enumerate(FINDINGS):
         writer.add(f, 7, seq)
     keys = [row[0] for row in writer._rows]
+    assert keys == [
+        row_key(f.severity, f.policy_id, key_field(f.resource.arn) + key_field(str(f.resource.origin)), f.status.value, 7, i)
+        for i, f in enumerate(FINDINGS)
+    ]
     tuples = [(*f.sort_key, 7, i) for i, f in enumerate(FINDINGS)]
     assert sorted(range(len(keys)), key=keys.__getitem__) == sorted(range(len(tuples)), key=tuples.__getitem__)
     assert [row[0] for row in writer._jobs] == [job_of(f) for f in FINDINGS]
