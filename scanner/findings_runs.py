@@ -33,7 +33,7 @@ from typing import IO, Any
 from smscan.codec import decode_finding, finding_text
 from smscan.errors import ScannerError
 from smscan.finding_texts import FindingTexts
-from smscan.findings import Facets, FacetTally, JobCounts, count_jobs
+from smscan.findings import Facets, FacetTally, JobCounts, count_jobs, jobs_in
 from smscan.models import Finding, Resource, Severity, Status
 from smscan.wire import Flat, Unflat
 
@@ -89,8 +89,9 @@ class RunWriter:
     def __init__(self, files: RunFiles, index: int, *, texts: bool = True, flats: bool = True) -> None:
         self._fd = files.fd(index)
         self._texts = texts  # encode each finding's JSON report text (only a JSON report reads it)
-        # Keep every finding's flat tuple, for readers of findings other than the JSON report;
-        # without, only findings whose text does not decode exactly keep theirs.
+        # Keep what readers other than the JSON report use: every finding's flat tuple and
+        # its job row (HTML and Markdown count distinct jobs). Without, only findings whose
+        # text does not decode exactly keep a flat tuple, and jobs are counted from the texts.
         self._flats = flats or not texts
         self._index = index
         self._rows: list[Row] = []
@@ -121,7 +122,8 @@ class RunWriter:
         else:
             text, flat = "", self._flat(finding)
         self._rows.append((key, status, flat, text))
-        self._jobs.append((r.arn or self._origin, status, finding.policy_id, r.account_id, r.region))
+        if self._flats:
+            self._jobs.append((r.arn or self._origin, status, finding.policy_id, r.account_id, r.region))
         self.tally.add(finding)
 
     def __len__(self) -> int:
@@ -345,6 +347,8 @@ class RunFindings:
         return self._all().facets()
 
     def jobs(self, statuses: Collection[Status]) -> JobCounts:
+        if not self.flats_encoded:  # no job rows kept: a scan whose only report is JSON never asks
+            return jobs_in(self.where(statuses), statuses)
         wanted = {s.value for s in statuses}
         rows = heapq.merge(*self._rows("jobs"), key=_key)
         return count_jobs((job, p, a, r) for job, status, p, a, r in rows if status in wanted)

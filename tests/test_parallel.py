@@ -9,6 +9,8 @@ files are cut in many places. Waivers follow docs/GATE.md's examples.
 
 from __future__ import annotations
 
+import re
+
 import dataclasses
 import datetime
 import json
@@ -84,12 +86,17 @@ def test_inputs_that_do_not_split_take_the_one_process_path(fleet: Path, tmp_pat
 def test_the_cli_writes_the_same_json_report_with_jobs_1_and_2(
     fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    texts = []
+    texts, summaries = [], []
     for jobs in ("1", "2"):
         out = tmp_path / f"report-{jobs}.json"
-        run_cli(capsys, "scan", "-i", fleet, "--jobs", jobs, "--format", "json", "-o", out, "--fail-on", "never")
+        _, _, err = run_cli(capsys, "scan", "-i", fleet, "--jobs", jobs, "--format", "json", "-o", out, "--fail-on", "never")
         texts.append([t for t in out.read_text().splitlines() if "_at" not in t and "duration" not in t])
+        summaries.append([re.sub(r"\d+\.\d+s\b", "<seconds>", t) for t in err.replace(str(out), "<report>").splitlines()])
     assert texts[0] == texts[1]
+    # Only the JSON report reads every finding: the workers keep their texts alone, and the
+    # summary's worst findings are decoded from them.
+    assert summaries[0] == summaries[1]
+    assert any("FAIL" in t for t in summaries[1])
 
 
 # --- the CLI: waivers, a baseline, problems, several files --------------------------------
