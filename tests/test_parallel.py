@@ -9,12 +9,11 @@ files are cut in many places. Waivers follow docs/GATE.md's examples.
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
 import datetime
 import json
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
