@@ -141,22 +141,23 @@ def _chunks(path: str) -> Iterator[Chunk]:
     except OSError as err:  # unreadable since the plan: the worker reports it
         yield Chunk(path, 0, 0, 1, error=err.strerror or "I/O error")
         return
+    block = bytearray(CHUNK_BYTES)  # one buffer for every chunk: no megabyte allocated and freed each time
     with handle:
         previous: Chunk | None = None
         while True:
             try:
                 handle.seek(start)
-                block = handle.read(CHUNK_BYTES)
-                rest = handle.readline() if len(block) == CHUNK_BYTES else b""  # to the end of its line
+                size = handle.readinto(block)
+                rest = handle.readline() if size == CHUNK_BYTES else b""  # to the end of its line
             except OSError as err:  # the rest of the file cannot be read: the worker reports it
                 if previous is not None:
                     yield previous
                 yield Chunk(path, start, start, line, error=err.strerror or "I/O error")
                 return
-            if not block:
+            if not size:
                 break
-            end = start + len(block) + len(rest)
-            newlines = block.count(b"\n") + rest.count(b"\n")
+            end = start + size + len(rest)
+            newlines = block.count(b"\n", 0, size) + rest.count(b"\n")
             if previous is not None:
                 yield previous
             previous = Chunk(path, start, end, line, last=False)

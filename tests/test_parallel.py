@@ -295,11 +295,11 @@ class _FailingAfterOneRead:
     def readline(self) -> bytes:
         return self._handle.readline()
 
-    def read(self, size: int) -> bytes:
+    def readinto(self, buffer: bytearray) -> int:
         self._reads += 1
         if self._reads > 1:
             raise OSError(5, "Input/output error")
-        return self._handle.read(size)
+        return self._handle.readinto(buffer)
 
 
 def test_a_file_that_fails_part_way_through_cutting_is_a_problem_not_a_short_scan(
