@@ -27,7 +27,6 @@ from smscan.models import Finding, Origin, Resource
 
 _MAX_FRAMES = 4096  # distinct frames kept; past it the cache starts over
 _Frame = tuple[str, str, str]
-_MISSING = object()
 _LINE = (int, type(None))
 
 
@@ -96,9 +95,7 @@ class FindingTexts:
         the three values of each job's own (ARN, name, line) is encoded once for them."""
         o = r.origin
         shared = (r.account_id, r.region, r.status, o.source, o.pointer)
-        frame = self._resources.get(shared, _MISSING)
-        if frame is _MISSING:
-            frame = self._resource_frame(shared)
+        frame = self._resources[shared] if shared in self._resources else self._resource_frame(shared)
         if frame is None or type(r.arn) is not str or type(r.name) is not str or type(o.line) not in _LINE:
             return None
         try:

@@ -98,7 +98,7 @@ class FacetTally:
 
     def _items(self) -> Iterator[tuple[tuple[str, Status, Severity, str, str, str | None], int]]:
         for (policy_id, status, severity, account, region, mark), n in self._rows.items():
-            yield (policy_id, _BY_ID[status], _BY_ID[severity], account, region, mark), n
+            yield (policy_id, _STATUS_BY_ID[status], _SEVERITY_BY_ID[severity], account, region, mark), n
 
     def update(self, other: FacetTally) -> None:
         """Add the counts of `other` (a worker process's tally) to these."""
@@ -138,7 +138,8 @@ class FacetTally:
         return Facets(policy, accounts, regions, baseline, marked)
 
 
-_BY_ID: dict[int, Status | Severity] = {id(e): e for e in (*Status, *Severity)}
+_STATUS_BY_ID = {id(s): s for s in Status}
+_SEVERITY_BY_ID = {id(s): s for s in Severity}
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smscan.findings import FacetTally
-from smscan.findings_runs import Run, RunFindings, RunWriter
+from smscan.findings_runs import RunFindings
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet, WaiverUsage
 from smscan.models import Problem, Status
 from smscan.record.normalize import NormalizeStats
+from smscan.run_writer import Run, RunWriter
 from smscan.scan import WAIVABLE, waive
 from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines

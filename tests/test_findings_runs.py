@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from smscan.codec import finding_text
 from smscan.findings import MemoryFindings, job_of
-from smscan.findings_runs import RunFileError, RunFindings, key_field, row_key
+from smscan.findings_runs import RunFindings
 from smscan.models import Evidence, Severity, Status
+from smscan.run_writer import RunFileError, key_field, row_key
 from tests.factories import make_finding, mixed_findings
 from tests.store_helpers import run_store
 
