@@ -4,6 +4,9 @@ config and waiver files with several problems, init and policy show."""
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -74,11 +77,25 @@ def test_format_names_are_case_insensitive(tmp_path: Path, capsys: pytest.Captur
 # --- --quiet -------------------------------------------------------------------------------
 
 
+def test_a_report_named_as_a_fifo_is_written_into_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "report.json"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    code, _, err = run_cli(capsys, "scan", "-i", fleet(tmp_path), "-q", "-o", fifo, "--fail-on", "never")
+    reader.join(timeout=60)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert "findings" in json.loads(got[0])
+
+
 def test_quiet_still_says_why_an_incomplete_run_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     code, out, err = run_cli(capsys, "scan", "--input", bad, "-q", "-o", "/dev/null")
     assert code == 3 and out == ""
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # written to, never renamed over
     lines = err.splitlines()
     assert any(str(bad) in line for line in lines[:-1])  # each problem
     assert lines[-1].startswith("smscan: INCOMPLETE:")  # then the verdict

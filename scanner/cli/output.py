@@ -100,7 +100,14 @@ Writer = Callable[[TextIO], None]
 
 
 def write_atomic(path: Path, write: Writer) -> None:
+    """Write a report beside `path` and rename it into place, so no reader ever sees half
+    of one. A path that exists and is not a regular file (/dev/null, a FIFO, a terminal) is
+    written as it is: renaming over it would put a file where the device was."""
     try:
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                write(handle)
+            return
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             # mkstemp makes the file 0600; a report gets the mode any new file would get.
