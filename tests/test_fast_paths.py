@@ -16,6 +16,7 @@ tests/test_engine_exactness.py.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -38,7 +39,7 @@ from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
 from smscan.record import coerce
 from smscan.record.normalize import NormalizeStats, normalize, parse_arn
-from smscan.record.plan import DESCRIBE_PLAN, SEED_PLAN, Plan, as_given, lazy_plans
+from smscan.record.plan import _COMPILE_AFTER, DESCRIBE_PLAN, SEED_PLAN, Plan, as_given, lazy_plans
 from smscan.record.shapes import Job, plain_job, unwrap
 from smscan.record.timestamps import to_iso_utc
 from smscan.sources import json_records
@@ -172,7 +173,7 @@ def test_the_layout_conversion_equals_a_walk_over_the_keys(doc: dict[str, Any], 
     describe, seed = lazy_plans(FIELDS) if lazy else (DESCRIBE_PLAN, SEED_PLAN)
     for plan in (describe, seed):
         ours, theirs = Counter[str](), Counter[str]()
-        for _ in range(2):  # the second time from the cached layout
+        for _ in range(_COMPILE_AFTER + 1):  # from the cached layout, then from its compiled walk
             assert _outcome(plan.convert, doc, ours) == _outcome(_walk_keys, doc, plan, theirs)
         assert ours == theirs
     assert any(entry[1] is as_given for entry in lazy_plans(FIELDS)[0].by_key.values())
@@ -212,6 +213,24 @@ def test_the_arn_pattern_equals_the_part_by_part_test(arn: str) -> None:
         assert parse_arn(arn) == expected
     good = "arn:aws:sagemaker:us-east-1:123456789012:training-job/a:b\nc"
     assert parse_arn(good) == _arn_parts(good) == ("123456789012", "us-east-1", "a:b\nc")
+
+
+@settings(max_examples=300)
+@given(arn_pieces.map("".join), arn_pieces.map("".join))
+def test_an_arn_after_one_of_the_same_prefix_is_parsed_as_the_pattern_parses_it(head: str, tail: str) -> None:
+    """parse_arn remembers the prefixes it took: an ARN sharing one is judged as by the pattern."""
+    for seen in (head + ":training-job/x", "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"):
+        with contextlib.suppress(RecordError):
+            parse_arn(seen)  # remembered when taken
+        prefix = seen[: seen.find(":training-job/")]
+        for arn in (prefix + tail, prefix + ":training-job/" + tail, prefix + ":training-job/:training-job/" + tail):
+            expected = _arn_parts(arn)
+            for _ in range(2):
+                if expected is None:
+                    with pytest.raises(RecordError):
+                        parse_arn(arn)
+                else:
+                    assert parse_arn(arn) == expected
 
 
 def _plain_reference(value: Any, name: str, depth: int) -> Any:

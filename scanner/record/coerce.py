@@ -115,8 +115,24 @@ def _json_seed(value: Any, name: str) -> Any:
 def _json_describe(value: Any, name: str) -> Any:
     kind = type(value)  # what a JSON parser gives is a dict or a list: no ABC check for those
     if kind is dict:
-        fits = name not in _LIST_FIELDS
-    elif kind is list:
+        if name in _LIST_FIELDS:
+            return _json_seed(value, name)
+        # The first level of _plain, for the usual object of strings, numbers and lists of
+        # them (VpcConfig, ResourceConfig): nothing to change, found without a call per level.
+        for key, item in value.items():
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:
+                if item is None or key not in _NESTED_TIME_KEYS:
+                    continue
+            elif kind is list:
+                for leaf in item:
+                    kind = type(leaf)
+                    if not (kind is str or kind is int or kind is bool or leaf is None):
+                        return _plain(value, name, 1)
+                continue
+            return _plain(value, name, 1)
+        return value
+    if kind is list:
         fits = name in _LIST_FIELDS
     else:
         fits = isinstance(value, (list, tuple) if name in _LIST_FIELDS else Mapping)

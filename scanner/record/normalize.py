@@ -72,6 +72,12 @@ _ACCOUNT = re.compile(r"\d{12}", re.ASCII)
 ARN_FORMAT = "arn:aws:sagemaker:REGION:ACCOUNT:training-job/NAME"
 # The whole test of parse_arn in one pattern: the name is all after "training-job/" (colons too).
 _ARN = re.compile(r"arn:aws(?:-[a-z]+)*:sagemaker:([a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}):([0-9]{12}):training-job/(.+)", re.S)
+# What the pattern takes before ":training-job/" holds no "/", so in an ARN it takes the first
+# ":training-job/" ends that prefix, and any ARN of a prefix it took before (the jobs of one
+# account and region share it) is taken too, with a non-empty name.
+_JOB = ":training-job/"
+_PREFIXES: dict[str, tuple[str, str]] = {}  # prefix -> (account_id, region), for prefixes it takes
+_MAX_PREFIXES = 4096
 
 
 @dataclass
@@ -83,6 +89,7 @@ class NormalizeStats:
 
 
 def detect_shape(doc: Mapping[str, Any]) -> Shape:
+    _require_object(doc)
     if _is_describe(doc):
         return "describe"
     return "inventory" if any(type(doc.get(k)) is str for k in _TYPED_COLUMNS) else "seed"
@@ -99,12 +106,14 @@ def normalize(
     """Detect the shape of `doc` and normalize it; `tags` (if given) replaces its tags.
 
     `read`: the fields to coerce (with IDENTITY); None coerces every field."""
+    _require_object(doc)
     if _is_describe(doc):
-        return from_describe(doc, origin, tags, stats=stats, read=read)
-    record = from_seed(doc, origin, stats=stats, read=read)
+        return _from_describe(doc, origin, tags, stats, read)
+    data = _convert(doc, SEED_PLAN if read is None else lazy_plans(read)[1], stats)
+    _identify(data, origin)
     if tags is not None:
-        record.data["tags"] = hstore(tags, "tags")
-    return record
+        data["tags"] = hstore(tags, "tags")
+    return Record(data, origin, {}, {})
 
 
 def from_describe(
@@ -116,14 +125,21 @@ def from_describe(
     read: frozenset[str] | None = None,
 ) -> Record:
     _require_object(doc)
-    job = doc.get("TrainingJob")
-    if job is not None and isinstance(job, Mapping) and "TrainingJobName" not in doc:
-        doc = job  # a Search result item
+    return _from_describe(doc, origin, tags, stats, read)
+
+
+def _from_describe(
+    doc: Mapping[str, Any], origin: Origin, tags: Any, stats: NormalizeStats | None, read: frozenset[str] | None
+) -> Record:
+    if "TrainingJob" in doc and "TrainingJobName" not in doc:
+        job = doc["TrainingJob"]
+        if job is not None and isinstance(job, Mapping):
+            doc = job  # a Search result item
     data = _convert(doc, DESCRIBE_PLAN if read is None else lazy_plans(read)[0], stats)
     if tags is not None:
         data["tags"] = hstore(tags, "tags")
     _identify(data, origin)
-    return Record(data=data, origin=origin)
+    return Record(data, origin, {}, {})  # the two empty maps given: their default factories cost a call each
 
 
 def from_seed(
@@ -136,12 +152,13 @@ def from_seed(
     _require_object(doc)
     data = _convert(doc, SEED_PLAN if read is None else lazy_plans(read)[1], stats)
     _identify(data, origin)
-    return Record(data=data, origin=origin)
+    return Record(data, origin, {}, {})
 
 
 def _is_describe(doc: Mapping[str, Any]) -> bool:
-    """True for the PascalCase shapes, False for snake_case ones, RecordError for neither."""
-    _require_object(doc)
+    """True for the PascalCase shapes, False for snake_case ones, RecordError for neither.
+
+    `doc` is known to be a mapping (`_require_object`)."""
     # The identity keys decide at once; looking at every key is for odd documents only.
     if "TrainingJobName" in doc or "TrainingJobArn" in doc or "TrainingJob" in doc:
         return True
@@ -181,8 +198,16 @@ def origin_key(origin: Origin) -> str:
 
 def parse_arn(arn: str) -> tuple[str, str, str]:
     """(account_id, region, name) of a training-job ARN, or RecordError."""
+    end = arn.find(_JOB)
+    if end > 0 and len(arn) > end + len(_JOB):
+        known = _PREFIXES.get(arn[:end])
+        if known is not None:
+            return known[0], known[1], arn[end + len(_JOB) :]
     match = _ARN.fullmatch(arn)  # one match for what the checks below test part by part
     if match is not None:
+        if len(_PREFIXES) >= _MAX_PREFIXES:
+            _PREFIXES.clear()
+        _PREFIXES[arn[:end]] = (match[2], match[1])
         return match[2], match[1], match[3]
     parts = arn.split(":", 5)
     if (

@@ -65,6 +65,13 @@ class JsonRecords:
                 yield Problem(name, f"line longer than {self.max_file_bytes} bytes", line=number)
                 continue
             value = self._fast(raw)
+            if type(value) is dict and plain_job(value):  # _record's first case, with no iterator per line
+                origin = Origin(name, number)
+                try:
+                    yield normalize(value, origin, stats=self.stats, read=self.fields)
+                except RecordError as err:
+                    yield self._refused(name, value, origin, err)
+                continue
             if value is not _MISS:
                 yield from self._record(name, value, Origin(name, number))
                 continue
