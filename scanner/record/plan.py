@@ -31,7 +31,7 @@ IDENTITY = frozenset(
 ORDER = tuple(f.name for f in SEED_FIELDS)
 _EMPTY = dict.fromkeys(ORDER)
 _BOOL = SEED_COERCE["bool"]  # every field absent, in order: each record starts as a copy
-_MAX_LAYOUTS = 64  # key orders kept per plan; past it the cache starts over
+_MAX_LAYOUTS = 256  # key orders kept per plan; past it the cache starts over (exports hold dozens)
 # Conversions of one key order before it is compiled: a file whose every line orders its
 # keys differently must not pay a compile per line.
 _COMPILE_AFTER = 8
