@@ -26,7 +26,7 @@ from smscan.explain import (
     template_names,
 )
 from smscan.explain_memo import EvidenceMemo
-from smscan.models import Finding, Record, Resource, Status
+from smscan.models import Finding, Record, Resource, Status, new_finding
 from smscan.policy.conditions import EvalContext
 from smscan.policy.fast import compile_fast
 from smscan.policy.kleene import UnknownIndex
@@ -100,7 +100,7 @@ class Engine:
             shared = memo.find(record, status, error, cache)
             if shared is not None and shared.message is not None:
                 message = shared.message.finish(identity)  # memoized: no key lines, no location
-                finding = Finding(policy_id, severity, status, resource, message, shared.evidence)
+                finding = new_finding(policy_id, severity, status, resource, message, shared.evidence)
             else:
                 if known is None and policy.reads_values_without_keys:
                     known = record_secrets(data)

@@ -4,13 +4,17 @@
   from the memo gets the finding explaining it alone gives, compared by repr (which tells
   apart 1, 1.0 and True, a list and a tuple, a map's key order, -0.0 and 0.0), on values
   chosen to be equal without showing alike.
+- `new_finding` and `Resource.of` make values indistinguishable from the dataclass
+  constructors' (fields and their order, equality, hash, repr, pickle, frozenness).
 
 Message finishing (policy/bound.py) is held to rendering in tests/test_messages.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import pickle
 from typing import Any
 
 import pytest
@@ -19,7 +23,7 @@ from hypothesis import strategies as st
 
 from smscan.engine import Engine, explain
 from smscan.explain_memo import _ABSENT, EvidenceMemo
-from smscan.models import Origin, Record, Status
+from smscan.models import Finding, Origin, Record, Resource, Severity, Status, new_finding
 from smscan.policy.loader import load_policies
 from tests.factories import make_record
 
@@ -138,3 +142,48 @@ def test_keys_tell_apart_what_equality_merges() -> None:
         data = {} if value is _ABSENT else {"enable_network_isolation": value}
         keys.add(memo.key(Record(data, Origin("x")), Status.FAIL, ""))
     assert len(keys) == len(values)
+
+
+FINDING_ARGS = [
+    ("p", Severity.HIGH, Status.FAIL, "m", ()),
+    ("no-secrets-in-tags", Severity.CRITICAL, Status.ERROR, "", ()),
+]
+
+
+@pytest.mark.parametrize("args", FINDING_ARGS)
+def test_new_finding_is_the_dataclass_value(args: tuple[Any, ...]) -> None:
+    policy_id, severity, status, message, evidence = args
+    resource = Resource.of(make_record("j"))
+    fast = new_finding(policy_id, severity, status, resource, message, evidence)
+    slow = Finding(policy_id, severity, status, resource, message, evidence)
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert list(vars(fast)) == [f.name for f in dataclasses.fields(Finding)]
+    assert pickle.dumps(fast, protocol=5) == pickle.dumps(slow, protocol=5)
+    assert pickle.loads(pickle.dumps(fast)) == slow
+    assert dataclasses.replace(fast, status=Status.WAIVED) == dataclasses.replace(slow, status=Status.WAIVED)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.message = "x"  # type: ignore[misc]
+
+
+identity_values = st.sampled_from([None, "", 0, 5, True, "x", "a b", "x\x00", ("t",), 1.5, -0.0])
+
+
+@given(key=identity_values, name=identity_values, account=identity_values, region=identity_values, status=identity_values)
+def test_resource_of_is_the_dataclass_value(key: Any, name: Any, account: Any, region: Any, status: Any) -> None:
+    data = {"_key": key, "training_job_name": name, "account_id": account, "region": region, "training_job_status": status}
+    data = {k: v for k, v in data.items() if v is not None or k == "region"}  # absent and null alike
+    record = Record(data, Origin("f.jsonl", 3))
+    fast = Resource.of(record)
+    slow = Resource(
+        str(data.get("_key") or ""),
+        str(data.get("training_job_name") or ""),
+        str(data.get("account_id") or ""),
+        str(data.get("region") or ""),
+        data.get("training_job_status"),
+        record.origin,
+    )
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert list(vars(fast)) == [f.name for f in dataclasses.fields(Resource)]
+    assert pickle.dumps(fast, protocol=5) == pickle.dumps(slow, protocol=5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.arn = "x"  # type: ignore[misc]
