@@ -50,6 +50,8 @@ class EvidenceMemo:
         read = policy.fields_read()
         self.fields = None if read is None or policy.reads_values_without_keys else tuple(sorted(read))
         self._paths = () if self.fields is None else tuple(_spec(p) for p in _paths_read(policy))
+        # One plain path (the commonest policy): its keys, read without the loop below.
+        self._single = self._paths[0][:2] if len(self._paths) == 1 and self._paths[0][3] is None else None
         self._seen: dict[Key, Shared] = {}
         # The FAIL message of a template that does not read the evidence (explain._bind).
         self.bound_alike: BoundMessage | None = None
@@ -64,9 +66,22 @@ class EvidenceMemo:
         if self.fields is None or record.key_lines or record.unknown:
             return None
         data = record.data
+        value: Any
+        if self._single is not None:
+            first, second = self._single
+            if second is None:
+                value = data.get(first, _ABSENT)
+            else:
+                doc = data.get(first)
+                value = doc.get(second, _ABSENT) if isinstance(doc, dict) else _ABSENT
+            kind = type(value)
+            if kind is str or kind is int or value is None or value is _ABSENT:
+                return status, error, value
+            if kind is bool:
+                return status, error, _TRUE if value else _FALSE
+            # any other value: as the loop below makes it
         found = cache if cache is not None else {}
         key: list[Any] = [status, error]
-        value: Any
         try:
             for first, second, text, find in self._paths:
                 if second is not None:  # $.a.b: its value, or the mark of none
