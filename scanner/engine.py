@@ -26,7 +26,7 @@ from smscan.explain import (
     template_names,
 )
 from smscan.explain_memo import EvidenceMemo
-from smscan.models import Finding, Record, Resource, Status
+from smscan.models import Finding, Record, Resource, Status, new_finding
 from smscan.policy.conditions import EvalContext
 from smscan.policy.fast import compile_fast
 from smscan.policy.kleene import UnknownIndex
@@ -37,7 +37,8 @@ __all__ = ["Engine", "Verdict", "explain", "fields_needed", "fields_of_policies"
 
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 _PASS, _FAIL, _NOT_APPLICABLE = (Status.PASS, ""), (Status.FAIL, ""), (Status.NOT_APPLICABLE, "")
-_FAILED, _ERRORED = Status.FAIL, Status.ERROR  # compared for every policy of every record
+# compared for every policy of every record
+_FAILED, _ERRORED, _PASSED, _OUT = Status.FAIL, Status.ERROR, Status.PASS, Status.NOT_APPLICABLE
 _EXPLAINED = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
 
 
@@ -53,6 +54,12 @@ class Engine:
         self.policies = tuple(policies)
         self.explain_passed = explain_passed
         self._judges = tuple((policy, _compile(policy), EvidenceMemo(policy)) for policy in self.policies)
+        # What judge needs of each policy, looked up once: a finding's id and severity, and the
+        # (immutable) results of its unexplained verdicts, the same for every record.
+        self._steps = tuple(
+            (policy, judge, memo, policy.id, policy.severity, (policy, _PASSED, None), (policy, _OUT, None))
+            for policy, judge, memo in self._judges
+        )
 
     def fields_read(self) -> frozenset[str] | None:
         """Top-level record fields the policies read (None: some path may read any field)."""
@@ -81,20 +88,19 @@ class Engine:
         resource: Resource | None = None  # the same for every finding of the record
         identity: dict[str, str] = {}
         out: list[tuple[Policy, Status, Finding | None]] = []
-        for policy, judge, memo in self._judges:
+        for policy, judge, memo, policy_id, severity, passed, out_of_scope in self._steps:
             status, error = judge(data, cache)
             if not (status is _FAILED or status is _ERRORED or explain_passed):
-                out.append((policy, status, None))
+                out.append(passed if status is _PASSED else out_of_scope)  # the judge gives no other
                 continue
             if resource is None:
                 resource = Resource.of(record)
                 identity = identity_of(record, resource)
             # A job that looks like one explained before gets its evidence and message.
-            key = memo.key(record, status, error, cache)
-            shared = memo.get(key) if key is not None else None
+            shared = memo.find(record, status, error, cache)
             if shared is not None and shared.message is not None:
                 message = shared.message.finish(identity)  # memoized: no key lines, no location
-                finding = Finding(policy.id, policy.severity, status, resource, message, shared.evidence)
+                finding = new_finding(policy_id, severity, status, resource, message, shared.evidence)
             else:
                 if known is None and policy.reads_values_without_keys:
                     known = record_secrets(data)

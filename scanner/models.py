@@ -102,15 +102,21 @@ class Resource:
 
     @classmethod
     def of(cls, record: Record) -> Resource:
-        data = record.data  # positionally: one per judged record
-        return cls(
-            str(data.get("_key") or ""),  # record.key
-            str(data.get("training_job_name") or ""),
-            str(data.get("account_id") or ""),
-            str(data.get("region") or ""),
-            data.get("training_job_status"),
-            record.origin,
-        )
+        """The job's identity: one per judged record, made as new_finding makes a Finding."""
+        data = record.data
+        arn, name = data.get("_key"), data.get("training_job_name")  # record.key, the name
+        account, region = data.get("account_id"), data.get("region")
+        resource = _new(cls)
+        _set(resource, "__dict__", {
+            # str(x or ""), which a string (the usual value) is already
+            "arn": arn if type(arn) is str else str(arn or ""),
+            "name": name if type(name) is str else str(name or ""),
+            "account_id": account if type(account) is str else str(account or ""),
+            "region": region if type(region) is str else str(region or ""),
+            "status": data.get("training_job_status"),
+            "origin": record.origin,
+        })  # fmt: skip
+        return resource
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,35 @@ class Finding:
             str(self.resource.origin),
             self.status.value,
         )
+
+
+_new, _set = object.__new__, object.__setattr__
+
+
+def new_finding(
+    policy_id: str,
+    severity: Severity,
+    status: Status,
+    resource: Resource,
+    message: str,
+    evidence: tuple[Evidence, ...],
+) -> Finding:
+    """Finding(policy_id, severity, status, resource, message, evidence): the same value
+    (fields in their order, equality, hash, repr, pickle) without the frozen __init__'s call
+    per field, for the engine makes one for every FAIL of a fleet."""
+    finding = _new(Finding)
+    _set(finding, "__dict__", {
+        "policy_id": policy_id,
+        "severity": severity,
+        "status": status,
+        "resource": resource,
+        "message": message,
+        "evidence": evidence,
+        "location": None,
+        "waiver": None,
+        "baseline": None,
+    })  # fmt: skip
+    return finding
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,9 @@ PIECES = [
     "{{ job_name }}{{ job_arn }}",
     "no identity at all {{ params }}",
     "{{ evidence }} {{ job_name }} {{ unknown_name }}",
+    "{{ job_name }}",  # one value: joined around it, with no text or only spaces beside it
+    " \t{{ job_name }}\n ",
+    "x" * 1990 + " {{ job_name }} past the length limit",
 ]
 identity_text = st.text(max_size=6) | st.sampled_from(["", " ", "a b", "\x00", *MARKS.values(), "x\x000\x00y", "\u3000"])
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -253,3 +255,23 @@ def test_a_malformed_until_is_reported_without_echoing_the_tag_value() -> None:
     [note] = waivers.report().tag_notes
     assert "its until= value is not a date YYYY-MM-DD" in note
     assert token not in note and token[:8] not in note
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        None, {}, [], "smscan:waive:network-isolation", ["smscan:waive:network-isolation"],
+        {"owner": "x"}, {"smscan:waive:network-isolation": None},
+        {"smscan:waive:network-isolation": "legacy until=2099-01-01"},
+        MappingProxyType({"smscan:waive:network-isolation": "legacy until=2099-01-01"}),
+    ],
+)  # fmt: skip
+def test_any_tags_value_is_matched_as_a_map_of_its_items_or_none(tags: object) -> None:
+    """Tags that are a map are looked in, anything else (absent, null, a list) holds no waiver."""
+    with_tags, without = make_record("j", tags=tags), make_record("j")
+    without.data.pop("tags", None)
+    waived = WaiverSet.empty(TODAY).match("network-isolation", with_tags)
+    expected = tags.get("smscan:waive:network-isolation") if isinstance(tags, Mapping) else None
+    assert (waived is not None) == (expected is not None)
+    assert waived is None or waived.reason == "legacy"
+    assert WaiverSet.empty(TODAY).match("network-isolation", without) is None

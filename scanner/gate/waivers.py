@@ -102,6 +102,7 @@ class WaiverSet:
         self.tag_waivers = tag_waivers
         self._tag_notes: dict[str, None] = {}  # ordered and de-duplicated
         self._tag_expired: dict[str, None] = {}
+        self._tag_keys: dict[str, str] = {}  # policy id -> its waiver tag's key
 
     @classmethod
     def empty(cls, today: date | None = None, *, tag_waivers: bool = True) -> WaiverSet:
@@ -112,17 +113,27 @@ class WaiverSet:
 
         Call it for those only: each call counts as a hit of the matching file waiver.
         """
-        for rule in self.rules:
-            if rule.expires >= self.today and rule.applies_to(policy_id, record):
-                rule.hits += 1
-                return rule.waiver()
-        return self._tag_match(policy_id, record) if self.tag_waivers else None
-
-    def _tag_match(self, policy_id: str, record: Record) -> Waiver | None:
-        key = TAG_PREFIX + policy_id
-        value = _tags(record).get(key)
-        if value is None:
+        if self.rules:
+            for rule in self.rules:
+                if rule.expires >= self.today and rule.applies_to(policy_id, record):
+                    rule.hits += 1
+                    return rule.waiver()
+        if not self.tag_waivers:
             return None
+        # Called for every FAIL of a fleet, whose jobs seldom carry a waiver tag: one lookup.
+        tags = record.data.get("tags")
+        if type(tags) is not dict:
+            if tags is None:  # no tags at all (a DescribeTrainingJob answer has none)
+                return None
+            tags = tags if isinstance(tags, Mapping) else {}
+        key = self._tag_keys.get(policy_id)
+        if key is None:
+            key = self._tag_keys[policy_id] = TAG_PREFIX + policy_id
+        value = tags.get(key)
+        return None if value is None else self._tag_waiver(key, value, record)
+
+    def _tag_waiver(self, key: str, value: Any, record: Record) -> Waiver | None:
+        """The waiver the job's tag `key` (whose value is `value`) gives, or None and a note why."""
         job = record.key or str(record.origin)
         until = _UNTIL.search(value)
         if until is None:

@@ -26,7 +26,7 @@ class BoundMessage:
     """A message rendered but for the job's identity (MessageTemplate.bind): shared by every
     job whose context is otherwise the same, finished with each job's own identity."""
 
-    __slots__ = ("pieces", "marked", "names", "done", "_around", "_slots")
+    __slots__ = ("pieces", "marked", "names", "done", "_around", "_slots", "_one")
 
     def __init__(
         self,
@@ -42,14 +42,24 @@ class BoundMessage:
         # The normalized text around each identity value, and the names of the values.
         self._around: tuple[str, ...] | None = None
         self._slots: tuple[str, ...] = ()
+        # The commonest template, one identity value: (text before, its name, text after).
+        self._one: tuple[str, str, str] | None = None
         if done is None:
             split = _split(pieces, marked, names)
             if split is not None:
                 self._around, self._slots = _normalized_around(*split)
+                if len(self._slots) == 1:
+                    self._one = (self._around[0], self._slots[0], self._around[1])
 
     def finish(self, identity: dict[str, str]) -> str:
         """The message of the job whose identity (every IDENTITY_NAMES name, as text) is given."""
-        if self.done is not None:
+        one = self._one
+        if one is not None:
+            before, name, after = one
+            value = identity[name]
+            if value and value.isprintable() and " " not in value:  # a single word: see below
+                return (before + value + after)[:MAX_MESSAGE_LENGTH]
+        elif self.done is not None:
             return self.done
         around = self._around
         if around is not None:
