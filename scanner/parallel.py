@@ -167,6 +167,9 @@ def _chunks(path: str) -> Iterator[Chunk]:
         yield dataclasses.replace(previous, last=True)
 
 
+_STATUSES = {id(s): s for s in Status}
+
+
 @dataclass
 class _Held:
     """A worker's own state, set when it starts (after the fork)."""
@@ -213,6 +216,7 @@ class _Work:
         reader.stats = NormalizeStats()
         out = ChunkResult()
         counts = out.counts
+        judged: dict[tuple[int, int], int] = {}
         add, group, seq = writer.add, chunk.group, 0
         if chunk.error:
             out.problems.append(Problem(chunk.path, f"cannot read file: {chunk.error}"))
@@ -239,10 +243,12 @@ class _Work:
                         status = finding.status
                     add(finding, group, seq)
                     seq += 1
-                counter = counts.get(policy.id)
-                if counter is None:
-                    counter = counts[policy.id] = Counter()
-                counter[status] += 1
+                # By the objects' ids until the chunk is done: an Enum hashes in Python.
+                key = (id(policy), id(status))
+                judged[key] = judged.get(key, 0) + 1
+        names = {id(p): p.id for p in engine.policies}
+        for (policy_key, status_key), n in judged.items():
+            counts.setdefault(names[policy_key], Counter())[_STATUSES[status_key]] += n
         out.stats_records = reader.stats.records
         out.unknown_keys = reader.stats.unknown_keys
         out.waivers = waivers.take_usage() if waivers is not None else None
