@@ -23,7 +23,17 @@ from hypothesis import strategies as st
 
 from smscan.engine import Engine, explain
 from smscan.explain_memo import _ABSENT, EvidenceMemo
-from smscan.models import Finding, Origin, Record, Resource, Severity, Status, new_finding
+from smscan.models import (
+    Finding,
+    Origin,
+    Record,
+    Resource,
+    Severity,
+    Status,
+    new_finding,
+    new_origin,
+    new_record,
+)
 from smscan.policy.loader import load_policies
 from tests.factories import make_record
 
@@ -163,6 +173,21 @@ def test_new_finding_is_the_dataclass_value(args: tuple[Any, ...]) -> None:
     assert dataclasses.replace(fast, status=Status.WAIVED) == dataclasses.replace(slow, status=Status.WAIVED)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.message = "x"  # type: ignore[misc]
+
+
+def test_new_origin_and_new_record_are_the_dataclass_values() -> None:
+    fast_origin, slow_origin = new_origin("f.jsonl", 7), Origin("f.jsonl", 7)
+    data = {"training_job_name": "j"}
+    fast, slow = new_record(data, fast_origin), Record(data, slow_origin)
+    for a, b, cls in ((fast_origin, slow_origin, Origin), (fast, slow, Record)):
+        assert a == b and repr(a) == repr(b) and str(a) == str(b)
+        assert list(vars(a)) == [f.name for f in dataclasses.fields(cls)]
+        assert pickle.dumps(a, protocol=5) == pickle.dumps(b, protocol=5)
+        assert dataclasses.replace(a) == b
+    assert hash(fast_origin) == hash(slow_origin)
+    assert fast.key_lines == {} and fast.unknown == {} and fast.key_lines is not new_record(data, fast_origin).key_lines
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.data = {}  # type: ignore[misc]
 
 
 identity_values = st.sampled_from([None, "", 0, 5, True, "x", "a b", "x\x00", ("t",), 1.5, -0.0])

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from smscan.errors import RecordError
-from smscan.models import Origin, Record
+from smscan.models import Origin, Record, new_record
 from smscan.record.coerce import hstore, type_name
 from smscan.record.plan import DESCRIBE_PLAN, SEED_PLAN, Plan, lazy_plans
 from smscan.record.plan import IDENTITY as IDENTITY  # where the file source and tests look for it
@@ -113,7 +113,7 @@ def normalize(
     _identify(data, origin)
     if tags is not None:
         data["tags"] = hstore(tags, "tags")
-    return Record(data, origin, {}, {})
+    return new_record(data, origin)
 
 
 def from_describe(
@@ -139,7 +139,7 @@ def _from_describe(
     if tags is not None:
         data["tags"] = hstore(tags, "tags")
     _identify(data, origin)
-    return Record(data, origin, {}, {})  # the two empty maps given: their default factories cost a call each
+    return new_record(data, origin)  # one for every job read: no frozen __init__
 
 
 def from_seed(
@@ -152,7 +152,7 @@ def from_seed(
     _require_object(doc)
     data = _convert(doc, SEED_PLAN if read is None else lazy_plans(read)[1], stats)
     _identify(data, origin)
-    return Record(data, origin, {}, {})
+    return new_record(data, origin)
 
 
 def _is_describe(doc: Mapping[str, Any]) -> bool:

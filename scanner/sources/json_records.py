@@ -17,7 +17,7 @@ from typing import IO, Any
 import orjson
 
 from smscan.errors import RecordError
-from smscan.models import Origin, Problem, Record
+from smscan.models import Origin, Problem, Record, new_origin
 from smscan.record.normalize import NormalizeStats, normalize
 from smscan.record.shapes import plain_job, unwrap
 from smscan.record.strict_json import DECODER, NotJson, deeper_than
@@ -66,7 +66,7 @@ class JsonRecords:
                 continue
             value = self._fast(raw)
             if type(value) is dict and plain_job(value):  # _record's first case, with no iterator per line
-                origin = Origin(name, number)
+                origin = new_origin(name, number)
                 try:
                     yield normalize(value, origin, stats=self.stats, read=self.fields)
                 except RecordError as err:
