@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import groupby, islice
 from typing import Any, Protocol, runtime_checkable
 
-from smscan.models import Finding, Severity, Status
+from smscan.models import SEVERITY_BY_ID, STATUS_BY_ID, Finding, Severity, Status
 
 
 @runtime_checkable
@@ -98,7 +98,7 @@ class FacetTally:
 
     def _items(self) -> Iterator[tuple[tuple[str, Status, Severity, str, str, str | None], int]]:
         for (policy_id, status, severity, account, region, mark), n in self._rows.items():
-            yield (policy_id, _STATUS_BY_ID[status], _SEVERITY_BY_ID[severity], account, region, mark), n
+            yield (policy_id, STATUS_BY_ID[status], SEVERITY_BY_ID[severity], account, region, mark), n
 
     def update(self, other: FacetTally) -> None:
         """Add the counts of `other` (a worker process's tally) to these."""
@@ -136,10 +136,6 @@ class FacetTally:
             if mark:
                 baseline[mark] += n
         return Facets(policy, accounts, regions, baseline, marked)
-
-
-_STATUS_BY_ID = {id(s): s for s in Status}
-_SEVERITY_BY_ID = {id(s): s for s in Severity}
 
 
 @dataclass(frozen=True)

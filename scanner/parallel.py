@@ -32,7 +32,7 @@ from smscan.findings import FacetTally
 from smscan.findings_runs import RunFindings
 from smscan.gate.baseline import record_key
 from smscan.gate.waivers import WaiverSet, WaiverUsage
-from smscan.models import Problem, Status
+from smscan.models import STATUS_BY_ID, Problem, Status
 from smscan.record.normalize import NormalizeStats
 from smscan.run_writer import Run, RunWriter
 from smscan.scan import WAIVABLE, waive
@@ -167,9 +167,6 @@ def _chunks(path: str) -> Iterator[Chunk]:
         yield dataclasses.replace(previous, last=True)
 
 
-_STATUSES = {id(s): s for s in Status}
-
-
 @dataclass
 class _Held:
     """A worker's own state, set when it starts (after the fork)."""
@@ -248,7 +245,7 @@ class _Work:
                 judged[key] = judged.get(key, 0) + 1
         names = {id(p): p.id for p in engine.policies}
         for (policy_key, status_key), n in judged.items():
-            counts.setdefault(names[policy_key], Counter())[_STATUSES[status_key]] += n
+            counts.setdefault(names[policy_key], Counter())[STATUS_BY_ID[status_key]] += n
         out.stats_records = reader.stats.records
         out.unknown_keys = reader.stats.unknown_keys
         out.waivers = waivers.take_usage() if waivers is not None else None
