@@ -59,9 +59,10 @@ def write(result: ScanResult, verdict: Verdict, out: TextIO, *, generated_at: st
     for key, findings in (("findings", result.findings), ("fixed", result.fixed)):
         out.write(f'{separator}"{key}": ')
         opening = "["
-        for batch in _batches(_texts(findings)):  # one write for many: a fleet has 100,000s
-            out.write(opening + "\n    " + ",\n    ".join(batch))
-            opening = ","
+        for batch in _text_batches(findings):  # one write for many: a fleet has 100,000s
+            if batch:
+                out.write(opening + "\n    " + ",\n    ".join(batch))
+                opening = ","
         out.write("\n  ]" if opening == "," else "[]")
     out.write("\n}\n")
 
@@ -82,15 +83,14 @@ def finding_text(f: Finding) -> str:
     return _encode(finding_fields(f), 2)
 
 
-def _texts(findings: Iterable[Finding]) -> Iterator[str]:
+def _text_batches(findings: Iterable[Finding]) -> Iterator[list[str]]:
     # A store whose findings were encoded where they were judged (a --jobs worker's runs,
     # smscan.findings_runs) hands over those texts: the parent only copies them.
-    texts = getattr(findings, "texts", None)
-    if texts is not None:
-        yield from texts()
+    batches = getattr(findings, "text_batches", None)
+    if batches is not None:
+        yield from batches()
         return
-    for f in findings:
-        yield finding_text(f)
+    yield from _batches(map(finding_text, findings))
 
 
 def _encode(value: Any, depth: int) -> str:

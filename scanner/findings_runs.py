@@ -14,8 +14,8 @@ When the JSON report is the only reader of every finding (`flats=False`), the fi
 are left out: a finding read as an object is then decoded from its text, which is exact
 because a finding whose text would not decode to an equal one keeps its flat tuple.
 
-Reading merges the runs (heapq.merge, each run read front to back in batches), so memory
-holds one batch per run, never the findings. Order: a row's key is `Finding.sort_key`
+Reading merges the runs (`merge_batches`, each run read front to back in batches), so
+memory holds one batch per run, never the findings. Order: a row's key is `Finding.sort_key`
 followed by where the finding was judged (the chunk's group number, then its place in the
 chunk), as one string that sorts as that tuple does (row_key), which makes the merged
 order exactly the stable sort one process gives.
@@ -27,7 +27,7 @@ os.pread, so nobody depends on the file offset the processes share.
 
 from __future__ import annotations
 
-import heapq
+from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 from smscan.codec import decode_finding, finding_text
 from smscan.findings import Facets, FacetTally, JobCounts, count_jobs, jobs_in
 from smscan.models import Finding, Severity, Status
-from smscan.run_writer import Run, RunFiles, RunWriter, key_of, read_span
+from smscan.run_writer import Run, RunFiles, RunWriter, key_of, read_batches
 from smscan.wire import Unflat
 
 
@@ -92,12 +92,17 @@ class RunFindings:
     def add_tally(self, tally: FacetTally) -> None:
         self._tally.update(tally)
 
-    def _rows(self, runs_of: str) -> list[Iterator[Any]]:
-        streams = [read_span(self.files, getattr(run, runs_of)) for run in self._runs]
+    def _rows(self, runs_of: str) -> Iterator[Any]:
+        """Every row of the `runs_of` sections, merged in key order."""
+        for batch in self._batches(runs_of):
+            yield from batch
+
+    def _batches(self, runs_of: str) -> Iterator[list[Any]]:
+        streams = [read_batches(self.files, getattr(run, runs_of)) for run in self._runs]
         held = self._own.held(runs_of)
         if held:
-            streams.append(iter(held))
-        return streams
+            streams.append(iter([held]))
+        return merge_batches(streams)
 
     def _findings(self, statuses: Collection[Status] | None) -> Iterator[Finding]:
         wanted = None if statuses is None else {s.value for s in statuses}
@@ -105,21 +110,28 @@ class RunFindings:
             return  # none to find: no merge of every run for them
         unflat = Unflat()
         if self.flats_encoded:
-            for _, status, flat in heapq.merge(*self._rows("findings"), key=key_of):
+            for _, status, flat in self._rows("findings"):
                 if wanted is None or status in wanted:
                     yield unflat(flat)
             return
-        for _, status, text, flat in heapq.merge(*self._rows("texts"), key=key_of):
+        for _, status, text, flat in self._rows("texts"):
             if wanted is None or status in wanted:
                 yield unflat(flat) if flat is not None else decode_finding(text)
 
     def texts(self) -> Iterator[str]:
         """Every finding's JSON report text, in sort order (smscan.codec.write)."""
+        for batch in self.text_batches():
+            yield from batch
+
+    def text_batches(self) -> Iterator[list[str]]:
+        """The texts in sort order, a list at a time: the JSON report writes each with one call."""
         if not self.texts_encoded:
-            yield from map(finding_text, self)
+            texts = map(finding_text, self)
+            while batch := list(islice(texts, 256)):
+                yield batch
             return
-        for row in heapq.merge(*self._rows("texts"), key=key_of):
-            yield row[2]
+        for batch in self._batches("texts"):
+            yield [row[2] for row in batch]
 
     def __iter__(self) -> Iterator[Finding]:
         return self._findings(None)
@@ -166,8 +178,49 @@ class RunFindings:
         if not self.flats_encoded:  # no job rows kept: a scan whose only report is JSON never asks
             return jobs_in(self.where(statuses), statuses)
         wanted = {s.value for s in statuses}
-        rows = heapq.merge(*self._rows("jobs"), key=key_of)
+        rows = self._rows("jobs")
         return count_jobs((job, p, a, r) for job, status, p, a, r in rows if status in wanted)
 
     def close(self) -> None:
         self.files.close()
+
+
+def merge_batches(streams: list[Iterator[list[Any]]]) -> Iterator[list[Any]]:
+    """The rows of `streams` (each a sorted run, given as sorted batches) in key order, a
+    sorted list at a time. Findings' keys are unique (each ends in its chunk's group and its
+    place), so their order is heapq.merge's; rows of one key (a job's rows) come together,
+    in no particular order among themselves.
+
+    Every row up to the smallest of the batches' last keys is known to come before anything
+    not yet read: those rows go out together, sorted in C (they are a few sorted runs, which
+    the sort merges), where heapq.merge takes one Python step a row."""
+    heads: list[list[Any]] = []  # [the batch's rows not yet given, the rest of its stream]
+    for stream in streams:
+        batch = next(stream, None)
+        while batch is not None and not batch:
+            batch = next(stream, None)
+        if batch:
+            heads.append([batch, stream])
+    while heads:
+        bound = min(head[0][-1][0] for head in heads)
+        out: list[Any] = []
+        merged = 0
+        for head in heads:
+            batch = head[0]
+            if batch[-1][0] <= bound:
+                out += batch
+                merged += 1
+                batch = next(head[1], None)
+                while batch is not None and not batch:
+                    batch = next(head[1], None)
+                head[0] = batch
+            else:
+                cut = bisect_right(batch, bound, key=key_of)
+                if cut:
+                    out += batch[:cut]
+                    head[0] = batch[cut:]
+                    merged += 1
+        if merged > 1:
+            out.sort(key=key_of)
+        heads = [head for head in heads if head[0]]
+        yield out

@@ -195,6 +195,12 @@ _STATUS_FIELD = {s.value: key_field(s.value) for s in Status}
 
 
 def read_span(files: RunFiles, span: Span) -> Iterator[Any]:
+    for batch in read_batches(files, span):
+        yield from batch
+
+
+def read_batches(files: RunFiles, span: Span) -> Iterator[list[Any]]:
+    """The rows of a span, a batch (a list, in the span's order) at a time."""
     fd, pos, end = files.fd(span.file), span.offset, span.offset + span.size
     while pos < end:
         head = os.pread(fd, _HEAD, pos)
@@ -203,4 +209,4 @@ def read_span(files: RunFiles, span: Span) -> Iterator[Any]:
         if len(head) != _HEAD or len(blob) != size:
             raise RunFileError("the scan's temporary findings file was cut short while it was read")
         pos += _HEAD + size
-        yield from pickle.loads(blob)
+        yield pickle.loads(blob)

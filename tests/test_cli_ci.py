@@ -90,6 +90,26 @@ def test_a_report_named_as_a_fifo_is_written_into_it(tmp_path: Path, capsys: pyt
     assert "findings" in json.loads(got[0])
 
 
+@pytest.mark.parametrize("linux", [True, False])
+def test_a_large_report_is_put_on_disk_as_it_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linux: bool) -> None:
+    # Every few megabytes the kernel is asked to start writing what came before (Linux),
+    # range after range with none left out; without that call the report is the same.
+    from smscan.cli import output
+
+    asked: list[tuple[int, int, int]] = []
+    call = (lambda fd, start, size, flags: asked.append((start, size, flags)) or 0) if linux else None
+    monkeypatch.setattr(output, "_sync_file_range", lambda: call)
+    text = "".join(f"{i:09d} {'x' * 990}\n" for i in range(20_000))  # 20 MB, in writes of 1,000 bytes
+    path = tmp_path / "report.json"
+    output.write_atomic(path, lambda out: [out.write(text[i : i + 1000]) for i in range(0, len(text), 1000)])
+    assert path.read_text() == text
+    if linux:
+        assert [start for start, _, _ in asked] == [sum(size for _, size, _ in asked[:i]) for i in range(len(asked))]
+        assert all(size >= output._WRITEBACK_BYTES and flags == 2 for _, size, flags in asked)
+        assert len(asked) == len(text) // output._WRITEBACK_BYTES
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+
+
 def test_quiet_still_says_why_an_incomplete_run_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")

@@ -9,6 +9,7 @@ encodes is the one the JSON report would write. The findings are tests.factories
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import os
 import random
 
@@ -18,9 +19,9 @@ from hypothesis import strategies as st
 
 from smscan.codec import finding_text
 from smscan.findings import MemoryFindings, job_of
-from smscan.findings_runs import RunFindings
+from smscan.findings_runs import RunFindings, merge_batches
 from smscan.models import Evidence, Severity, Status
-from smscan.run_writer import RunFileError, key_field, row_key
+from smscan.run_writer import RunFileError, key_field, key_of, row_key
 from tests.factories import make_finding, mixed_findings
 from tests.store_helpers import run_store
 
@@ -99,6 +100,39 @@ def test_row_keys_sort_as_the_tuples_they_stand_for(fields: list[tuple]) -> None
     by_key = sorted(range(len(fields)), key=lambda i: (as_key(fields[i]), i))
     assert by_key == by_tuple
     assert len({as_key(k) for k in fields}) == len({as_tuple(k) for k in fields})
+
+
+def _as_batches(rows: list[tuple[str, int]], cuts: list[int]) -> list[list[tuple[str, int]]]:
+    """`rows` cut at `cuts` (positions, in any order, repeats making empty batches)."""
+    edges = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
+    return [rows[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+
+
+_RUNS = st.lists(st.lists(st.text("ab\0\u00e9", max_size=3), max_size=25), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RUNS, st.data())
+def test_merged_batches_come_in_heapq_merges_order(runs: list[list[str]], data: st.DataObject) -> None:
+    # Unique keys, as findings' are (their chunk's group and place end them), with ties of
+    # everything before the last field, as a fleet's findings of one policy have.
+    streams = [sorted((f"{key}\0\0{r:02d}{i:03d}", r) for i, key in enumerate(keys)) for r, keys in enumerate(runs)]
+    cuts = [data.draw(st.lists(st.integers(0, 30), max_size=6)) for _ in streams]
+    merged = [row for batch in merge_batches([iter(_as_batches(s, c)) for s, c in zip(streams, cuts, strict=True)]) for row in batch]
+    assert merged == list(heapq.merge(*streams, key=key_of))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RUNS, st.data())
+def test_merged_batches_keep_rows_of_one_key_together(runs: list[list[str]], data: st.DataObject) -> None:
+    # Job rows: one key for each of a job's findings.
+    streams = [sorted((key, r) for key in keys) for r, keys in enumerate(runs)]
+    cuts = [data.draw(st.lists(st.integers(0, 30), max_size=6)) for _ in streams]
+    batches = list(merge_batches([iter(_as_batches(s, c)) for s, c in zip(streams, cuts, strict=True)]))
+    merged = [row for batch in batches for row in batch]
+    assert [key for key, _ in merged] == sorted(key for keys in runs for key in keys)
+    assert sorted(merged) == sorted(row for s in streams for row in s)
+    assert all(batches)  # no empty list handed to a writer
 
 
 def test_ties_keep_reading_order_across_workers_and_the_parent() -> None:
