@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smscan import parallel
 from smscan.cli import scan as cli_scan
@@ -65,6 +67,16 @@ def test_the_file_is_cut_at_line_ends_into_many_chunks(fleet: Path) -> None:
     assert [c.start for c in chunks[1:]] == [c.end for c in chunks[:-1]] and chunks[-1].end == len(data)
     for c in chunks:
         assert c.first_line == data.count(b"\n", 0, c.start) + 1 and data[c.end - 1 : c.end] == b"\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=3000), st.integers(0, 50))
+def test_line_ends_are_counted_whether_lines_are_long_or_short(lengths: list[int], cut: int) -> None:
+    # Past _FOUND_ONE_BY_ONE line ends the rest are counted another way: both are exact,
+    # and what lies past `size` in the reused buffer is never counted.
+    block = bytearray(b"".join(b"x" * n + b"\n" for n in lengths) + b"\n" * cut)
+    size = max(0, len(block) - cut)
+    assert parallel._newlines(block, size) == block.count(b"\n", 0, size)
 
 
 def test_two_processes_write_every_report_byte_identical_to_one(fleet: Path) -> None:
