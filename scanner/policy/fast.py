@@ -88,9 +88,9 @@ def _fast_values(path: CompiledPath) -> Values:
     return cached
 
 
-def _keyed_leaf(leaf: Leaf) -> Fast | None:
+def keyed_test(leaf: Leaf) -> tuple[tuple[str, ...], Callable[[Any], bool], bool] | None:
     """A leaf on a path of one or two plain keys, whose value is looked up in place (no list):
-    the commonest leaf. None for any other leaf.
+    (the keys, the test of the one value, the verdict for no value). None for any other leaf.
 
     Such a path yields no value or exactly one, so the verdict is the leaf's test of that
     one value, or what the test gives for nothing at all (computed once here)."""
@@ -101,14 +101,23 @@ def _keyed_leaf(leaf: Leaf) -> Fast | None:
     flag = FLAG_OPERATORS.get(leaf.op)
     if flag is not None:
         test_one: Callable[[Any], bool] = ONE_VALUE_FLAGS.get(leaf.op) or (lambda value: flag([value], hint))
-        nothing = flag([], hint)
-    else:
-        arg = leaf.arg
-        if leaf.op == "equals" and isinstance(arg, bool):
-            # `true` never equals 1: only the bool singleton itself matches, never a null.
-            return _identical_leaf(keys, arg)
-        test_one = _value_test(leaf.op, arg)
-        nothing = False  # a value operator is never satisfied by a path that matched nothing
+        return keys, test_one, flag([], hint)
+    arg = leaf.arg
+    if leaf.op == "equals" and isinstance(arg, bool):
+        # `true` never equals 1: only the bool singleton itself matches, never a null.
+        return keys, lambda value: value is arg, False
+    # a value operator is never satisfied by a path that matched nothing
+    return keys, _value_test(leaf.op, arg), False
+
+
+def _keyed_leaf(leaf: Leaf) -> Fast | None:
+    """keyed_test's leaf as a verdict (None for any other leaf)."""
+    keyed = keyed_test(leaf)
+    if keyed is None:
+        return None
+    keys, test_one, nothing = keyed
+    if leaf.op == "equals" and isinstance(leaf.arg, bool):
+        return _identical_leaf(keys, leaf.arg)
     if len(keys) == 1:
         name = keys[0]
         return lambda rec, cache: test_one(rec[name]) if name in rec else nothing
