@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from smscan.memo_walk import ABSENT, FALSE, TRUE, compile_key, part
+from smscan.memo_walk import ABSENT, compile_key, part
 from smscan.models import Evidence, Record, Status
 from smscan.policy.bound import BoundMessage
 from smscan.policy.model import Policy
@@ -52,7 +52,7 @@ class EvidenceMemo:
         self._walk = compile_key(policy) if self.fields is not None else None
         # Every leaf on one path of one or two plain keys (the commonest policy): the key is
         # that value's part, read in place. As exact as the walk: the value decides the rest.
-        self._single = _one_path(policy)
+        self._single = _one_path(policy) if self._walk is not None else None
         self._seen: dict[Key, Shared] = {}
         # The FAIL message of a template that does not read the evidence (explain._bind).
         self.bound_alike: BoundMessage | None = None
@@ -64,28 +64,34 @@ class EvidenceMemo:
 
         `cache` is the verdict's path cache for the record (paths that are not plain keys),
         whose lists are what `path.find` gives."""
-        walk = self._walk
-        if walk is None or record.key_lines or record.unknown:
+        if self._walk is None or record.key_lines or record.unknown:
             return None
-        data = record.data
-        value: Any
-        if self._single is not None:
-            first, second = self._single
-            if second is None:
-                value = data.get(first, ABSENT)
-            else:
-                doc = data.get(first)
-                value = doc.get(second, ABSENT) if isinstance(doc, dict) else ABSENT
-            kind = type(value)
-            if kind is str or kind is int or value is None or value is ABSENT:
-                return status, error, value
-            if kind is bool:
-                return status, error, TRUE if value else FALSE
-            return status, error, part(value)
-        try:
-            return (status, error, *walk(data, cache if cache is not None else {}))
-        except (TypeMismatch, TypeError, ValueError, AttributeError, RecursionError):
-            return None  # a path or a leaf that cannot be applied: explained on its own
+        return self.key_of(record.data, status, error, cache if cache is not None else {})
+
+    def key_of(
+        self, data: dict[str, Any], status: Status, error: str, cache: dict[str, list[Any]]
+    ) -> Key | None:
+        """`key` for the data of a record without key lines or run-time values (the
+        verdict's path cache given)."""
+        single = self._single
+        if single is None:
+            walk = self._walk
+            if walk is None:
+                return None
+            try:
+                return (status, error, *walk(data, cache))
+            except (TypeMismatch, TypeError, ValueError, AttributeError, RecursionError):
+                return None
+        first, second = single
+        if second is None:
+            value = data.get(first, ABSENT)
+        else:
+            doc = data.get(first)
+            value = doc.get(second, ABSENT) if isinstance(doc, dict) else ABSENT
+        kind = type(value)
+        if kind is str or kind is int or value is None or value is ABSENT:
+            return status, error, value
+        return status, error, part(value)
 
     def get(self, key: Key) -> Shared | None:
         return self._seen.get(key)

@@ -24,9 +24,9 @@ _BATCH = 64  # rows a pickle: a reader holds one batch per run, and a million jo
 _HEAD = 8  # bytes of a batch's length
 key_of = itemgetter(0)
 
-# A finding row: (key, status value, flat tuple, JSON text); a job row: (job, status value,
-# policy, account, region).
-Row = tuple[str, str, tuple[Any, ...] | None, str]
+# A finding row: (key, status value, JSON text, flat tuple), as the "texts" section keeps
+# it; a job row: (job, status value, policy, account, region).
+Row = tuple[str, str, str, tuple[Any, ...] | None]
 JobRow = tuple[str, str, str, str, str]
 
 
@@ -106,7 +106,7 @@ class RunWriter:
             flat = self._flat(finding) if self._flats or not exact else None
         else:
             text, flat = "", self._flat(finding)
-        self.rows.append((key, status, flat, text))
+        self.rows.append((key, status, text, flat))
         if self._flats:
             self._jobs.append((r.arn or self._origin, status, finding.policy_id, r.account_id, r.region))
         self.tally.add(finding)
@@ -125,7 +125,7 @@ class RunWriter:
             self._jobs.sort(key=key_of)
             return list(self._jobs)
         self.rows.sort(key=key_of)
-        return _section(self.rows, runs_of)
+        return list(_section(self.rows, runs_of))  # a copy: the store may add while it is read
 
     def take_tally(self) -> FacetTally:
         tally, self.tally = self.tally, FacetTally()
@@ -169,13 +169,13 @@ class RunWriter:
         return written
 
 
-def _section(rows: list[Row], runs_of: str) -> list[tuple[Any, ...]]:
+def _section(rows: list[Row], runs_of: str) -> list[Any]:
     """The part of each row a run keeps in its "findings" or its "texts" section: a reader
     of one (the JSON report reads only the texts) never decodes the other. Without a
     "findings" section, the "texts" one holds the flat tuples that are kept."""
     if runs_of == "texts":
-        return [(key, status, text, flat) for key, status, flat, text in rows]
-    return [(key, status, flat) for key, status, flat, _ in rows]
+        return rows  # the rows are kept in this section's shape
+    return [(key, status, flat) for key, status, _, flat in rows]
 
 
 def row_key(severity: Severity, policy_id: str, job: str, status: str, group: int, seq: int) -> str:

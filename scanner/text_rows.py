@@ -67,7 +67,7 @@ class TextRows:
         """Judge `record`, add its findings from number `seq` on; the next number."""
         statuses = self._statuses
         mark = len(statuses)
-        if record.unknown:
+        if record.unknown or record.key_lines:
             return self._plain(record, seq, mark)
         data = record.data
         cache: dict[str, list[Any]] = {}
@@ -77,7 +77,7 @@ class TextRows:
             status, error = judge(data, cache)
             append(status)
             if status is _FAILED or status is _ERRORED:
-                frame = frames.get(memo.key(record, status, error, cache))
+                frame = frames.get(memo.key_of(data, status, error, cache))
                 if frame is None:
                     return self._plain(record, seq, mark)
                 found.append(frame)
@@ -111,16 +111,16 @@ class TextRows:
         else:  # key_field of each, which escapes nothing here
             job = f"{arn}\0\0{where}\0\0{self._key_tail}"
         words: dict[str, tuple[str, int]] = {}  # identity name -> _word
-        rows = []
+        rows, first = [], seq
         for head, before, slot, room, after, tail, _, _ in found:
             seen = words.get(slot)
             if seen is None:
                 seen = words[slot] = self._word(slot, arn, name, account, region, where, name_text)
             word, size = seen
             if not word or size > room:
-                return self._plain(record, seq, mark)
+                return self._plain(record, first, mark)
             digits = str(seq + 10_000_000_000)[1:] if seq < 9_000_000_000 else f"{seq:010d}"
-            rows.append((f"{head}{job}{digits}", "FAIL", None, f"{before}{word}{after}{resource_text}{tail}"))
+            rows.append((f"{head}{job}{digits}", "FAIL", f"{before}{word}{after}{resource_text}{tail}", None))
             seq += 1
         self._rows.extend(rows)
         tally, count = self._tally, (account, region, tuple(found))

@@ -162,10 +162,17 @@ def _value_test(op: str, arg: Any) -> Callable[[Any], bool]:
         return number
     if op == "matches":
         search = arg.search
+        # A fleet's values repeat (instance types, image URIs): each string is searched once.
+        seen: dict[str, bool] = {}
 
         def matches(value: Any) -> bool:
             if type(value) is str:
-                return search(value) is not None
+                found = seen.get(value)
+                if found is None:
+                    if len(seen) >= _MATCHES_KEPT:
+                        seen.clear()
+                    found = seen[value] = search(value) is not None
+                return found
             return value is not None and bool(test(value, arg))
 
         return matches
@@ -220,6 +227,7 @@ def _is(value: Any, arg: Any) -> bool:
     return value is arg
 
 
+_MATCHES_KEPT = 4096  # strings a `matches` leaf remembers; past it, it starts over
 _DETECT_CACHE_MAX_LEN = 256  # long values are rare and would make the memo large
 
 
