@@ -61,6 +61,11 @@ class Engine:
             for policy, judge, memo in self._judges
         )
 
+    @property
+    def compiled(self) -> tuple[tuple[Policy, Judge, EvidenceMemo], ...]:
+        """(policy, its verdict, its evidence memo) for each policy, in order."""
+        return self._judges
+
     def fields_read(self) -> frozenset[str] | None:
         """Top-level record fields the policies read (None: some path may read any field)."""
         return fields_of_policies(self.policies)

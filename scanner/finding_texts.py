@@ -64,13 +64,24 @@ class FindingTexts:
         _, frame, exact = entry
         resource = f.resource
         if resource is not self._last:
-            self._last, self._last_text = resource, self._resource_text(resource)
+            self._last, self._last_text = resource, self.resource_text(resource)
         if frame is None or self._last_text is None:
             return finding_text(f), False
         message = _string(f.message)
         if message is None:
             return finding_text(f), False
         return frame[0] + message + frame[1] + self._last_text + frame[2], exact
+
+    def frame(self, f: Finding) -> tuple[_Frame | None, bool]:
+        """The text of `f` but for its message and resource, cut where they go (None: the
+        finding is encoded whole), and whether those parts decode exactly (see encode)."""
+        key = (id(f.evidence), f.policy_id, id(f.severity), id(f.status), f.location, f.waiver, f.baseline)
+        try:
+            entry = self._frames.get(key)
+        except TypeError:
+            return None, False
+        _, frame, exact = entry if entry is not None else self._frame(key, f)
+        return frame, exact
 
     def _frame(self, key: tuple[Any, ...], f: Finding) -> tuple[object, _Frame | None, bool]:
         fields = finding_fields(f)
@@ -87,17 +98,18 @@ class FindingTexts:
         entry = self._frames[key] = (f.evidence, frame, frame is not None and _decodes_exactly(f))
         return entry
 
-    def _resource_text(self, r: Resource) -> str | None:
+    def resource_text(self, r: Resource) -> str | None:
         """The resource's value as it sits in its finding's text (three levels in); None
         when a value is not a string, an integer or None (the finding is encoded whole).
 
         The jobs of a fleet share their account, region, status and file: the text around
         the three values of each job's own (ARN, name, line) is encoded once for them."""
         o = r.origin
-        shared = (r.account_id, r.region, r.status, o.source, o.pointer)
-        frame = self._resources[shared] if shared in self._resources else self._resource_frame(shared)
+        frame = self.resource_frame((r.account_id, r.region, r.status, o.source, o.pointer))
+        if frame is None or type(o.line) not in _LINE:
+            return None
         arn, name = _string(r.arn), _string(r.name)
-        if frame is None or arn is None or name is None or type(o.line) not in _LINE:
+        if arn is None or name is None:
             return None
         try:
             line = orjson.dumps(o.line).decode()
@@ -105,9 +117,14 @@ class FindingTexts:
             return None
         return frame[0] + arn + frame[1] + name + frame[2] + line + frame[3]
 
+    def resource_frame(self, shared: tuple[Any, ...]) -> tuple[str, str, str, str] | None:
+        """The text of a resource with these (account, region, status, file, pointer) around
+        the job's own ARN, name and line, cut where those go (each written by orjson); None
+        if a value is not text."""
+        resources = self._resources
+        return resources[shared] if shared in resources else self._resource_frame(shared)
+
     def _resource_frame(self, shared: tuple[Any, ...]) -> tuple[str, str, str, str] | None:
-        """The text of a resource with these shared values and a placeholder for each of the
-        job's own, cut at the placeholders (None if the cut fails, or a value is not text)."""
         if len(self._resources) >= _MAX_FRAMES:
             self._resources.clear()
         account, region, status, source, pointer = shared

@@ -96,6 +96,11 @@ class FacetTally:
         rows = self._rows
         rows[key] = rows.get(key, 0) + 1
 
+    def count(self, policy_id: str, status: Status, severity: Severity, account: str, region: str, n: int) -> None:
+        """`n` more findings with these values and no baseline mark (what `add` counts of each)."""
+        key = (policy_id, id(status), id(severity), account, region, None)
+        self._rows[key] = self._rows.get(key, 0) + n
+
     def _items(self) -> Iterator[tuple[tuple[str, Status, Severity, str, str, str | None], int]]:
         for (policy_id, status, severity, account, region, mark), n in self._rows.items():
             yield (policy_id, STATUS_BY_ID[status], SEVERITY_BY_ID[severity], account, region, mark), n

@@ -38,6 +38,7 @@ from smscan.run_writer import Run, RunWriter
 from smscan.scan import WAIVABLE, waive
 from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines
+from smscan.text_rows import TextRows
 from smscan.workers import Workers
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ class _Held:
     """A worker's own state, set when it starts (after the fork)."""
 
     writer: RunWriter | None = None
+    rows: TextRows | None = None  # findings made straight into rows: see smscan.text_rows
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,9 @@ class _Work:
     held: _Held = field(default_factory=_Held)
 
     def start(self, index: int) -> None:
-        self.held.writer = self.store.writer(index)
+        writer = self.held.writer = self.store.writer(index)
+        if writer.texts_only and self.waivers is None and not self.engine.explain_passed:
+            self.held.rows = TextRows(self.engine, writer)
         if self.waivers is not None:
             self.waivers.take_usage()  # the parent's matches so far are the parent's
         # The findings a worker holds until it writes a run are many small objects that the
@@ -243,6 +247,19 @@ class _Work:
             out.problems.append(Problem(chunk.path, f"cannot read file: {err.strerror or 'I/O error'}"))
             return out
         lines = read_lines(data, reader.max_file_bytes, chunk.first_line)
+        rows = self.held.rows
+        if rows is not None:
+            rows.start(group)
+            for item in reader.read_lines(chunk.path, lines):
+                if isinstance(item, Problem):
+                    out.problems.append(item)
+                    continue
+                out.records += 1
+                if self.keys:
+                    out.keys.append(record_key(item))
+                seq = rows.judge(item, seq)
+            out.counts.update(rows.take_counts())
+            return self._done(out, reader, waivers)
         for item in reader.read_lines(chunk.path, lines):
             if isinstance(item, Problem):
                 out.problems.append(item)
@@ -263,6 +280,10 @@ class _Work:
         names = {id(p): p.id for p in engine.policies}
         for (policy_key, status_key), n in judged.items():
             counts.setdefault(names[policy_key], Counter())[STATUS_BY_ID[status_key]] += n
+        return self._done(out, reader, waivers)
+
+    @staticmethod
+    def _done(out: ChunkResult, reader: JsonRecords, waivers: WaiverSet | None) -> ChunkResult:
         out.stats_records = reader.stats.records
         out.unknown_keys = reader.stats.unknown_keys
         out.waivers = waivers.take_usage() if waivers is not None else None

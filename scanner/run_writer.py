@@ -24,9 +24,9 @@ _BATCH = 64  # rows a pickle: a reader holds one batch per run, and a million jo
 _HEAD = 8  # bytes of a batch's length
 key_of = itemgetter(0)
 
-# A finding row: (key, status value, flat tuple, JSON text); a job row: (job, status value,
-# policy, account, region).
-Row = tuple[str, str, tuple[Any, ...] | None, str]
+# A finding row: (key, status value, JSON text, flat tuple), as the "texts" section keeps
+# it; a job row: (job, status value, policy, account, region).
+Row = tuple[str, str, str, tuple[Any, ...] | None]
 JobRow = tuple[str, str, str, str, str]
 
 
@@ -77,10 +77,12 @@ class RunWriter:
         # text does not decode exactly keep a flat tuple, and jobs are counted from the texts.
         self._flats = flats or not texts
         self._index = index
-        self._rows: list[Row] = []
+        # What is held until the next write; smscan.text_rows appends to `rows` too (a
+        # texts-only writer's findings served by the evidence memo), so it is emptied in place.
+        self.rows: list[Row] = []
         self._jobs: list[JobRow] = []
         self._flat = Flat()
-        self._text = FindingTexts()
+        self.texts = FindingTexts()
         self._resource: Resource | None = None
         self._origin = ""
         self._job_key = ""
@@ -97,28 +99,33 @@ class RunWriter:
         status = _STATUS_VALUE[id(finding.status)]
         head = self._heads.get((id(finding.severity), finding.policy_id))
         if head is None:
-            head = self._heads[(id(finding.severity), finding.policy_id)] = _head(finding.severity, finding.policy_id)
-        key = f"{head}{self._job_key}{_STATUS_FIELD[status]}{group:010d}{seq:010d}"
+            head = self._heads[(id(finding.severity), finding.policy_id)] = key_head(finding.severity, finding.policy_id)
+        key = f"{head}{self._job_key}{STATUS_FIELD[status]}{group:010d}{seq:010d}"
         if self._texts:
-            text, exact = self._text.encode(finding)
+            text, exact = self.texts.encode(finding)
             flat = self._flat(finding) if self._flats or not exact else None
         else:
             text, flat = "", self._flat(finding)
-        self._rows.append((key, status, flat, text))
+        self.rows.append((key, status, text, flat))
         if self._flats:
             self._jobs.append((r.arn or self._origin, status, finding.policy_id, r.account_id, r.region))
         self.tally.add(finding)
 
+    @property
+    def texts_only(self) -> bool:
+        """Whether each finding is kept as its JSON text alone (no flat tuple, no job row)."""
+        return self._texts and not self._flats
+
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self.rows)
 
     def held(self, runs_of: str) -> list[Any]:
         """What is gathered and not yet written, in run order, as a run of `runs_of` holds it."""
         if runs_of == "jobs":
             self._jobs.sort(key=key_of)
             return list(self._jobs)
-        self._rows.sort(key=key_of)
-        return _section(self._rows, runs_of)
+        self.rows.sort(key=key_of)
+        return list(_section(self.rows, runs_of))  # a copy: the store may add while it is read
 
     def take_tally(self) -> FacetTally:
         tally, self.tally = self.tally, FacetTally()
@@ -126,9 +133,9 @@ class RunWriter:
 
     def write(self) -> Run | None:
         """Append what was gathered as one sorted Run (None when there is nothing)."""
-        if not self._rows:
+        if not self.rows:
             return None
-        self._rows.sort(key=key_of)
+        self.rows.sort(key=key_of)
         self._jobs.sort(key=key_of)
         try:
             offset = os.lseek(self._fd, 0, os.SEEK_END)  # only this writer appends to its file
@@ -139,14 +146,15 @@ class RunWriter:
                 offset += size
         except OSError as err:
             raise RunFileError(f"cannot write the scan's temporary findings file: {err.strerror or err}") from None
-        self._rows, self._jobs, self._flat = [], [], Flat()  # the flat memo holds what it saw
+        self.rows.clear()
+        self._jobs, self._flat = [], Flat()  # the flat memo holds what it saw
         return Run(*spans)
 
     def _section_rows(self, runs_of: str) -> list[Any]:
         if runs_of == "jobs":
             return self._jobs
         kept = self._flats if runs_of == "findings" else self._texts
-        return self._rows if kept else []
+        return self.rows if kept else []
 
     def _append(self, rows: list[Any], offset: int, runs_of: str) -> int:
         written = 0
@@ -161,23 +169,24 @@ class RunWriter:
         return written
 
 
-def _section(rows: list[Row], runs_of: str) -> list[tuple[Any, ...]]:
+def _section(rows: list[Row], runs_of: str) -> list[Any]:
     """The part of each row a run keeps in its "findings" or its "texts" section: a reader
     of one (the JSON report reads only the texts) never decodes the other. Without a
     "findings" section, the "texts" one holds the flat tuples that are kept."""
     if runs_of == "texts":
-        return [(key, status, text, flat) for key, status, flat, text in rows]
-    return [(key, status, flat) for key, status, flat, _ in rows]
+        return rows  # the rows are kept in this section's shape
+    return [(key, status, flat) for key, status, _, flat in rows]
 
 
 def row_key(severity: Severity, policy_id: str, job: str, status: str, group: int, seq: int) -> str:
     """A row's key: Finding.sort_key, then where the finding was judged (`job` is
     key_field(arn) + key_field(str(origin))). One string that sorts as the tuple of its
     fields would, so sorting and merging compare in C."""
-    return f"{_head(severity, policy_id)}{job}{key_field(status)}{group:010d}{seq:010d}"
+    return f"{key_head(severity, policy_id)}{job}{key_field(status)}{group:010d}{seq:010d}"
 
 
-def _head(severity: Severity, policy_id: str) -> str:
+def key_head(severity: Severity, policy_id: str) -> str:
+    """The fields of a row's key before the job's: the same for all of a policy's rows."""
     return _RANK_DIGIT[severity] + key_field(policy_id)
 
 
@@ -191,7 +200,7 @@ def key_field(text: str) -> str:
 
 _RANK_DIGIT = {s: str(9 - s.rank) for s in Severity}  # -rank: the more severe first
 _STATUS_VALUE = {id(s): s.value for s in Status}
-_STATUS_FIELD = {s.value: key_field(s.value) for s in Status}
+STATUS_FIELD = {s.value: key_field(s.value) for s in Status}  # a status value as its key field
 
 
 def read_span(files: RunFiles, span: Span) -> Iterator[Any]:

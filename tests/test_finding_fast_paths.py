@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smscan.engine import Engine, explain
-from smscan.explain_memo import _ABSENT, EvidenceMemo
+from smscan.explain_memo import EvidenceMemo
+from smscan.memo_walk import ABSENT
 from smscan.models import (
     Finding,
     Origin,
@@ -123,8 +124,16 @@ def test_every_odd_value_at_every_read_place_is_explained_as_alone(pack: list[An
             assert repr(finding) == repr(explain(policy, record, status, error)), (policy.id, data)
 
 
-def _repr_key(memo: EvidenceMemo, record: Record) -> str:
-    return repr(memo._values(record.data, {}))
+def _shown(policy: Any, record: Record) -> str:
+    """What the evidence of the record's FAIL shows, explained alone."""
+    return repr(explain(policy, record, Status.FAIL).evidence)
+
+
+def _read(policy: Any, record: Record) -> str:
+    """The values at every path the policy reads, as they are."""
+    paths = {p.text: p for c in (policy.when, policy.check) if c is not None for leaf in c.leaves()
+             for p in (leaf.subject, leaf.arg_path) if p is not None}  # fmt: skip
+    return repr([paths[t].find(record.data) for t in sorted(paths)])
 
 
 @settings(max_examples=200, deadline=None)
@@ -134,22 +143,23 @@ def test_equal_keys_mean_values_that_show_alike(pack: list[Any], docs: list[dict
         memo = EvidenceMemo(policy)
         if memo.fields is None:
             continue
-        keyed = [(memo.key(r, Status.FAIL, ""), _repr_key(memo, r)) for r in (Record(d, Origin("f")) for d in docs)]
-        for ka, ra in keyed:
-            for kb, rb in keyed:
+        rs = [Record(d, Origin("f")) for d in docs]
+        keyed = [(memo.key(r, Status.FAIL, ""), _shown(policy, r), _read(policy, r)) for r in rs]
+        for ka, sa, ra in keyed:
+            for kb, sb, rb in keyed:
                 if ka is not None and ka == kb:
-                    assert ra == rb, policy.id
-                if ka is not None and ra == rb:
-                    assert ka == kb, policy.id  # and jobs share as much as with the repr as key
+                    assert sa == sb, policy.id
+                if ka is not None and kb is not None and ra == rb:
+                    assert ka == kb, policy.id  # and jobs share at least as much as by every value read
 
 
 def test_keys_tell_apart_what_equality_merges() -> None:
     policy = next(p for p in load_policies((), {}) if p.id == "network-isolation")
     memo = EvidenceMemo(policy)
-    values = [1, 1.0, True, "1", None, [1], [True], [1.0], (1,), -0.0, 0.0, 0, False, _ABSENT]
+    values = [1, 1.0, True, "1", None, [1], [True], [1.0], (1,), -0.0, 0.0, 0, False, ABSENT]
     keys = set()
     for value in values:
-        data = {} if value is _ABSENT else {"enable_network_isolation": value}
+        data = {} if value is ABSENT else {"enable_network_isolation": value}
         keys.add(memo.key(Record(data, Origin("x")), Status.FAIL, ""))
     assert len(keys) == len(values)
 

@@ -66,7 +66,7 @@ def test_each_row_is_keyed_by_the_findings_sort_key_and_job() -> None:
     writer = store.writer(0)
     for seq, f in enumerate(FINDINGS):
         writer.add(f, 7, seq)
-    keys = [row[0] for row in writer._rows]
+    keys = [row[0] for row in writer.rows]
     assert keys == [
         row_key(f.severity, f.policy_id, key_field(f.resource.arn) + key_field(str(f.resource.origin)), f.status.value, 7, i)
         for i, f in enumerate(FINDINGS)

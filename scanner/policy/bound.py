@@ -51,6 +51,12 @@ class BoundMessage:
                 if len(self._slots) == 1:
                     self._one = (self._around[0], self._slots[0], self._around[1])
 
+    @property
+    def one_word(self) -> tuple[str, str, str] | None:
+        """(text before, identity name, text after) of a message with one identity value:
+        for a value that `is_word`, finish gives (before + value + after)[:MAX_MESSAGE_LENGTH]."""
+        return self._one
+
     def finish(self, identity: dict[str, str]) -> str:
         """The message of the job whose identity (every IDENTITY_NAMES name, as text) is given."""
         one = self._one
@@ -82,6 +88,11 @@ class BoundMessage:
             for name in self.names:  # in render's order: a name may hold another's marker
                 text = text.replace(MARKS[name], identity[name])
         return " ".join(text.split())[:MAX_MESSAGE_LENGTH]
+
+
+def is_word(value: str) -> bool:
+    """Non-empty, printable and without a space: a value no whitespace run crosses (finish)."""
+    return bool(value) and value.isprintable() and " " not in value
 
 
 def _split(

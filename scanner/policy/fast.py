@@ -88,9 +88,9 @@ def _fast_values(path: CompiledPath) -> Values:
     return cached
 
 
-def _keyed_leaf(leaf: Leaf) -> Fast | None:
+def keyed_test(leaf: Leaf) -> tuple[tuple[str, ...], Callable[[Any], bool], bool] | None:
     """A leaf on a path of one or two plain keys, whose value is looked up in place (no list):
-    the commonest leaf. None for any other leaf.
+    (the keys, the test of the one value, the verdict for no value). None for any other leaf.
 
     Such a path yields no value or exactly one, so the verdict is the leaf's test of that
     one value, or what the test gives for nothing at all (computed once here)."""
@@ -101,14 +101,26 @@ def _keyed_leaf(leaf: Leaf) -> Fast | None:
     flag = FLAG_OPERATORS.get(leaf.op)
     if flag is not None:
         test_one: Callable[[Any], bool] = ONE_VALUE_FLAGS.get(leaf.op) or (lambda value: flag([value], hint))
-        nothing = flag([], hint)
-    else:
-        arg = leaf.arg
-        if leaf.op == "equals" and isinstance(arg, bool):
-            # `true` never equals 1: only the bool singleton itself matches, never a null.
-            return _identical_leaf(keys, arg)
-        test_one = _value_test(leaf.op, arg)
-        nothing = False  # a value operator is never satisfied by a path that matched nothing
+        return keys, test_one, flag([], hint)
+    arg = leaf.arg
+    if leaf.op == "equals" and isinstance(arg, bool):
+        # `true` never equals 1: only the bool singleton itself matches, never a null.
+        return keys, lambda value: value is arg, False
+    # a value operator is never satisfied by a path that matched nothing
+    return keys, _value_test(leaf.op, arg), False
+
+
+def _keyed_leaf(leaf: Leaf) -> Fast | None:
+    """keyed_test's leaf as a verdict (None for any other leaf)."""
+    keyed = keyed_test(leaf)
+    if keyed is None:
+        return None
+    keys, test_one, nothing = keyed
+    if leaf.op == "equals" and isinstance(leaf.arg, bool):
+        return _identical_leaf(keys, leaf.arg)
+    inline = _inline_leaf(leaf, keys)
+    if inline is not None:
+        return inline
     if len(keys) == 1:
         name = keys[0]
         return lambda rec, cache: test_one(rec[name]) if name in rec else nothing
@@ -121,6 +133,47 @@ def _keyed_leaf(leaf: Leaf) -> Fast | None:
         return nothing
 
     return two_keys
+
+
+def _inline_leaf(leaf: Leaf, keys: tuple[str, ...]) -> Fast | None:
+    """The commonest keyed leaves with their one-value test written in place (a call fewer
+    per leaf): `exists`, `not_empty` and the number comparisons on two keys. Each is
+    keyed_test's test of the value (ONE_VALUE_FLAGS, _value_test), and False for no value,
+    which is what those give for nothing."""
+    if len(keys) != 2:
+        return None
+    first, second = keys
+    if leaf.op == "exists":
+        return lambda rec, cache: isinstance(doc := rec.get(first), dict) and doc.get(second) is not None
+    if leaf.op == "not_empty":
+
+        def not_empty(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+            doc = rec.get(first)
+            if isinstance(doc, dict):
+                value = doc.get(second)
+                return value is not None and not (isinstance(value, _SIZED) and len(value) == 0)
+            return False
+
+        return not_empty
+    compare = NUMBER_COMPARISONS.get(leaf.op)
+    if compare is None:
+        return None
+    test, arg = VALUE_OPERATORS[leaf.op].test, leaf.arg
+
+    def number(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
+        doc = rec.get(first)
+        if isinstance(doc, dict) and second in doc:
+            value = doc[second]
+            kind = type(value)
+            if kind is int or kind is float:
+                return compare(float(value), arg)  # as _number does: the float of the value
+            return value is not None and bool(test(value, arg))
+        return False
+
+    return number
+
+
+_SIZED = (str, list, dict)
 
 
 def _identical_leaf(keys: tuple[str, ...], arg: bool) -> Fast:
@@ -153,10 +206,17 @@ def _value_test(op: str, arg: Any) -> Callable[[Any], bool]:
         return number
     if op == "matches":
         search = arg.search
+        # A fleet's values repeat (instance types, image URIs): each string is searched once.
+        seen: dict[str, bool] = {}
 
         def matches(value: Any) -> bool:
             if type(value) is str:
-                return search(value) is not None
+                found = seen.get(value)
+                if found is None:
+                    if len(seen) >= _MATCHES_KEPT:
+                        seen.clear()
+                    found = seen[value] = search(value) is not None
+                return found
             return value is not None and bool(test(value, arg))
 
         return matches
@@ -211,6 +271,7 @@ def _is(value: Any, arg: Any) -> bool:
     return value is arg
 
 
+_MATCHES_KEPT = 4096  # strings a `matches` leaf remembers; past it, it starts over
 _DETECT_CACHE_MAX_LEN = 256  # long values are rare and would make the memo large
 
 
