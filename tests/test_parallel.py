@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smscan import parallel
+from smscan import chunks, parallel
 from smscan.cli import scan as cli_scan
 from smscan.gate.baseline import ABSENT_NOTE
 from smscan.gate.waivers import FileWaiver, WaiverSet
@@ -41,8 +41,8 @@ DEMO_FLEET = ROOT / "scanner" / "data" / "demo_fleet.jsonl"
 
 @pytest.fixture
 def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(chunks, "MIN_PARALLEL_BYTES", 0)
     lines = DEMO_FLEET.read_text(encoding="utf-8").splitlines()
     lines[7] = lines[7][: len(lines[7]) // 2]  # a line cut short by a failed export
     lines[20] = "[1, 2]"
@@ -72,11 +72,11 @@ def test_the_file_is_cut_at_line_ends_into_many_chunks(fleet: Path) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(0, 40), max_size=3000), st.integers(0, 50))
 def test_line_ends_are_counted_whether_lines_are_long_or_short(lengths: list[int], cut: int) -> None:
-    # Past _FOUND_ONE_BY_ONE line ends the rest are counted another way: both are exact,
+    # Past chunks._FOUND_ONE_BY_ONE line ends the rest are counted another way: both are exact,
     # and what lies past `size` in the reused buffer is never counted.
     block = bytearray(b"".join(b"x" * n + b"\n" for n in lengths) + b"\n" * cut)
     size = max(0, len(block) - cut)
-    assert parallel._newlines(block, size) == block.count(b"\n", 0, size)
+    assert chunks._newlines(block, size) == block.count(b"\n", 0, size)
 
 
 def test_two_processes_write_every_report_byte_identical_to_one(fleet: Path) -> None:
@@ -152,8 +152,8 @@ def _fleet_lines(first: int, last: int) -> list[str]:
 @pytest.fixture
 def fleet_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Two JSON Lines files, each with bad lines spread over many chunks and keys smscan ignores."""
-    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(chunks, "MIN_PARALLEL_BYTES", 0)
     folder = tmp_path / "fleet"
     folder.mkdir()
     a = _fleet_lines(0, 30)
@@ -319,12 +319,12 @@ def test_a_file_that_fails_part_way_through_cutting_is_a_problem_not_a_short_sca
 ) -> None:
     planned = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
     assert planned is not None
-    monkeypatch.setattr(parallel, "open", _FailingAfterOneRead, raising=False)
-    chunks = list(planned.chunks())
-    assert [c.error for c in chunks] == ["", "Input/output error"] and chunks[1].start == chunks[0].end
+    monkeypatch.setattr(chunks, "open", _FailingAfterOneRead, raising=False)
+    cut = list(planned.chunks())
+    assert [c.error for c in cut] == ["", "Input/output error"] and cut[1].start == cut[0].end
     monkeypatch.undo()
-    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4096)
-    result = _scan_chunks(fleet, chunks)
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)
+    result = _scan_chunks(fleet, cut)
     assert [e.message for e in result.errors if "cannot read" in e.message] == ["cannot read file: Input/output error"]
 
 
