@@ -59,6 +59,11 @@ def write(result: ScanResult, verdict: Verdict, out: TextIO, *, generated_at: st
     for key, findings in (("findings", result.findings), ("fixed", result.fixed)):
         out.write(f'{separator}"{key}": ')
         opening = "["
+        if key == "findings" and (split := _split_key(findings, out)) is not None:
+            from smscan.report_halves import write_items
+
+            opening = "," if write_items(out, findings, split) else "["
+            findings = ()
         for batch in _text_batches(findings):  # one write for many: a fleet has 100,000s
             if batch:
                 out.write(opening + "\n    " + ",\n    ".join(batch))
@@ -81,6 +86,15 @@ def _batches(texts: Iterable[str], size: int = 256) -> Iterator[list[str]]:
 def finding_text(f: Finding) -> str:
     """The finding's document exactly as `write` puts it in the findings array."""
     return _encode(finding_fields(f), 2)
+
+
+def _split_key(findings: Iterable[Finding], out: TextIO) -> str | None:
+    # Only a --jobs scan's runs split (smscan.report_halves), and they have text_batches.
+    if getattr(findings, "text_batches", None) is None:
+        return None
+    from smscan.report_halves import worth_splitting
+
+    return worth_splitting(findings, out)
 
 
 def _text_batches(findings: Iterable[Finding]) -> Iterator[list[str]]:

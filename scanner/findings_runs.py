@@ -27,7 +27,7 @@ os.pread, so nobody depends on the file offset the processes share.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 from smscan.codec import decode_finding, finding_text
 from smscan.findings import Facets, FacetTally, JobCounts, count_jobs, jobs_in
 from smscan.models import Finding, Severity, Status
-from smscan.run_writer import Run, RunFiles, RunWriter, key_of, read_batches
+from smscan.run_writer import Run, RunFiles, RunWriter, key_head, key_of, read_batches
 from smscan.wire import Unflat
 
 
@@ -123,15 +123,46 @@ class RunFindings:
         for batch in self.text_batches():
             yield from batch
 
-    def text_batches(self) -> Iterator[list[str]]:
-        """The texts in sort order, a list at a time: the JSON report writes each with one call."""
+    def text_batches(self, start: str | None = None, stop: str | None = None) -> Iterator[list[str]]:
+        """The texts in sort order, a list at a time: the JSON report writes each with one call.
+
+        With `start` or `stop` (row keys, as `split_key` gives), only the rows from `start`
+        up to, not including, `stop`."""
         if not self.texts_encoded:
             texts = map(finding_text, self)
             while batch := list(islice(texts, 256)):
                 yield batch
             return
-        for batch in self._batches("texts"):
-            yield [row[2] for row in batch]
+        streams = [read_batches(self.files, run.texts, _first_batch(run, start)) for run in self._runs]
+        held = self._own.held("texts")
+        if held:
+            streams.append(iter([held]))
+        if stop is not None:
+            streams = [_before(stream, stop) for stream in streams]
+        for batch in merge_batches(streams):
+            if start is not None and batch[0][0] < start:
+                batch = batch[bisect_left(batch, start, key=key_of) :]
+            if batch:
+                yield [row[2] for row in batch]
+
+    def split_key(self, least: float = 0.25) -> str | None:
+        """A row key that cuts the texts into two parts of at least `least` of them each,
+        or None. It falls between two policies (or severities) whose counts the tally
+        holds, so no row needs reading to find it."""
+        if not self.texts_encoded:
+            return None
+        by_head: dict[str, int] = {}
+        for (policy_id, _, severity), n in self.facets().by_policy.items():
+            head = key_head(severity, policy_id)
+            by_head[head] = by_head.get(head, 0) + n
+        total, before, best = sum(by_head.values()), 0, None
+        for head in sorted(by_head):
+            if best is None or abs(2 * before - total) < abs(2 * best[1] - total):
+                best = (head, before)
+            before += by_head[head]
+        if best is None or min(best[1], total - best[1]) < least * total:
+            return None
+        return best[0]
 
     def __iter__(self) -> Iterator[Finding]:
         return self._findings(None)
@@ -224,3 +255,26 @@ def merge_batches(streams: list[Iterator[list[Any]]]) -> Iterator[list[Any]]:
             out.sort(key=key_of)
         heads = [head for head in heads if head[0]]
         yield out
+
+
+def _before(stream: Iterator[list[Any]], stop: str) -> Iterator[list[Any]]:
+    """The batches of a sorted stream up to the first row keyed `stop` or later; the rest
+    is never read."""
+    for batch in stream:
+        if batch and batch[-1][0] >= stop:
+            cut = bisect_left(batch, stop, key=key_of)
+            if cut:
+                yield batch[:cut]
+            return
+        yield batch
+
+
+def _first_batch(run: Run, start: str | None) -> int | None:
+    """The offset of the run's first text batch that may hold a row keyed `start` or later
+    (`start` is a key_head, as split_key gives); None: from the beginning."""
+    if start is None:
+        return None
+    for head, offset in run.text_heads:
+        if head >= start:
+            return offset
+    return run.texts.offset + run.texts.size  # every row comes before it: nothing to read

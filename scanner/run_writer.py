@@ -46,6 +46,10 @@ class Run:
     findings: Span  # (key, status value, flat tuple) in key order
     jobs: Span  # JobRows in job order
     texts: Span  # (key, JSON text) in key order: what the JSON report copies, read on its own
+    # (head, offset): where in `texts` the first batch whose last row has that key_head (a
+    # policy and severity) or a later one begins, for a reader of a range of keys
+    # (smscan.report_halves) to start there
+    text_heads: tuple[tuple[str, int], ...] = ()
 
 
 class RunFiles:
@@ -140,15 +144,16 @@ class RunWriter:
         try:
             offset = os.lseek(self._fd, 0, os.SEEK_END)  # only this writer appends to its file
             spans = []
+            heads: list[tuple[str, int]] = []
             for runs_of in ("findings", "jobs", "texts"):
-                size = self._append(self._section_rows(runs_of), offset, runs_of)
+                size = self._append(self._section_rows(runs_of), offset, runs_of, heads)
                 spans.append(Span(self._index, offset, size))
                 offset += size
         except OSError as err:
             raise RunFileError(f"cannot write the scan's temporary findings file: {err.strerror or err}") from None
         self.rows.clear()
         self._jobs, self._flat = [], Flat()  # the flat memo holds what it saw
-        return Run(*spans)
+        return Run(spans[0], spans[1], spans[2], tuple(heads))
 
     def _section_rows(self, runs_of: str) -> list[Any]:
         if runs_of == "jobs":
@@ -156,10 +161,15 @@ class RunWriter:
         kept = self._flats if runs_of == "findings" else self._texts
         return self.rows if kept else []
 
-    def _append(self, rows: list[Any], offset: int, runs_of: str) -> int:
+    def _append(self, rows: list[Any], offset: int, runs_of: str, heads: list[tuple[str, int]]) -> int:
         written = 0
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
+            if runs_of == "texts":
+                last = batch[-1][0]
+                head = last[: last.index("\0\0") + 2]  # the first field end is the policy's (key_field)
+                if not heads or heads[-1][0] != head:
+                    heads.append((head, offset + written))
             blob = pickle.dumps(batch if runs_of == "jobs" else _section(batch, runs_of), protocol=pickle.HIGHEST_PROTOCOL)
             data = len(blob).to_bytes(_HEAD, "little") + blob
             view = memoryview(data)
@@ -186,7 +196,8 @@ def row_key(severity: Severity, policy_id: str, job: str, status: str, group: in
 
 
 def key_head(severity: Severity, policy_id: str) -> str:
-    """The fields of a row's key before the job's: the same for all of a policy's rows."""
+    """The fields of a row's key before the job's: the same for all of a policy's rows.
+    It ends at the key's first two NULs (key_field)."""
     return _RANK_DIGIT[severity] + key_field(policy_id)
 
 
@@ -208,9 +219,10 @@ def read_span(files: RunFiles, span: Span) -> Iterator[Any]:
         yield from batch
 
 
-def read_batches(files: RunFiles, span: Span) -> Iterator[list[Any]]:
-    """The rows of a span, a batch (a list, in the span's order) at a time."""
-    fd, pos, end = files.fd(span.file), span.offset, span.offset + span.size
+def read_batches(files: RunFiles, span: Span, start: int | None = None) -> Iterator[list[Any]]:
+    """The rows of a span, a batch (a list, in the span's order) at a time; from the batch
+    at offset `start` on, if given."""
+    fd, pos, end = files.fd(span.file), span.offset if start is None else start, span.offset + span.size
     while pos < end:
         head = os.pread(fd, _HEAD, pos)
         size = int.from_bytes(head, "little")

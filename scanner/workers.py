@@ -131,8 +131,16 @@ class Workers(Generic[T, R]):
 
     def each(self, item: T) -> list[R]:
         """task(item) in every worker once, the answers in worker order (call it between maps)."""
+        self.send_each(item)
+        return self.answers()
+
+    def send_each(self, item: T) -> None:
+        """Hand task(item) to every worker without waiting: `answers` collects what they give."""
         for conn in self._conns:
             conn.send(item)
+
+    def answers(self) -> list[R]:
+        """The answers to the last send_each, in worker order, once every worker has given one."""
         answers: dict[Connection, R] = {}
         while len(answers) < len(self._conns):
             for conn in self._ready([c for c in self._conns if c not in answers]):
