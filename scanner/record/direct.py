@@ -54,8 +54,10 @@ class DirectTable:
     def seen(self, doc: dict[str, Any]) -> None:
         """Note a document `normalize` took: its key set gets a reader when seen often."""
         keys = tuple(doc)
-        if keys in self._refused:
+        if keys in self._refused or keys in self.by_keys:  # a reader that gave it back: not compiled again
             return
+        if len(self._seen) >= _MAX_LAYOUTS and keys not in self._seen:
+            self._seen.clear()  # a file whose every line orders its keys anew: no table grows
         count = self._seen[keys] = self._seen.get(keys, 0) + 1
         if count < _COMPILE_AFTER:
             return
@@ -80,12 +82,15 @@ class DirectTable:
 
 
 _TABLES: dict[frozenset[str] | None, DirectTable] = {}
+_MAX_TABLES = 32  # as many as lazy_plans keeps
 
 
 def table(read: frozenset[str] | None) -> DirectTable:
     """The readers for `read`, shared by every JsonRecords reading those fields."""
     found = _TABLES.get(read)
     if found is None:
+        if len(_TABLES) >= _MAX_TABLES:
+            _TABLES.clear()
         found = _TABLES[read] = DirectTable(read)
     return found
 
