@@ -139,7 +139,7 @@ def test_a_line_read_by_the_reader_of_its_key_order_gives_what_normalize_gives(
     shuffled.shuffle(keys)
     other = json.dumps({k: doc[k] for k in keys}, default=str).encode() + b"\n"  # the same keys, another order
     # Seen often enough for its key order to get a reader, then read by it.
-    lines = [line] * (_COMPILE_AFTER + 2) + [other] * (_COMPILE_AFTER + 2) + [line]
+    lines = [line] * (direct.DIRECT_AFTER + 2) + [other] * (direct.DIRECT_AFTER + 2) + [line]
     read = FIELDS if lazy else None
     fast, plain = (cls(1 << 20, 200, NormalizeStats(), read) for cls in (JsonRecords, _NormalizedRecords))
     assert _read(lines, fast) == _read(lines, plain)
@@ -152,10 +152,11 @@ def test_the_fleet_lines_are_read_by_their_compiled_readers() -> None:
            "ResourceConfig": {"InstanceCount": 2}, "EnableNetworkIsolation": True, "Odd": 1}  # fmt: skip
     line = json.dumps(doc).encode() + b"\n"
     reader = JsonRecords(1 << 20, 200, NormalizeStats(), FIELDS)
-    items = list(reader.read_lines("f.jsonl", read_lines(io.BytesIO(line * (_COMPILE_AFTER + 3)), 1 << 20)))
+    count = direct.DIRECT_AFTER + 3
+    items = list(reader.read_lines("f.jsonl", read_lines(io.BytesIO(line * count), 1 << 20)))
     assert tuple(doc) in direct.table(FIELDS).by_keys
-    assert len({repr(item.data) for item in items}) == 1 and [item.origin.line for item in items] == list(range(1, _COMPILE_AFTER + 4))
-    assert reader.stats.records == _COMPILE_AFTER + 3 and reader.stats.unknown_keys == Counter(Odd=_COMPILE_AFTER + 3)
+    assert len({repr(item.data) for item in items}) == 1 and [item.origin.line for item in items] == list(range(1, count + 1))
+    assert reader.stats.records == count and reader.stats.unknown_keys == Counter(Odd=count)
 
 
 def test_the_bracket_and_digit_test_sends_the_lines_orjson_would_misread_to_the_exact_path() -> None:
