@@ -100,8 +100,7 @@ def table(read: frozenset[str] | None) -> DirectTable:
 def _compile(plan: Plan, keys: tuple[str, ...]) -> Direct | None:
     layout = plan.layout(keys)
     at = {key: index for index, key in enumerate(keys)}
-    names = {name for _, name, _ in layout.checked}
-    if "training_job_arn" not in names or len(keys) < 2:
+    if not any(name == "training_job_arn" for _, name, _ in layout.checked):
         return None  # the identity comes from elsewhere (normalize._identify): normalize's way
     env: dict[str, Any] = {
         "_copy": _EMPTY.copy,
