@@ -4,6 +4,8 @@ Each fast path is held to the straightforward way it replaces:
 
 - a JSON line read by orjson (after the one-pass bracket and digit test) and the exact
   path through the standard decoder yield the same records and problems;
+- a line read by the compiled reader of its key order (record/direct.py) gives what
+  normalize gives, problems and counts included;
 - `shapes.plain_job` says yes only to documents that `unwrap` takes as that one job;
 - the layout-driven conversion (record/plan.py) equals a walk over the document's keys;
 - the one-pattern ARN test equals the part-by-part one;
@@ -37,7 +39,7 @@ from smscan.policy.fast import compile_fast
 from smscan.policy.loader import load_policies
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
-from smscan.record import coerce
+from smscan.record import coerce, direct
 from smscan.record.normalize import NormalizeStats, normalize, parse_arn
 from smscan.record.plan import _COMPILE_AFTER, DESCRIBE_PLAN, SEED_PLAN, Plan, as_given, lazy_plans
 from smscan.record.shapes import Job, plain_job, unwrap
@@ -102,6 +104,59 @@ def test_a_line_read_by_orjson_gives_what_the_exact_path_gives(
     lines.append(b'{"TrainingJobName": "x", "N": 123456789012345678901}\n')  # a run of digits: exact path
     fast, exact = (cls(1 << 20, 8, NormalizeStats(), FIELDS) for cls in (JsonRecords, _ExactRecords))
     assert _read(lines, fast) == _read(lines, exact)
+
+
+class _NormalizedRecords(JsonRecords):
+    """Every plain job through normalize, never a compiled reader."""
+
+    direct = False
+
+
+_arns = st.sampled_from([
+    "arn:aws:sagemaker:us-east-1:123456789012:training-job/a", "arn:aws-cn:sagemaker:cn-north-1:123456789012:training-job/b:c",
+    "arn:aws:sagemaker:us-east-1:123456789012:training-job/", "arn:aws:sagemaker:us-east-1:12345678901:training-job/x",
+    "arn:aws:s3:::bucket", "",
+]) | st.none() | st.integers() | st.text(max_size=8)  # fmt: skip
+
+
+@settings(max_examples=150)
+@given(
+    doc=documents("describe") | documents("seed"),
+    arn=_arns,
+    extra=st.dictionaries(st.sampled_from(["Odd", "ResponseMetadata", "TrainingJob", "_key", "Tags"]), json_values, max_size=2),
+    lazy=st.booleans(),
+    shuffled=st.randoms(use_true_random=False),
+)
+def test_a_line_read_by_the_reader_of_its_key_order_gives_what_normalize_gives(
+    doc: dict[str, Any], arn: Any, extra: dict[str, Any], lazy: bool, shuffled: Any
+) -> None:
+    doc = {**doc, ("TrainingJobArn" if "TrainingJobName" in doc else "training_job_arn"): arn, **extra}
+    try:
+        line = json.dumps(doc, default=str).encode() + b"\n"
+    except (TypeError, ValueError):
+        return
+    keys = list(doc)
+    shuffled.shuffle(keys)
+    other = json.dumps({k: doc[k] for k in keys}, default=str).encode() + b"\n"  # the same keys, another order
+    # Seen often enough for its key order to get a reader, then read by it.
+    lines = [line] * (direct.DIRECT_AFTER + 2) + [other] * (direct.DIRECT_AFTER + 2) + [line]
+    read = FIELDS if lazy else None
+    fast, plain = (cls(1 << 20, 200, NormalizeStats(), read) for cls in (JsonRecords, _NormalizedRecords))
+    assert _read(lines, fast) == _read(lines, plain)
+    assert fast.stats.records == plain.stats.records
+
+
+def test_the_fleet_lines_are_read_by_their_compiled_readers() -> None:
+    """The case the readers are for, taken by them (and so held to normalize by the test above)."""
+    doc = {"TrainingJobName": "a", "TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/a",
+           "ResourceConfig": {"InstanceCount": 2}, "EnableNetworkIsolation": True, "Odd": 1}  # fmt: skip
+    line = json.dumps(doc).encode() + b"\n"
+    reader = JsonRecords(1 << 20, 200, NormalizeStats(), FIELDS)
+    count = direct.DIRECT_AFTER + 3
+    items = list(reader.read_lines("f.jsonl", read_lines(io.BytesIO(line * count), 1 << 20)))
+    assert tuple(doc) in direct.table(FIELDS).by_keys
+    assert len({repr(item.data) for item in items}) == 1 and [item.origin.line for item in items] == list(range(1, count + 1))
+    assert reader.stats.records == count and reader.stats.unknown_keys == Counter(Odd=count)
 
 
 def test_the_bracket_and_digit_test_sends_the_lines_orjson_would_misread_to_the_exact_path() -> None:

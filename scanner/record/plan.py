@@ -29,8 +29,8 @@ IDENTITY = frozenset(
     {"_key", "training_job_name", "training_job_arn", "account_id", "region", "training_job_status", "tags"}
 )
 ORDER = tuple(f.name for f in SEED_FIELDS)
-_EMPTY = dict.fromkeys(ORDER)
-_BOOL = SEED_COERCE["bool"]  # every field absent, in order: each record starts as a copy
+_EMPTY = dict.fromkeys(ORDER)  # every field absent, in order: each record starts as a copy
+_BOOL = SEED_COERCE["bool"]
 _MAX_LAYOUTS = 256  # key orders kept per plan; past it the cache starts over (exports hold dozens)
 # Conversions of one key order before it is compiled: a file whose every line orders its
 # keys differently must not pay a compile per line.
@@ -74,8 +74,12 @@ class Plan:
             unknown_keys.update(compiled[1])
         return data
 
+    def layout(self, keys: tuple[str, ...]) -> Layout:
+        """The walk for documents listing `keys` in this order."""
+        return self._layouts.get(keys) or self._layout(keys)
+
     def _walk(self, doc: Mapping[str, Any], keys: tuple[str, ...], unknown_keys: Counter[str] | None) -> dict[str, Any]:
-        layout = self._layouts.get(keys) or self._layout(keys)
+        layout = self.layout(keys)
         self._seen[keys] += 1
         if self._seen[keys] >= _COMPILE_AFTER:
             if len(self._compiled) >= _MAX_LAYOUTS:

@@ -18,6 +18,7 @@ import orjson
 
 from smscan.errors import RecordError
 from smscan.models import Origin, Problem, Record, new_origin
+from smscan.record.direct import table
 from smscan.record.normalize import NormalizeStats, normalize
 from smscan.record.shapes import plain_job, unwrap
 from smscan.record.strict_json import DECODER, NotJson, deeper_than
@@ -37,6 +38,8 @@ _MISS = object()
 
 
 class JsonRecords:
+    direct = True  # the compiled readers of repeated key orders (record/direct.py); the tests turn them off
+
     def __init__(
         self, max_file_bytes: int, max_depth: int, stats: NormalizeStats, read: frozenset[str] | None = None
     ) -> None:
@@ -60,18 +63,30 @@ class JsonRecords:
                 yield from self.read_json(name, stream, [raw for _, raw in head])
 
     def read_lines(self, name: str, lines: Iterable[tuple[int, bytes]]) -> Iterator[SourceItem]:
+        direct = table(self.fields) if self.direct else None
+        by_keys = direct.by_keys if direct is not None else {}
         for number, raw in lines:
             if len(raw) > self.max_file_bytes:
                 yield Problem(name, f"line longer than {self.max_file_bytes} bytes", line=number)
                 continue
             value = self._fast(raw)
-            if type(value) is dict and plain_job(value):  # _record's first case, with no iterator per line
-                origin = new_origin(name, number)
-                try:
-                    yield normalize(value, origin, stats=self.stats, read=self.fields)
-                except RecordError as err:
-                    yield self._refused(name, value, origin, err)
-                continue
+            if type(value) is dict:
+                # A key order seen line after line: normalize's answer in one call (record/direct.py).
+                read = by_keys.get(tuple(value))
+                if read is not None and (record := read(value, name, number, self.stats)) is not None:
+                    yield record
+                    continue
+                if plain_job(value):  # _record's first case, with no iterator per line
+                    origin = new_origin(name, number)
+                    try:
+                        item: SourceItem = normalize(value, origin, stats=self.stats, read=self.fields)
+                    except RecordError as err:
+                        yield self._refused(name, value, origin, err)
+                        continue
+                    if direct is not None:
+                        direct.seen(value)
+                    yield item
+                    continue
             if value is not _MISS:
                 yield from self._record(name, value, Origin(name, number))
                 continue
