@@ -69,6 +69,12 @@ def test_the_file_is_cut_at_line_ends_into_many_chunks(fleet: Path) -> None:
         assert c.first_line == data.count(b"\n", 0, c.start) + 1 and data[c.end - 1 : c.end] == b"\n"
 
 
+def test_chunks_grow_with_the_input_between_their_bounds() -> None:
+    sizes = {n: chunks.Plan(("f.jsonl",), n).chunk_bytes() for n in (10 << 20, 100 << 20, 296 << 20, 10 << 30)}
+    assert sizes == {10 << 20: chunks.CHUNK_BYTES, 100 << 20: (100 << 20) // chunks.CHUNKS_AT_LEAST,
+                     296 << 20: chunks.MAX_CHUNK_BYTES, 10 << 30: chunks.MAX_CHUNK_BYTES}
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(0, 40), max_size=3000), st.integers(0, 50))
 def test_line_ends_are_counted_whether_lines_are_long_or_short(lengths: list[int], cut: int) -> None:
