@@ -96,7 +96,9 @@ class _Work:
 
     def start(self, index: int) -> None:
         writer = self.held.writer = self.store.writer(index)
-        if writer.texts_only and self.waivers is None and not self.engine.explain_passed:
+        # Waivers from files may match any finding; a job's waiver tag only its own (judge).
+        no_files = self.waivers is None or not self.waivers.rules
+        if writer.texts_only and no_files and not self.engine.explain_passed:
             self.held.rows = TextRows(self.engine, writer)
         if self.waivers is not None:
             self.waivers.take_usage()  # the parent's matches so far are the parent's
@@ -139,16 +141,6 @@ class _Work:
         rows = self.held.rows
         if rows is not None:
             rows.start(group)
-            for item in reader.read_lines(chunk.path, lines):
-                if isinstance(item, Problem):
-                    out.problems.append(item)
-                    continue
-                out.records += 1
-                if self.keys:
-                    out.keys.append(record_key(item))
-                seq = rows.judge(item, seq)
-            out.counts.update(rows.take_counts())
-            return self._done(out, reader, waivers)
         for item in reader.read_lines(chunk.path, lines):
             if isinstance(item, Problem):
                 out.problems.append(item)
@@ -156,6 +148,9 @@ class _Work:
             out.records += 1
             if self.keys:
                 out.keys.append(record_key(item))
+            if rows is not None and (waivers is None or not waivers.can_match(item)):
+                seq = rows.judge(item, seq)  # nothing can waive its findings
+                continue
             for policy, status, finding in engine.judge(item):
                 if finding is not None:
                     if status in WAIVABLE and waivers is not None:
@@ -169,6 +164,9 @@ class _Work:
         names = {id(p): p.id for p in engine.policies}
         for (policy_key, status_key), n in judged.items():
             counts.setdefault(names[policy_key], Counter())[STATUS_BY_ID[status_key]] += n
+        if rows is not None:
+            for policy_id, counter in rows.take_counts().items():
+                counts.setdefault(policy_id, Counter()).update(counter)
         return self._done(out, reader, waivers)
 
     @staticmethod

@@ -186,6 +186,52 @@ def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_scan, "run_scan", run_scan_at_a_fixed_time)
 
 
+def test_a_json_only_scan_with_waiver_tags_writes_the_report_of_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No waiver file: a job's waiver tag (a live one, one without a date, an expired one)
+    # can waive only its own findings, so the workers' rows without a Finding (TextRows)
+    # serve every other job, and the tagged ones take the plain path, waivers and notes
+    # included. Which way each job went is written down by the workers.
+    from smscan.text_rows import TextRows
+
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(chunks, "MIN_PARALLEL_BYTES", 0)
+    served = tmp_path / "served"
+    real_judge = TextRows.judge
+
+    def judge(self: TextRows, record: Any, seq: int) -> int:
+        with served.open("a") as handle:
+            handle.write(f"{bool(record.data.get('tags'))}\n")
+        return real_judge(self, record, seq)
+
+    monkeypatch.setattr(TextRows, "judge", judge)
+    lines = _fleet_lines(0, 50)
+    for i in range(0, 50, 3):  # the tagged jobs: waive whatever they fail, too
+        record = json.loads(lines[i])
+        record["tags"].update({f"smscan:waive:{p}": "accepted until=2099-01-01" for p in ("network-isolation", "vpc-configured")})
+        lines[i] = json.dumps(record)
+    other = json.loads(lines[1])
+    other["tags"] = {"team": "ml", "smscan:waiver-owner": "not a waiver tag"}
+    lines[1] = json.dumps(other)
+    fleet = tmp_path / "tagged.jsonl"
+    fleet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _fixed_clock(monkeypatch)
+    reports = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs-{jobs}.json"
+        code, _, err = run_cli(capsys, "scan", "-i", fleet, "--jobs", jobs, "-o", out, "--fail-on", "never", "-q")
+        assert code == 0, err
+        reports[jobs] = out.read_bytes()
+    assert reports["2"] == reports["1"]
+    doc = json.loads(reports["2"])
+    assert any(f["status"] == "WAIVED" for f in doc["findings"])
+    assert "not honoured" in json.dumps(doc["scan"]["notes"]) + json.dumps(doc["errors"])
+    ways = served.read_text().split()
+    assert ways.count("False") + ways.count("True") == 50 - len(lines[::3])  # every job without a waiver tag
+    assert "True" in ways  # job 1's tags hold no waiver
+
+
 def _baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A previous scan of the first 40 jobs where job 0 also failed network-isolation: fixed now."""
     lines = _fleet_lines(0, 40)

@@ -108,6 +108,21 @@ class WaiverSet:
     def empty(cls, today: date | None = None, *, tag_waivers: bool = True) -> WaiverSet:
         return cls([], today or date.today(), tag_waivers=tag_waivers)
 
+    def can_match(self, record: Record) -> bool:
+        """False when `match` gives None for every policy on `record` and notes nothing: no
+        file waivers, and no waiver tag on the job (a DescribeTrainingJob answer has no tags
+        at all). True whenever that is not certain."""
+        if self.rules:
+            return True
+        if not self.tag_waivers:
+            return False
+        tags = record.data.get("tags")
+        if tags is None:
+            return False
+        if type(tags) is dict:
+            return any(type(key) is not str or key.startswith(TAG_PREFIX) for key in tags)
+        return True
+
     def match(self, policy_id: str, record: Record) -> Waiver | None:
         """The waiver for a FAIL or UNKNOWN of `policy_id` on `record`, or None.
 
