@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, is_dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
@@ -35,6 +35,9 @@ from smscan.models import (
     Status,
     Waiver,
 )
+
+if TYPE_CHECKING:
+    from smscan.findings_runs import RunFindings
 
 SCHEMA_VERSION = "1.0"
 
@@ -59,10 +62,10 @@ def write(result: ScanResult, verdict: Verdict, out: TextIO, *, generated_at: st
     for key, findings in (("findings", result.findings), ("fixed", result.fixed)):
         out.write(f'{separator}"{key}": ')
         opening = "["
-        if key == "findings" and (split := _split_key(findings, out)) is not None:
+        if key == "findings" and (halves := _halves(findings, out)) is not None:
             from smscan.report_halves import write_items
 
-            opening = "," if write_items(out, findings, split) else "["
+            opening = "," if write_items(out, *halves) else "["
             findings = ()
         for batch in _text_batches(findings):  # one write for many: a fleet has 100,000s
             if batch:
@@ -88,7 +91,7 @@ def finding_text(f: Finding) -> str:
     return _encode(finding_fields(f), 2)
 
 
-def _split_key(findings: Iterable[Finding], out: TextIO) -> str | None:
+def _halves(findings: Iterable[Finding], out: TextIO) -> tuple[RunFindings, str] | None:
     # Only a --jobs scan's runs split (smscan.report_halves), and they have text_batches.
     if getattr(findings, "text_batches", None) is None:
         return None

@@ -25,14 +25,15 @@ _COPY = 1024 * 1024
 _SEPARATOR = ",\n    "
 
 
-def worth_splitting(findings: Any, out: TextIO) -> str | None:
-    """The key to split `findings` at, when they are a --jobs scan's runs worth writing in
-    two parts into a file stream; else None."""
+def worth_splitting(findings: Any, out: TextIO) -> tuple[RunFindings, str] | None:
+    """`findings` and the key to split them at, when they are a --jobs scan's runs worth
+    writing in two parts into a file stream; else None."""
     if not isinstance(findings, RunFindings) or len(findings) < MIN_FINDINGS:
         return None
     if not hasattr(out, "buffer") or not _is_file(out):
         return None
-    return findings.split_key()
+    split = findings.split_key()
+    return None if split is None else (findings, split)
 
 
 def write_items(out: TextIO, findings: RunFindings, split: str) -> bool:

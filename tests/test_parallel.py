@@ -22,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smscan import chunks, parallel
-from smscan.cli import scan as cli_scan
 from smscan.gate.baseline import ABSENT_NOTE
 from smscan.gate.waivers import FileWaiver, WaiverSet
 from smscan.models import Location, ScanResult, Status, Waiver
@@ -31,7 +30,7 @@ from smscan.reports import FORMATS
 from smscan.scan import ScanSettings, run_scan
 from smscan.sources.files import FileOptions, FileSource
 from smscan.wire import Flat, Unflat
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import fixed_clock, json_reports_by_jobs, run_cli
 from tests.factories import make_finding
 from tests.report_helpers import render
 
@@ -176,16 +175,6 @@ def fleet_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = cli_scan.run_scan
-
-    def run_scan_at_a_fixed_time(*args: Any, **kwargs: Any) -> ScanResult:
-        result = real(*args, clock=lambda: "2026-12-01T00:00:00Z", **kwargs)
-        return dataclasses.replace(result, meta=dataclasses.replace(result.meta, duration_seconds=1.0))
-
-    monkeypatch.setattr(cli_scan, "run_scan", run_scan_at_a_fixed_time)
-
-
 def test_a_json_only_scan_with_waiver_tags_writes_the_report_of_one_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -216,13 +205,8 @@ def test_a_json_only_scan_with_waiver_tags_writes_the_report_of_one_process(
     lines[1] = json.dumps(other)
     fleet = tmp_path / "tagged.jsonl"
     fleet.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _fixed_clock(monkeypatch)
-    reports = {}
-    for jobs in ("1", "2"):
-        out = tmp_path / f"jobs-{jobs}.json"
-        code, _, err = run_cli(capsys, "scan", "-i", fleet, "--jobs", jobs, "-o", out, "--fail-on", "never", "-q")
-        assert code == 0, err
-        reports[jobs] = out.read_bytes()
+    fixed_clock(monkeypatch)
+    reports = json_reports_by_jobs(capsys, tmp_path, fleet)
     assert reports["2"] == reports["1"]
     doc = json.loads(reports["2"])
     assert any(f["status"] == "WAIVED" for f in doc["findings"])
@@ -259,7 +243,7 @@ def test_the_cli_writes_every_report_byte_identical_with_waivers_baseline_and_pr
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(WAIVERS, encoding="utf-8")
     previous = _baseline(tmp_path, capsys)
-    _fixed_clock(monkeypatch)
+    fixed_clock(monkeypatch)
     argv = ["-i", fleet_dir, "-i", fleet_dir / "a.jsonl", "--waivers", waivers, "--baseline", previous,
             "--fail-on", "never", *(["--include-passed"] if include_passed else [])]
     one = _reports(capsys, tmp_path / "one", *argv, "--jobs", "1")

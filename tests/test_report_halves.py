@@ -8,7 +8,6 @@ a `--jobs` scan fills it (tests.store_helpers).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,12 @@ from typing import Any
 import pytest
 
 from smscan import chunks, report_halves
-from smscan.cli import scan as cli_scan
 from smscan.codec import finding_text
 from smscan.findings import MemoryFindings
 from smscan.findings_runs import RunFindings
-from smscan.models import Finding, ScanResult
+from smscan.models import Finding
 from smscan.run_writer import key_head
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import fixed_clock, json_reports_by_jobs
 from tests.factories import make_finding
 from tests.store_helpers import run_store
 
@@ -103,18 +101,7 @@ def test_the_cli_report_of_two_processes_is_the_one_of_one(
     split: list[Any] = []
     real_write = report_halves.write_items
     monkeypatch.setattr(report_halves, "write_items", lambda *a: split.append(a[2]) or real_write(*a))
-    real = cli_scan.run_scan
-
-    def at_a_fixed_time(*args: Any, **kwargs: Any) -> ScanResult:
-        result = real(*args, clock=lambda: "2026-12-01T00:00:00Z", **kwargs)
-        return dataclasses.replace(result, meta=dataclasses.replace(result.meta, duration_seconds=1.0))
-
-    monkeypatch.setattr(cli_scan, "run_scan", at_a_fixed_time)
-    reports = {}
-    for jobs in ("1", "2"):
-        out = tmp_path / f"jobs-{jobs}.json"
-        code, _, err = run_cli(capsys, "scan", "-i", DEMO_FLEET, "--jobs", jobs, "-o", out, "--fail-on", "never", "-q")
-        assert code == 0, err
-        reports[jobs] = out.read_bytes()
+    fixed_clock(monkeypatch)
+    reports = json_reports_by_jobs(capsys, tmp_path, DEMO_FLEET)
     assert len(split) == 1  # the --jobs 2 report, in two parts
     assert reports["2"] == reports["1"] and json.loads(reports["2"])["findings"]

@@ -140,7 +140,7 @@ def _compile(plan: Plan, keys: tuple[str, ...]) -> Direct | None:
             stores.append(f"    data[{name!r}] = {value}")
     if coerced:
         src += ["    try:", *coerced, "    except _RecordError:", "        return None"]
-    name = next((f"v{at[key]}" for key, field, _ in layout.checked if field == "training_job_name"), None)
+    name_value = next((f"v{at[key]}" for key, field, _ in layout.checked if field == "training_job_name"), None)
     src += [
         "    data = _copy()",
         *stores,
@@ -148,7 +148,7 @@ def _compile(plan: Plan, keys: tuple[str, ...]) -> Direct | None:
         f"    data['_key'] = data['training_job_arn'] = {arn}",
         "    data['account_id'] = known[0]",
         "    data['region'] = known[1]",
-        f"    data['training_job_name'] = {name or 'None'} or {arn}[end + {skip}:]",
+        f"    data['training_job_name'] = {name_value or 'None'} or {arn}[end + {skip}:]",
         "    stats.records += 1",
     ]
     if layout.unknown:
