@@ -85,7 +85,7 @@ def test_only_a_large_store_written_to_a_file_is_split(tmp_path: Path, monkeypat
     with (tmp_path / "r.json").open("w") as out:
         assert report_halves.worth_splitting(store, out) is None  # fewer than MIN_FINDINGS
         monkeypatch.setattr(report_halves, "MIN_FINDINGS", 0)
-        assert report_halves.worth_splitting(store, out) == store.split_key()
+        assert report_halves.worth_splitting(store, out) == (store, store.split_key())
         assert report_halves.worth_splitting(MemoryFindings(list(store)), out) is None
     with Path("/dev/null").open("w") as out:
         assert report_halves.worth_splitting(store, out) is None  # not a regular file
