@@ -13,6 +13,7 @@ those one process writes (tests/test_report_halves.py holds them equal).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import stat
 import tempfile
@@ -29,6 +30,10 @@ def worth_splitting(findings: Any, out: TextIO) -> tuple[RunFindings, str] | Non
     """`findings` and the key to split them at, when they are a --jobs scan's runs worth
     writing in two parts into a file stream; else None."""
     if not isinstance(findings, RunFindings) or len(findings) < MIN_FINDINGS:
+        return None
+    if multiprocessing.current_process().daemon:
+        # One of several reports written side by side (smscan.cli.emit_parallel): the CPUs
+        # are busy with the others, and such a process may not start one of its own.
         return None
     if not hasattr(out, "buffer") or not _is_file(out):
         return None

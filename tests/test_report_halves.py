@@ -20,7 +20,7 @@ from smscan.findings import MemoryFindings
 from smscan.findings_runs import RunFindings
 from smscan.models import Finding
 from smscan.run_writer import key_head
-from tests.cli_helpers import fixed_clock, json_reports_by_jobs
+from tests.cli_helpers import fixed_clock, json_reports_by_jobs, run_cli
 from tests.factories import make_finding
 from tests.store_helpers import run_store
 
@@ -105,3 +105,23 @@ def test_the_cli_report_of_two_processes_is_the_one_of_one(
     reports = json_reports_by_jobs(capsys, tmp_path, DEMO_FLEET)
     assert len(split) == 1  # the --jobs 2 report, in two parts
     assert reports["2"] == reports["1"] and json.loads(reports["2"])["findings"]
+
+
+def test_a_json_report_written_beside_others_is_written_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several reports are written by processes of their own (smscan.cli.emit_parallel),
+    # which may not fork: the JSON one is then written in one part, the same bytes.
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(chunks, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(report_halves, "MIN_FINDINGS", 0)
+    monkeypatch.setattr("smscan.cli.emit_parallel.MIN_FINDINGS", 0)
+    fixed_clock(monkeypatch)
+    reports = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs-{jobs}"
+        code, _, err = run_cli(capsys, "scan", "-i", DEMO_FLEET, "--jobs", jobs, "--format", "json,sarif",
+                               "--output-dir", out, "--fail-on", "never", "-q")
+        assert code == 0, err
+        reports[jobs] = (out / "report.json").read_bytes(), (out / "report.sarif").read_bytes()
+    assert reports["2"] == reports["1"]
