@@ -98,11 +98,19 @@ class RunFindings:
             yield from batch
 
     def _batches(self, runs_of: str) -> Iterator[list[Any]]:
-        streams = [read_batches(self.files, getattr(run, runs_of)) for run in self._runs]
+        return merge_batches(self._streams(runs_of))
+
+    def _streams(self, runs_of: str, start: str | None = None) -> list[Iterator[list[Any]]]:
+        """Each run's `runs_of` section as sorted batches, and the parent's own held rows;
+        the texts from the batch where rows keyed `start` may begin, if given."""
+        assert start is None or runs_of == "texts"  # only the texts section has its heads noted
+        streams = [
+            read_batches(self.files, getattr(run, runs_of), _first_batch(run, start)) for run in self._runs
+        ]
         held = self._own.held(runs_of)
         if held:
             streams.append(iter([held]))
-        return merge_batches(streams)
+        return streams
 
     def _findings(self, statuses: Collection[Status] | None) -> Iterator[Finding]:
         wanted = None if statuses is None else {s.value for s in statuses}
@@ -118,11 +126,6 @@ class RunFindings:
             if wanted is None or status in wanted:
                 yield unflat(flat) if flat is not None else decode_finding(text)
 
-    def texts(self) -> Iterator[str]:
-        """Every finding's JSON report text, in sort order (smscan.codec.write)."""
-        for batch in self.text_batches():
-            yield from batch
-
     def text_batches(self, start: str | None = None, stop: str | None = None) -> Iterator[list[str]]:
         """The texts in sort order, a list at a time: the JSON report writes each with one call.
 
@@ -133,10 +136,7 @@ class RunFindings:
             while batch := list(islice(texts, 256)):
                 yield batch
             return
-        streams = [read_batches(self.files, run.texts, _first_batch(run, start)) for run in self._runs]
-        held = self._own.held("texts")
-        if held:
-            streams.append(iter([held]))
+        streams = self._streams("texts", start)
         if stop is not None:
             streams = [_before(stream, stop) for stream in streams]
         for batch in merge_batches(streams):
@@ -227,9 +227,7 @@ def merge_batches(streams: list[Iterator[list[Any]]]) -> Iterator[list[Any]]:
     the sort merges), where heapq.merge takes one Python step a row."""
     heads: list[list[Any]] = []  # [the batch's rows not yet given, the rest of its stream]
     for stream in streams:
-        batch = next(stream, None)
-        while batch is not None and not batch:
-            batch = next(stream, None)
+        batch = _next_batch(stream)
         if batch:
             heads.append([batch, stream])
     while heads:
@@ -241,10 +239,7 @@ def merge_batches(streams: list[Iterator[list[Any]]]) -> Iterator[list[Any]]:
             if batch[-1][0] <= bound:
                 out += batch
                 merged += 1
-                batch = next(head[1], None)
-                while batch is not None and not batch:
-                    batch = next(head[1], None)
-                head[0] = batch
+                head[0] = _next_batch(head[1])
             else:
                 cut = bisect_right(batch, bound, key=key_of)
                 if cut:
@@ -255,6 +250,14 @@ def merge_batches(streams: list[Iterator[list[Any]]]) -> Iterator[list[Any]]:
             out.sort(key=key_of)
         heads = [head for head in heads if head[0]]
         yield out
+
+
+def _next_batch(stream: Iterator[list[Any]]) -> list[Any] | None:
+    """The stream's next batch that holds a row, or None at its end."""
+    for batch in stream:
+        if batch:
+            return batch
+    return None
 
 
 def _before(stream: Iterator[list[Any]], stop: str) -> Iterator[list[Any]]:

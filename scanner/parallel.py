@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from smscan.chunks import CHUNK_BYTES, MIN_PARALLEL_BYTES, Chunk, Plan, default_jobs, plan
+from smscan.chunks import Chunk, Plan
 from smscan.findings import FacetTally
 from smscan.findings_runs import RunFindings
 from smscan.gate.baseline import record_key
@@ -39,8 +39,6 @@ from smscan.sources.files import FileSource
 from smscan.sources.json_records import JsonRecords, read_lines
 from smscan.text_rows import TextRows
 from smscan.workers import Workers
-
-__all__ = ["CHUNK_BYTES", "MIN_PARALLEL_BYTES", "Chunk", "ChunkResult", "Flush", "Plan", "Shared", "default_jobs", "evaluate", "plan"]
 
 if TYPE_CHECKING:
     from smscan.engine import Engine
@@ -167,10 +165,6 @@ class _Work:
         if rows is not None:
             for policy_id, counter in rows.take_counts().items():
                 counts.setdefault(policy_id, Counter()).update(counter)
-        return self._done(out, reader, waivers)
-
-    @staticmethod
-    def _done(out: ChunkResult, reader: JsonRecords, waivers: WaiverSet | None) -> ChunkResult:
         out.stats_records = reader.stats.records
         out.unknown_keys = reader.stats.unknown_keys
         out.waivers = waivers.take_usage() if waivers is not None else None

@@ -214,11 +214,6 @@ _STATUS_VALUE = {id(s): s.value for s in Status}
 STATUS_FIELD = {s.value: key_field(s.value) for s in Status}  # a status value as its key field
 
 
-def read_span(files: RunFiles, span: Span) -> Iterator[Any]:
-    for batch in read_batches(files, span):
-        yield from batch
-
-
 def read_batches(files: RunFiles, span: Span, start: int | None = None) -> Iterator[list[Any]]:
     """The rows of a span, a batch (a list, in the span's order) at a time; from the batch
     at offset `start` on, if given."""

@@ -25,7 +25,7 @@ from smscan.sources.files import FileSource
 from smscan.sources.interface import Source
 
 if TYPE_CHECKING:
-    from smscan.parallel import Plan
+    from smscan.chunks import Plan
 
 
 @dataclass
@@ -166,7 +166,7 @@ def _parallel_plan(source: Source, jobs: int) -> Plan | None:
     # Exactly a FileSource: a subclass (the event source) reads its files its own way.
     if jobs < 2 or type(source) is not FileSource:
         return None
-    from smscan.parallel import plan
+    from smscan.chunks import plan
 
     return plan(source, jobs)
 

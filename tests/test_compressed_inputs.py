@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from smscan.chunks import plan
 from smscan.models import Problem, Record
-from smscan.parallel import plan
 from smscan.sources.compressed import gunzip
 from smscan.sources.files import FileOptions, FileSource
 from tests.cli_helpers import run_cli

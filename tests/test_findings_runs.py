@@ -57,7 +57,7 @@ def test_runs_read_as_memory_does(seed: int, budget: int, own: int, flats: bool)
         assert runs.jobs(statuses) == memory.jobs(statuses)
         for n in (0, 1, 5, 1000):
             assert runs.first(n, statuses) == memory.first(n, statuses)
-    assert list(runs.texts()) == [finding_text(f) for f in memory]
+    assert [t for batch in runs.text_batches() for t in batch] == [finding_text(f) for f in memory]
     runs.close()
 
 
@@ -149,7 +149,7 @@ def test_without_encoded_texts_the_report_text_is_encoded_on_reading() -> None:
     store = RunFindings.for_workers(1, budget=1, texts=False)
     for f in FINDINGS:
         store.add(f)
-    assert list(store.texts()) == [finding_text(f) for f in MemoryFindings(FINDINGS)]
+    assert [t for batch in store.text_batches() for t in batch] == [finding_text(f) for f in MemoryFindings(FINDINGS)]
 
 
 def test_a_cut_short_file_is_an_error_that_says_so() -> None:

@@ -58,13 +58,13 @@ def _scan(path: Path, jobs: int):  # type: ignore[no-untyped-def]
 
 
 def test_the_file_is_cut_at_line_ends_into_many_chunks(fleet: Path) -> None:
-    planned = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
+    planned = chunks.plan(FileSource(FileOptions((str(fleet),))), 2)
     assert planned is not None
-    chunks = list(planned.chunks())
-    assert len(chunks) > 3 and [c.last for c in chunks] == [False] * (len(chunks) - 1) + [True]
+    cut = list(planned.chunks())
+    assert len(cut) > 3 and [c.last for c in cut] == [False] * (len(cut) - 1) + [True]
     data = fleet.read_bytes()
-    assert [c.start for c in chunks[1:]] == [c.end for c in chunks[:-1]] and chunks[-1].end == len(data)
-    for c in chunks:
+    assert [c.start for c in cut[1:]] == [c.end for c in cut[:-1]] and cut[-1].end == len(data)
+    for c in cut:
         assert c.first_line == data.count(b"\n", 0, c.start) + 1 and data[c.end - 1 : c.end] == b"\n"
 
 
@@ -94,9 +94,9 @@ def test_two_processes_write_every_report_byte_identical_to_one(fleet: Path) -> 
 def test_inputs_that_do_not_split_take_the_one_process_path(fleet: Path, tmp_path: Path) -> None:
     array = tmp_path / "fleet.json"
     array.write_text("[" + ",".join(DEMO_FLEET.read_text().splitlines()) + "]")
-    assert parallel.plan(FileSource(FileOptions((str(array),))), 2) is None
-    assert parallel.plan(FileSource(FileOptions(("-",))), 2) is None
-    assert parallel.plan(FileSource(FileOptions((str(fleet),))), 1) is None
+    assert chunks.plan(FileSource(FileOptions((str(array),))), 2) is None
+    assert chunks.plan(FileSource(FileOptions(("-",))), 2) is None
+    assert chunks.plan(FileSource(FileOptions((str(fleet),))), 1) is None
 
 
 def test_the_cli_writes_the_same_json_report_with_jobs_1_and_2(
@@ -274,7 +274,7 @@ def test_progress_advances_chunk_by_chunk_to_the_record_count(fleet: Path) -> No
     seen: list[int] = []
     settings = ScanSettings(fail_on="never", jobs=2)
     result = run_scan([FileSource(FileOptions((str(fleet),)))], load_policies(), settings, on_record=seen.append)
-    planned = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
+    planned = chunks.plan(FileSource(FileOptions((str(fleet),))), 2)
     assert planned is not None and len(seen) == len(list(planned.chunks()))
     assert seen == sorted(seen) and seen[-1] == result.meta.records_scanned > 0
 
@@ -353,7 +353,7 @@ class _FailingAfterOneRead:
 def test_a_file_that_fails_part_way_through_cutting_is_a_problem_not_a_short_scan(
     fleet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    planned = parallel.plan(FileSource(FileOptions((str(fleet),))), 2)
+    planned = chunks.plan(FileSource(FileOptions((str(fleet),))), 2)
     assert planned is not None
     monkeypatch.setattr(chunks, "open", _FailingAfterOneRead, raising=False)
     cut = list(planned.chunks())
@@ -364,8 +364,8 @@ def test_a_file_that_fails_part_way_through_cutting_is_a_problem_not_a_short_sca
     assert [e.message for e in result.errors if "cannot read" in e.message] == ["cannot read file: Input/output error"]
 
 
-def _scan_chunks(path: Path, chunks: list[parallel.Chunk]) -> ScanResult:
-    """Judge exactly `chunks` in two workers, as a scan whose plan gave them would."""
+def _scan_chunks(path: Path, cut: list[chunks.Chunk]) -> ScanResult:
+    """Judge exactly the chunks `cut` in two workers, as a scan whose plan gave them would."""
     from smscan.engine import Engine
     from smscan.findings_runs import RunFindings
     from smscan.scan import Tally, build_result
@@ -375,9 +375,9 @@ def _scan_chunks(path: Path, chunks: list[parallel.Chunk]) -> ScanResult:
     tally = Tally.for_policies(policies)
     tally.findings = RunFindings.for_workers(2, budget=5)
 
-    class Given(parallel.Plan):
+    class Given(chunks.Plan):
         def chunks(self):  # type: ignore[no-untyped-def]
-            return iter(chunks)
+            return iter(cut)
 
     parallel.evaluate(source, Given((str(path),), 10**9), Engine(policies), tally, 2)
     return build_result(run_scan([], policies, ScanSettings()).meta, policies, tally)

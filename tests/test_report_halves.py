@@ -92,12 +92,18 @@ def test_only_a_large_store_written_to_a_file_is_split(tmp_path: Path, monkeypat
     store.close()
 
 
-def test_the_cli_report_of_two_processes_is_the_one_of_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def small_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo fleet judged in many chunks by two workers, its report split at any size."""
     monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)
     monkeypatch.setattr(chunks, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setattr(report_halves, "MIN_FINDINGS", 0)
+
+
+@pytest.mark.usefixtures("small_parallel")
+def test_the_cli_report_of_two_processes_is_the_one_of_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     split: list[Any] = []
     real_write = report_halves.write_items
     monkeypatch.setattr(report_halves, "write_items", lambda *a: split.append(a[2]) or real_write(*a))
@@ -107,14 +113,12 @@ def test_the_cli_report_of_two_processes_is_the_one_of_one(
     assert reports["2"] == reports["1"] and json.loads(reports["2"])["findings"]
 
 
+@pytest.mark.usefixtures("small_parallel")
 def test_a_json_report_written_beside_others_is_written_whole(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Several reports are written by processes of their own (smscan.cli.emit_parallel),
     # which may not fork: the JSON one is then written in one part, the same bytes.
-    monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(chunks, "MIN_PARALLEL_BYTES", 0)
-    monkeypatch.setattr(report_halves, "MIN_FINDINGS", 0)
     monkeypatch.setattr("smscan.cli.emit_parallel.MIN_FINDINGS", 0)
     fixed_clock(monkeypatch)
     reports = {}

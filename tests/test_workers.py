@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from smscan import parallel, workers
+from smscan import chunks, workers
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_FLEET = ROOT / "scanner" / "data" / "demo_fleet.jsonl"
@@ -123,7 +123,7 @@ def big_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("big") / "fleet.jsonl"
     size = 0
     with path.open("wb") as out:
-        while size < parallel.MIN_PARALLEL_BYTES * 3 // 2:
+        while size < chunks.MIN_PARALLEL_BYTES * 3 // 2:
             for text in lines:
                 size += out.write(text)
     return path

@@ -166,7 +166,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     settings = ScanSettings(include_passed=args.include_passed or config.include_passed, fail_on=fail_on)
     if args.findings_in_memory:
         settings = dataclasses.replace(settings, findings_in_memory=args.findings_in_memory)
-    from smscan.parallel import default_jobs
+    from smscan.chunks import default_jobs
 
     json_texts = any(target.fmt == "json" for target in targets)
     settings = dataclasses.replace(
@@ -216,8 +216,8 @@ def _report(result: ScanResult, args: argparse.Namespace, targets: list[Any], ga
         sarif_category=getattr(args, "sarif_category", None),
         include_passed=getattr(args, "include_passed", False),
     )
+    from smscan.chunks import default_jobs
     from smscan.cli.emit_parallel import can_fork_with, emit_all
-    from smscan.parallel import default_jobs
 
     jobs = (getattr(args, "jobs", None) or default_jobs()) if can_fork_with(result.findings) else 1
     written = emit_all(targets, lambda t: partial(_write, renderer(t.fmt), result, verdict, options), jobs)
