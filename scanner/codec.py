@@ -63,16 +63,24 @@ def write(result: ScanResult, verdict: Verdict, out: TextIO, *, generated_at: st
         out.write(f'{separator}"{key}": ')
         opening = "["
         if key == "findings" and (halves := _halves(findings, out)) is not None:
-            from smscan.report_halves import write_items
+            from smscan.report_halves import write_in_halves
 
-            opening = "," if write_items(out, *halves) else "["
-            findings = ()
-        for batch in _text_batches(findings):  # one write for many: a fleet has 100,000s
-            if batch:
-                out.write(opening + "\n    " + ",\n    ".join(batch))
-                opening = ","
+            opening = write_in_halves(out, *halves)
+        else:
+            opening = write_items(out, _text_batches(findings), "[")
         out.write("\n  ]" if opening == "," else "[]")
     out.write("\n}\n")
+
+
+def write_items(out: TextIO, batches: Iterable[list[str]], opening: str) -> str:
+    """Write findings' texts as items of a findings array that `opening` continues ("[":
+    none written yet, ",": some); the opening of what follows. One write for many: a
+    fleet has 100,000s."""
+    for batch in batches:
+        if batch:
+            out.write(opening + "\n    " + ",\n    ".join(batch))
+            opening = ","
+    return opening
 
 
 def _batches(texts: Iterable[str], size: int = 256) -> Iterator[list[str]]:

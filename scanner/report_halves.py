@@ -13,17 +13,19 @@ those one process writes (tests/test_report_halves.py holds them equal).
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import stat
 import tempfile
 from typing import Any, TextIO
 
+from smscan.codec import write_items
 from smscan.findings_runs import RunFindings
 
 MIN_FINDINGS = 20_000  # below this, the fork costs more than the second process saves
 _COPY = 1024 * 1024
-_SEPARATOR = ",\n    "
+_SEPARATOR = ",\n    "  # what codec.write_items puts before each batch after the first
 
 
 def worth_splitting(findings: Any, out: TextIO) -> tuple[RunFindings, str] | None:
@@ -41,35 +43,29 @@ def worth_splitting(findings: Any, out: TextIO) -> tuple[RunFindings, str] | Non
     return None if split is None else (findings, split)
 
 
-def write_items(out: TextIO, findings: RunFindings, split: str) -> bool:
-    """Write the findings array's items (what follows its "[") as codec.write does; False
-    when there were none."""
+def write_in_halves(out: TextIO, findings: RunFindings, split: str) -> str:
+    """Write the findings array's items as codec.write does, rows keyed before `split` by
+    this process and the rest by a forked one; the opening of what follows (codec.write_items)."""
     from smscan.workers import Workers
 
     with tempfile.TemporaryFile() as second:
 
         def task(_: object) -> int:
-            size = 0
-            for batch in findings.text_batches(start=split):
-                data = (_SEPARATOR + _SEPARATOR.join(batch)).encode("utf-8")
-                second.write(data)
-                size += len(data)
-            second.flush()
-            return size
+            text = io.TextIOWrapper(second, encoding="utf-8", newline="\n")
+            write_items(text, findings.text_batches(start=split), ",")  # after the first part
+            text.flush()
+            text.detach()  # `second` stays open for the parent
+            return second.tell()
 
         with Workers(1, lambda index: None, task) as pool:
             pool.send_each(None)
-            opening = "["
-            for batch in findings.text_batches(stop=split):
-                out.write(opening + "\n    " + _SEPARATOR.join(batch))
-                opening = ","
+            opening = write_items(out, findings.text_batches(stop=split), "[")
             (size,) = pool.answers()
         if not size:
-            return opening == ","
+            return opening
         out.flush()
-        # The second part begins with a separator: after nothing, the array's opening instead.
         offset = 0
-        if opening == "[":
+        if opening == "[":  # the first part was empty: the array opens, without the separator
             out.write("[\n    ")
             out.flush()
             offset = len(_SEPARATOR)
@@ -81,7 +77,7 @@ def write_items(out: TextIO, findings: RunFindings, split: str) -> bool:
             sink.write(data)
             offset += len(data)
         sink.flush()
-    return True
+    return ","
 
 
 def _is_file(out: TextIO) -> bool:

@@ -40,9 +40,9 @@ def _findings(per_policy: list[int]) -> list[Finding]:
 def _items(store: RunFindings, tmp_path: Path, split: str) -> str:
     path = tmp_path / "items.json"
     with path.open("w", encoding="utf-8", newline="\n") as out:
-        wrote = report_halves.write_items(out, store, split)
+        opening = report_halves.write_in_halves(out, store, split)
     text = path.read_text(encoding="utf-8")
-    assert wrote == bool(text)
+    assert opening == ("," if text else "[")
     return text
 
 
@@ -105,8 +105,8 @@ def test_the_cli_report_of_two_processes_is_the_one_of_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     split: list[Any] = []
-    real_write = report_halves.write_items
-    monkeypatch.setattr(report_halves, "write_items", lambda *a: split.append(a[2]) or real_write(*a))
+    real_write = report_halves.write_in_halves
+    monkeypatch.setattr(report_halves, "write_in_halves", lambda *a: split.append(a[2]) or real_write(*a))
     fixed_clock(monkeypatch)
     reports = json_reports_by_jobs(capsys, tmp_path, DEMO_FLEET)
     assert len(split) == 1  # the --jobs 2 report, in two parts
