@@ -67,7 +67,7 @@ class FindingTexts:
             self._last, self._last_text = resource, self.resource_text(resource)
         if frame is None or self._last_text is None:
             return finding_text(f), False
-        message = _string(f.message)
+        message = json_string(f.message)
         if message is None:
             return finding_text(f), False
         return frame[0] + message + frame[1] + self._last_text + frame[2], exact
@@ -105,17 +105,22 @@ class FindingTexts:
         The jobs of a fleet share their account, region, status and file: the text around
         the three values of each job's own (ARN, name, line) is encoded once for them."""
         o = r.origin
-        frame = self.resource_frame((r.account_id, r.region, r.status, o.source, o.pointer))
-        if frame is None or type(o.line) not in _LINE:
-            return None
-        arn, name = _string(r.arn), _string(r.name)
+        arn, name = json_string(r.arn), json_string(r.name)
         if arn is None or name is None:
             return None
+        return self.job_text((r.account_id, r.region, r.status, o.source, o.pointer), arn, name, o.line)
+
+    def job_text(self, shared: tuple[Any, ...], arn: str, name: str, line: Any) -> str | None:
+        """resource_text of the resource with these `shared` values (resource_frame), the
+        ARN and name as json_string writes them, and `line`; None as there."""
+        frame = self.resource_frame(shared)
+        if frame is None or type(line) not in _LINE:
+            return None
         try:
-            line = orjson.dumps(o.line).decode()
+            line_text = orjson.dumps(line).decode()
         except orjson.JSONEncodeError:  # an integer beyond 64 bits
             return None
-        return frame[0] + arn + frame[1] + name + frame[2] + line + frame[3]
+        return frame[0] + arn + frame[1] + name + frame[2] + line_text + frame[3]
 
     def resource_frame(self, shared: tuple[Any, ...]) -> tuple[str, str, str, str] | None:
         """The text of a resource with these (account, region, status, file, pointer) around
@@ -175,8 +180,9 @@ def _json_exact(value: Any) -> bool:
     return False  # a tuple comes back a list; any other type as what its text says
 
 
-def _string(value: object) -> str | None:
-    """orjson's text of a string, or None for what only the standard library writes."""
+def json_string(value: object) -> str | None:
+    """orjson's text of a string, quotes included, or None for what only the standard
+    library writes (a lone surrogate) and for anything but a string."""
     if type(value) is not str:
         return None
     try:

@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import orjson
-
 from smscan.engine import Engine, Judge
 from smscan.explain_memo import EvidenceMemo
+from smscan.finding_texts import json_string
 from smscan.models import STATUS_BY_ID, Finding, Record, Status
 from smscan.policy.bound import MAX_MESSAGE_LENGTH, BoundMessage, is_word
 from smscan.run_writer import STATUS_FIELD, RunWriter, key_field, key_head
@@ -48,7 +47,7 @@ class TextRows:
         self._engine = engine
         self._writer = writer
         self._rows = writer.rows
-        self._resource_frame = writer.texts.resource_frame
+        self._job_text = writer.texts.job_text
         # Per policy: its verdict, its memo, and its frames by memo key (None: a key whose
         # findings take the plain path).
         self._steps: tuple[tuple[Judge, EvidenceMemo, dict[Any, Frame | None]], ...] = tuple(
@@ -95,16 +94,13 @@ class TextRows:
         line = origin.line
         if type(line) is not int or not (status_text is None or type(status_text) is str):
             return self._plain(record, seq, mark)
-        around = self._resource_frame((account, region, status_text, origin.source, origin.pointer))
-        if around is None:
+        arn_text, name_text = json_string(arn), json_string(name)
+        if arn_text is None or name_text is None:  # a lone surrogate
             return self._plain(record, seq, mark)
-        try:
-            arn_text, name_text = _dumps(arn).decode(), _dumps(name).decode()
-        except orjson.JSONEncodeError:  # a lone surrogate
+        shared = (account, region, status_text, origin.source, origin.pointer)
+        resource_text = self._job_text(shared, arn_text, name_text, line)
+        if resource_text is None:
             return self._plain(record, seq, mark)
-        if not -(2**63) <= line < 2**64:  # orjson's range, past which the whole encoder writes it
-            return self._plain(record, seq, mark)
-        resource_text = f"{around[0]}{arn_text}{around[1]}{name_text}{around[2]}{line}{around[3]}"
         where = str(origin) if origin.pointer else f"{origin.source}:{line}"  # Origin.__str__
         if "\0" in arn or "\0" in where:
             job = f"{key_field(arn)}{key_field(where)}{self._key_tail}"
@@ -203,12 +199,7 @@ class TextRows:
         )  # fmt: skip
 
 
-_dumps = orjson.dumps
-
-
 def _inner(text: str) -> str | None:
     """`text` escaped as in a JSON string, without the quotes (None: a lone surrogate)."""
-    try:
-        return orjson.dumps(text).decode()[1:-1]
-    except orjson.JSONEncodeError:
-        return None
+    quoted = json_string(text)
+    return None if quoted is None else quoted[1:-1]
