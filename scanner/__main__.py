@@ -1,3 +1,3 @@
-from smscan.cli.main import main
+from smscan.cli.main import run
 
-raise SystemExit(main())
+run()

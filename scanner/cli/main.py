@@ -8,11 +8,13 @@ config, policy or input error (nothing was scanned); 3 the scan was incomplete
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from smscan import __version__
 from smscan.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, PolicyError, ScannerError
@@ -115,3 +117,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def run() -> NoReturn:
+    """The `smscan` command (the console script and `python -m smscan`): main(), then exit.
+
+    The exit handlers run and the standard streams are flushed, as at any exit; what is
+    left out is the interpreter freeing every object and module one by one, which nothing
+    observes and which costs a large scan about a twentieth of a second after its reports
+    are written. Embedders and tests call main(), which returns."""
+    code = main()
+    try:
+        try:
+            sys.stdout.flush()
+        finally:
+            sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: what it should have said is lost
+        code = code or EXIT_ERROR
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    try:
+        atexit._run_exitfuncs()  # logging.shutdown, multiprocessing's joins, finalizers
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    os._exit(code)
