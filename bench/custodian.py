@@ -151,21 +151,24 @@ def run(records: int, rounds: int = 3) -> None:
             line("smscan failed", done.stderr.strip().splitlines()[-1] if done.stderr.strip() else str(done.returncode))
             return
         ours.append(wall)
-        line("smscan run", f"{wall:.1f} s, peak RSS {rss:,.0f} MB")
+        line("smscan run", f"{wall:.2f} s, peak RSS {rss:,.0f} MB")
         if has_c7n:
             wall, rss, done = timed_run([c7n_python, str(script), str(data)])
             theirs.append(wall)
             c7n_fails = json.loads(done.stdout)
-            line("Custodian run", f"{wall:.1f} s, peak RSS {rss:,.0f} MB")
+            line("Custodian run", f"{wall:.2f} s, peak RSS {rss:,.0f} MB")
     mine = statistics.median(ours)
-    line("smscan median", f"{mine:.1f} s ({records / mine:,.0f} records/s)")
+    line("smscan median", f"{mine:.2f} s ({records / mine:,.0f} records/s)")
     ours_fails = _smscan_counts(report, "FAIL")
     if not has_c7n:
         line("Custodian", "c7n not importable: set SMSCAN_C7N_PYTHON to a Python with `pip install c7n`")
         return
     other = statistics.median(theirs)
-    line("Custodian median", f"{other:.1f} s ({records / other:,.0f} records/s)")
+    line("Custodian median", f"{other:.2f} s ({records / other:,.0f} records/s)")
     line("ratio smscan / Custodian (target <= 0.5)", f"{mine / other:.2f}x")
+    # The machine's speed drifts between rounds; each round's two runs are seconds apart, so
+    # their ratios show how much of the spread is the machine's.
+    line("  each round's ratio", ", ".join(f"{a / b:.2f}x" for a, b in zip(ours, theirs, strict=True)))
     for name in CHECKS:
         same = "same" if ours_fails.get(name) == c7n_fails.get(name) else "DIFFERENT"
         line(f"  FAIL {name}", f"smscan {ours_fails.get(name)}, Custodian {c7n_fails.get(name)} ({same})")
