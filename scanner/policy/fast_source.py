@@ -1,0 +1,214 @@
+"""A policy's whole verdict (when, check, status) generated as one Python function.
+
+The closures of scanner/policy/fast.py cost a call per node of the condition tree; here
+the tree becomes one boolean expression, compiled once at load, in which `all`/`any`/`not`
+are Python's own short-circuit `and`/`or`/`not` (the same order of evaluation, so the
+same TypeMismatch wins) and the plain leaves (one or two plain keys) are written in
+place. Any other leaf (a wildcard or jsonpath-ng path, no_secrets, a path as argument)
+calls its closure from fast.py, with the record's path cache.
+
+Nothing a policy file says is pasted into the source: every key, argument and helper is
+a name (c0, c1, ...) bound in the function's globals; the source holds only those names,
+the operators' own Python and the bools True/False. tests/test_fast_source.py holds the
+generated verdicts to the closures and to `Condition.holds`, errors included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from smscan.models import Status
+from smscan.policy.conditions import AllOf, AnyOf, Condition, Leaf, Not
+from smscan.policy.fast import _MATCHES_KEPT, compile_fast, keyed_test
+from smscan.policy.model import Policy
+from smscan.policy.operators import NUMBER_COMPARISONS, VALUE_OPERATORS, TypeMismatch
+
+Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
+Outcome = tuple[Status, str]
+
+# Deeper trees keep the closures: the generated expression's parentheses would reach the
+# parser's nesting limit, and the closures' own recursion is part of their behaviour.
+MAX_DEPTH = 24
+_SIZED = (str, list, dict)
+_COMPARE = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+_LENGTH = {"length_ge": ">=", "length_le": "<="}
+
+
+def generate(
+    policy: Policy, passed: Outcome, failed: Outcome, out_of_scope: Outcome
+) -> tuple[str, dict[str, Any]] | None:
+    """The source of `judge(rec, cache)` and the globals it runs in; None for a tree too deep."""
+    if _depth(policy.check) > MAX_DEPTH or (policy.when is not None and _depth(policy.when) > MAX_DEPTH):
+        return None
+    source = _Source()
+    env = source.env
+    env.update(
+        _pass=passed, _fail=failed, _out=out_of_scope, _error=Status.ERROR, _mismatch=TypeMismatch,
+        _deep=(Status.ERROR, "record nested too deeply to evaluate"), _sized=_SIZED,
+    )  # fmt: skip
+    when = source.expr(policy.when) if policy.when is not None else True
+    check = source.expr(policy.check)
+    lines = ["def judge(rec, cache):"]
+    if when is False:
+        lines.append("    return _out")
+        return "\n".join(lines) + "\n", env
+    lines.append("    try:")
+    if when is not True:
+        lines += [f"        if not {when}:", "            return _out"]
+    if check is True or check is False:
+        lines.append(f"        return {'_pass' if check else '_fail'}")
+    else:
+        lines += [f"        if {check}:", "            return _pass", "        return _fail"]
+    lines += [
+        "    except _mismatch as exc:",
+        "        return _error, str(exc)",
+        "    except RecursionError:",
+        "        return _deep",
+    ]
+    return "\n".join(lines) + "\n", env
+
+
+def compile_judge(policy: Policy, passed: Outcome, failed: Outcome, out_of_scope: Outcome) -> Judge | None:
+    """The generated verdict of `policy`, or None when it keeps the closures (too deep)."""
+    try:
+        generated = generate(policy, passed, failed, out_of_scope)
+        if generated is None:
+            return None
+        source, env = generated
+        code = compile(source, "<verdict>", "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None  # a tree the parser cannot take after all: the closures judge it
+    exec(code, env)  # noqa: S102 - the source is ours alone (see the module docstring)
+    judge: Judge = env["judge"]
+    return judge
+
+
+def _depth(condition: Condition) -> int:
+    if isinstance(condition, Leaf):
+        return 1
+    if isinstance(condition, Not):
+        return 1 + _depth(condition.part)
+    return 1 + max((_depth(p) for p in condition.parts), default=0)
+
+
+class _Source:
+    """The expression of a condition tree, with the constants it names."""
+
+    def __init__(self) -> None:
+        self.env: dict[str, Any] = {}
+        self._count = 0
+
+    def name(self, value: Any) -> str:
+        name = f"c{self._count}"
+        self._count += 1
+        self.env[name] = value
+        return name
+
+    def expr(self, condition: Condition) -> str | bool:
+        """The condition as an expression, or the bool it always is (a leaf on params only)."""
+        if isinstance(condition, Leaf):
+            return self.leaf(condition)
+        if isinstance(condition, Not):
+            inner = self.expr(condition.part)
+            return (not inner) if isinstance(inner, bool) else f"(not {inner})"
+        decisive = isinstance(condition, AnyOf)  # the value that ends the `all` / `any`
+        parts: list[str] = []
+        for part in condition.parts:
+            code = self.expr(part)
+            if code is decisive:
+                if not parts:
+                    return decisive
+                parts.append(str(decisive))  # the parts before it still run: they may raise
+                break
+            if code is not (not decisive):
+                parts.append(str(code))
+        if not parts:
+            return not decisive
+        if len(parts) == 1:
+            return parts[0]
+        return "(" + (" or " if decisive else " and ").join(parts) + ")"
+
+    def leaf(self, leaf: Leaf) -> str | bool:
+        if leaf.subject is None and leaf.arg_path is None:
+            constant = _constant(leaf)
+            if constant is not None:
+                return constant
+        keyed = keyed_test(leaf)
+        if keyed is not None:
+            code = self.keyed(leaf, keyed[0])
+            if code is not None:
+                return code
+        return f"{self.name(compile_fast(leaf))}(rec, cache)"
+
+    def value(self, keys: tuple[str, ...]) -> str:
+        """The value at one or two plain keys, None when there is none: every keyed test
+        gives for None what it gives for no value (see fast.keyed_test)."""
+        if len(keys) == 1:
+            return f"rec.get({self.name(keys[0])})"
+        first, second = (self.name(k) for k in keys)
+        return f"(d.get({second}) if isinstance(d := rec.get({first}), dict) else None)"
+
+    def keyed(self, leaf: Leaf, keys: tuple[str, ...]) -> str | None:
+        """The leaf's test written in place, as fast._value_test and ONE_VALUE_FLAGS judge one
+        value; None for an operator written nowhere but in its closure."""
+        op, arg, value = leaf.op, leaf.arg, self.value(keys)
+        if op == "exists":
+            return f"({value} is not None)"
+        if op == "absent":
+            return f"({value} is None)"
+        if op == "not_empty":
+            return f"(len(v) != 0 if isinstance(v := {value}, _sized) else v is not None)"
+        if op == "empty":
+            return f"(len(v) == 0 if isinstance(v := {value}, _sized) else v is None)"
+        if op not in VALUE_OPERATORS:
+            return None
+        # Any type the fast case does not take goes to the operator itself, which may refuse it.
+        a, test = self.name(arg), self.name(VALUE_OPERATORS[op].test)
+        other = f"(v is not None and bool({test}(v, {a})))"
+        if op == "equals" and isinstance(arg, bool):
+            return f"({value} is {arg!r})"  # only the bool singleton itself, never 1
+        if op == "equals" and type(arg) in (str, int, float):
+            return f"({value} == {a})"  # a null equals none of them
+        compare = _COMPARE.get(op)
+        if compare is not None and op in NUMBER_COMPARISONS:
+            # as _number does: the float of an int, not Python's exact int-float comparison
+            return f"(float(v) {compare} {a} if (t := type(v := {value})) is int else v {compare} {a} if t is float else {other})"
+        length = _LENGTH.get(op)
+        if length is not None:
+            return f"(len(v) {length} {a} if (t := type(v := {value})) is str or t is list or t is dict else {other})"
+        if op in ("matches", "not_matches") and isinstance(arg, re.Pattern):
+            remembered: dict[str, bool] = {}
+            seen, miss = self.name(remembered), self.name(_search_remembered(arg, remembered))
+            found = f"({seen}[v] if v in {seen} else {miss}(v))"
+            return f"({'' if op == 'matches' else 'not '}{found} if type(v := {value}) is str else {other})"
+        if op in ("in", "not_in") and isinstance(arg, tuple) and all(type(item) is str for item in arg):
+            members = self.name(frozenset(arg))
+            return f"(v {op.replace('_', ' ')} {members} if type(v := {value}) is str else {other})"
+        if op == "starts_with" and isinstance(arg, tuple):
+            return f"(v.startswith({a}) if type(v := {value}) is str else {other})"
+        return f"((v := {value}) is not None and bool({test}(v, {a})))"
+
+
+def _search_remembered(pattern: re.Pattern[str], seen: dict[str, bool]) -> Callable[[str], bool]:
+    """A string's first search, remembered in `seen` (a fleet's values repeat), as
+    fast._value_test's `matches` remembers it."""
+    search = pattern.search
+
+    def miss(value: str) -> bool:
+        if len(seen) >= _MATCHES_KEPT:
+            seen.clear()
+        found = seen[value] = search(value) is not None
+        return found
+
+    return miss
+
+
+def _constant(leaf: Leaf) -> bool | None:
+    """A leaf on a param alone judges the same constant for every record: its verdict,
+    or None when judging it raises (then every record's judging raises, via the closure)."""
+    try:
+        return bool(compile_fast(leaf)({}, {}))
+    except Exception:  # noqa: BLE001 - whatever it raises, the closure raises it per record
+        return None
