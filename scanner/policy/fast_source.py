@@ -16,14 +16,21 @@ generated verdicts to the closures and to `Condition.holds`, errors included.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from smscan.models import Status
-from smscan.policy.conditions import AllOf, AnyOf, Condition, Leaf, Not
-from smscan.policy.fast import _MATCHES_KEPT, compile_fast, keyed_test
+from smscan.policy.conditions import AnyOf, Condition, Leaf, Not
+from smscan.policy.fast import _MATCHES_KEPT, compile_fast, keyed_test, values_test
 from smscan.policy.model import Policy
-from smscan.policy.operators import NUMBER_COMPARISONS, VALUE_OPERATORS, TypeMismatch
+from smscan.policy.operators import (
+    FLAG_OPERATORS,
+    NUMBER_COMPARISONS,
+    VALUE_OPERATORS,
+    TypeMismatch,
+)
+from smscan.policy.paths import Star, _walk_one_star
 
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 Outcome = tuple[Status, str]
@@ -42,21 +49,30 @@ def generate(
     """The source of `judge(rec, cache)` and the globals it runs in; None for a tree too deep."""
     if _depth(policy.check) > MAX_DEPTH or (policy.when is not None and _depth(policy.when) > MAX_DEPTH):
         return None
-    source = _Source()
+    # A first pass counts the maps read by more than one leaf: each is looked up once, into a
+    # local, before the part (when or check) where it is first read.
+    counted = _Source()
+    counted.expr(policy.when) if policy.when is not None else None
+    counted.expr(policy.check)
+    source = _Source(frozenset(key for key, uses in counted.uses.items() if uses > 1))
     env = source.env
     env.update(
         _pass=passed, _fail=failed, _out=out_of_scope, _error=Status.ERROR, _mismatch=TypeMismatch,
-        _deep=(Status.ERROR, "record nested too deeply to evaluate"), _sized=_SIZED,
+        _deep=(Status.ERROR, "record nested too deeply to evaluate"), _sized=_SIZED, _nomap={},
     )  # fmt: skip
     when = source.expr(policy.when) if policy.when is not None else True
+    when_maps = source.take_maps()
     check = source.expr(policy.check)
+    check_maps = source.take_maps()
     lines = ["def judge(rec, cache):"]
     if when is False:
         lines.append("    return _out")
         return "\n".join(lines) + "\n", env
     lines.append("    try:")
     if when is not True:
+        lines += when_maps
         lines += [f"        if not {when}:", "            return _out"]
+    lines += check_maps
     if check is True or check is False:
         lines.append(f"        return {'_pass' if check else '_fail'}")
     else:
@@ -96,15 +112,32 @@ def _depth(condition: Condition) -> int:
 class _Source:
     """The expression of a condition tree, with the constants it names."""
 
-    def __init__(self) -> None:
+    def __init__(self, hoisted: frozenset[str] = frozenset()) -> None:
         self.env: dict[str, Any] = {}
         self._count = 0
+        self.uses: Counter[str] = Counter()  # first keys of the two-key reads
+        self._hoisted = hoisted  # the first keys read into a local
+        self._maps: dict[str, str] = {}  # first key -> its local
+        self._lines: list[str] = []  # the lookups into those locals not yet placed
 
     def name(self, value: Any) -> str:
         name = f"c{self._count}"
         self._count += 1
         self.env[name] = value
         return name
+
+    def take_maps(self) -> list[str]:
+        """The lines that read the maps the expressions so far use (each once)."""
+        lines, self._lines = self._lines, []
+        return lines
+
+    def map_of(self, key: str) -> str:
+        """The local holding the map at `key` (an empty one for no map there)."""
+        local = self._maps.get(key)
+        if local is None:
+            local = self._maps[key] = f"m{len(self._maps)}"
+            self._lines.append(f"        {local} = d if isinstance(d := rec.get({self.name(key)}), dict) else _nomap")
+        return local
 
     def expr(self, condition: Condition) -> str | bool:
         """The condition as an expression, or the bool it always is (a leaf on params only)."""
@@ -140,6 +173,12 @@ class _Source:
             code = self.keyed(leaf, keyed[0])
             if code is not None:
                 return code
+        star = _star_split(leaf)
+        if star is not None:
+            before, after = star
+            test = _star_test(leaf, after)
+            nothing = bool(test(None))  # as the path finding nothing (see _star_test)
+            return f"({self.name(test)}(v) if (v := {self.value(before)}) is not None else {nothing!r})"
         return f"{self.name(compile_fast(leaf))}(rec, cache)"
 
     def value(self, keys: tuple[str, ...]) -> str:
@@ -147,8 +186,11 @@ class _Source:
         gives for None what it gives for no value (see fast.keyed_test)."""
         if len(keys) == 1:
             return f"rec.get({self.name(keys[0])})"
-        first, second = (self.name(k) for k in keys)
-        return f"(d.get({second}) if isinstance(d := rec.get({first}), dict) else None)"
+        first, second = keys
+        self.uses[first] += 1
+        if first in self._hoisted:
+            return f"{self.map_of(first)}.get({self.name(second)})"
+        return f"(d.get({self.name(second)}) if isinstance(d := rec.get({self.name(first)}), dict) else None)"
 
     def keyed(self, leaf: Leaf, keys: tuple[str, ...]) -> str | None:
         """The leaf's test written in place, as fast._value_test and ONE_VALUE_FLAGS judge one
@@ -189,6 +231,33 @@ class _Source:
         if op == "starts_with" and isinstance(arg, tuple):
             return f"(v.startswith({a}) if type(v := {value}) is str else {other})"
         return f"((v := {value}) is not None and bool({test}(v, {a})))"
+
+
+def _star_split(leaf: Leaf) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The keys before and after the one wildcard of `$.a[*].b`-like paths with one or two
+    keys before it (None for any other leaf, or one whose closure does more: no_secrets,
+    a path as argument)."""
+    steps = leaf.subject.steps if leaf.subject is not None else None
+    if steps is None or leaf.arg_path is not None or leaf.op == "no_secrets":
+        return None
+    stars = [i for i, step in enumerate(steps) if isinstance(step, Star)]
+    if len(stars) != 1 or not 1 <= stars[0] <= 2 or any(type(step) is int for step in steps):
+        return None
+    before, after = steps[: stars[0]], steps[stars[0] + 1 :]
+    return tuple(str(s) for s in before), tuple(str(s) for s in after)
+
+
+def _star_test(leaf: Leaf, after: tuple[str, ...]) -> Callable[[Any], bool]:
+    """The leaf on what its path finds from the value at the wildcard: that path's finder
+    (paths._walk_one_star) with no keys before it, so the same values, in the same order.
+    None, like no value at all, finds nothing. No path cache: nothing else needs these."""
+    find = _walk_one_star((), after)
+    flag = FLAG_OPERATORS.get(leaf.op)
+    if flag is not None:
+        key = leaf.key_hint
+        return lambda doc: flag(find(doc), key)
+    test = values_test(leaf)
+    return lambda doc: test(find(doc))
 
 
 def _search_remembered(pattern: re.Pattern[str], seen: dict[str, bool]) -> Callable[[str], bool]:
