@@ -6,6 +6,9 @@ table lookups, plain-key paths read directly, and secret detection memoized per
 (value, key). tests/test_engine_exactness.py holds it to the same statuses as `holds`
 and as a jsonpath-ng baseline. Records with values known only at run time are judged
 by `holds`, three-valued, instead (scanner/engine.py).
+
+The engine's verdicts are generated from these (scanner/policy/fast_source.py): the plain
+leaves written in place, the others calling their closure from here.
 """
 
 from __future__ import annotations

@@ -200,10 +200,13 @@ class _Source:
             return f"({value} is not None)"
         if op == "absent":
             return f"({value} is None)"
+        # A str, list or map by its own truth, which is its length; any other type (a subclass
+        # among them) as ONE_VALUE_FLAGS judges it.
+        exact = f"(t := type(v := {value})) is str or t is list or t is dict"
         if op == "not_empty":
-            return f"(len(v) != 0 if isinstance(v := {value}, _sized) else v is not None)"
+            return f"(not not v if {exact} else v is not None and not (isinstance(v, _sized) and len(v) == 0))"
         if op == "empty":
-            return f"(len(v) == 0 if isinstance(v := {value}, _sized) else v is None)"
+            return f"(not v if {exact} else v is None or (isinstance(v, _sized) and len(v) == 0))"
         if op not in VALUE_OPERATORS:
             return None
         # Any type the fast case does not take goes to the operator itself, which may refuse it.
