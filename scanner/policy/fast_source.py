@@ -4,8 +4,9 @@ The closures of scanner/policy/fast.py cost a call per node of the condition tre
 the tree becomes one boolean expression, compiled once at load, in which `all`/`any`/`not`
 are Python's own short-circuit `and`/`or`/`not` (the same order of evaluation, so the
 same TypeMismatch wins) and the plain leaves (one or two plain keys) are written in
-place. Any other leaf (a wildcard or jsonpath-ng path, no_secrets, a path as argument)
-calls its closure from fast.py, with the record's path cache.
+place, as is the way down to the wildcard of `$.a.b[*].c`. Any other leaf (a jsonpath-ng
+path, no_secrets, a path as argument) calls its closure from fast.py, with the record's
+path cache.
 
 Nothing a policy file says is pasted into the source: every key, argument and helper is
 a name (c0, c1, ...) bound in the function's globals; the source holds only those names,
@@ -35,8 +36,9 @@ from smscan.policy.paths import Star, _walk_one_star
 Judge = Callable[[dict[str, Any], dict[str, list[Any]]], tuple[Status, str]]
 Outcome = tuple[Status, str]
 
-# Deeper trees keep the closures: the generated expression's parentheses would reach the
-# parser's nesting limit, and the closures' own recursion is part of their behaviour.
+# Deeper trees keep the closures: the generated expression's parentheses would near the
+# parser's nesting limit, and the closures recurse as deep as the tree, so a tree deep enough
+# gives their RecursionError (an ERROR verdict), which one flat expression would not.
 MAX_DEPTH = 24
 _SIZED = (str, list, dict)
 _COMPARE = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
@@ -52,7 +54,8 @@ def generate(
     # A first pass counts the maps read by more than one leaf: each is looked up once, into a
     # local, before the part (when or check) where it is first read.
     counted = _Source()
-    counted.expr(policy.when) if policy.when is not None else None
+    if policy.when is not None:
+        counted.expr(policy.when)
     counted.expr(policy.check)
     source = _Source(frozenset(key for key, uses in counted.uses.items() if uses > 1))
     env = source.env
@@ -209,13 +212,14 @@ class _Source:
             return f"(not v if {exact} else v is None or (isinstance(v, _sized) and len(v) == 0))"
         if op not in VALUE_OPERATORS:
             return None
-        # Any type the fast case does not take goes to the operator itself, which may refuse it.
-        a, test = self.name(arg), self.name(VALUE_OPERATORS[op].test)
-        other = f"(v is not None and bool({test}(v, {a})))"
         if op == "equals" and isinstance(arg, bool):
             return f"({value} is {arg!r})"  # only the bool singleton itself, never 1
+        a = self.name(arg)
         if op == "equals" and type(arg) in (str, int, float):
             return f"({value} == {a})"  # a null equals none of them
+        # Any type the fast case does not take goes to the operator itself, which may refuse it.
+        test = self.name(VALUE_OPERATORS[op].test)
+        other = f"(v is not None and bool({test}(v, {a})))"
         compare = _COMPARE.get(op)
         if compare is not None and op in NUMBER_COMPARISONS:
             # as _number does: the float of an int, not Python's exact int-float comparison
@@ -253,7 +257,8 @@ def _star_split(leaf: Leaf) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 def _star_test(leaf: Leaf, after: tuple[str, ...]) -> Callable[[Any], bool]:
     """The leaf on what its path finds from the value at the wildcard: that path's finder
     (paths._walk_one_star) with no keys before it, so the same values, in the same order.
-    None, like no value at all, finds nothing. No path cache: nothing else needs these."""
+    None, like no value at all, finds nothing. The record's path cache is left unfilled: a
+    finding's evidence walk finds the values itself when it needs them."""
     find = _walk_one_star((), after)
     flag = FLAG_OPERATORS.get(leaf.op)
     if flag is not None:
