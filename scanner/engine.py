@@ -29,6 +29,7 @@ from smscan.explain_memo import EvidenceMemo
 from smscan.models import Finding, Record, Resource, Status, new_finding
 from smscan.policy.conditions import EvalContext
 from smscan.policy.fast import compile_fast
+from smscan.policy.fast_source import compile_judge
 from smscan.policy.kleene import UnknownIndex
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
@@ -149,7 +150,16 @@ def fields_needed(policies: Sequence[Policy]) -> frozenset[str] | None:
 
 
 def _compile(policy: Policy) -> Judge:
-    """The policy's verdict as one closure: NOT_APPLICABLE / PASS / FAIL, or ERROR with why."""
+    """The policy's verdict as one function: NOT_APPLICABLE / PASS / FAIL, or ERROR with why.
+
+    Generated from the whole tree where it can be (scanner/policy/fast_source.py), else the
+    closures below, which it is held to."""
+    generated = compile_judge(policy, _PASS, _FAIL, _NOT_APPLICABLE)
+    return generated if generated is not None else closure_judge(policy)
+
+
+def closure_judge(policy: Policy) -> Judge:
+    """The policy's verdict as closures over its compiled tree (scanner/policy/fast.py)."""
     check = compile_fast(policy.check)
     when = compile_fast(policy.when) if policy.when is not None else None
 

@@ -184,6 +184,8 @@ def _read(path: CompiledPath) -> Read:
 
     def found(data: dict[str, Any], cache: dict[str, list[Any]]) -> Any:
         values = cache.get(text)
-        return part(find(data) if values is None else values)
+        if values is None:  # a leaf the verdict read without the cache (fast_source) or never reached
+            values = cache[text] = find(data)  # for the leaf's own test, which reads it next
+        return part(values)
 
     return found

@@ -18,7 +18,7 @@ from bench.baseline_engine import BaselineEngine
 from bench.fleet import fleet
 from smscan.cli.config import load_config
 from smscan.cli.scan import DEMO_CONFIG
-from smscan.engine import Engine
+from smscan.engine import Engine, closure_judge
 from smscan.errors import RecordError
 from smscan.models import Origin, Record, Status
 from smscan.policy.conditions import EvalContext
@@ -87,6 +87,25 @@ def _holds_status(policy: Any, data: dict[str, Any]) -> Status:
         return Status.PASS if policy.check.holds(ctx) else Status.FAIL
     except (TypeMismatch, RecursionError):
         return Status.ERROR
+
+
+@pytest.mark.parametrize("params", ["defaults", "demo-allowlists"])
+def test_generated_verdicts_equal_the_closures_with_their_errors(params: str) -> None:
+    """Each policy's generated verdict (policy/fast_source.py) gives the closures' status and
+    error message, and holds' status, on every record."""
+    settings = load_config(str(DEMO_CONFIG)).params if params == "demo-allowlists" else {}
+    policies = load_policies((), settings)
+    engine = Engine(policies)
+    closures = [closure_judge(policy) for policy in policies]
+    errors = 0
+    for data in _records():
+        cache: dict[str, list[Any]] = {}
+        for (policy, judge, _), closure in zip(engine.compiled, closures, strict=True):
+            verdict = judge(data, cache)
+            assert verdict == closure(data, {}), (policy.id, data)
+            assert verdict[0] is _holds_status(policy, data), (policy.id, data)
+            errors += verdict[0] is Status.ERROR
+    assert errors  # not vacuous: some records are ERRORs, with their messages compared
 
 
 def test_compiled_verdicts_match_the_evidence_path_and_findings() -> None:

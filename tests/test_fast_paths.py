@@ -32,10 +32,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smscan.engine import _FAIL, _NOT_APPLICABLE, _PASS
 from smscan.errors import RecordError
-from smscan.models import Origin
+from smscan.models import Origin, Status
 from smscan.policy.conditions import EvalContext
 from smscan.policy.fast import compile_fast
+from smscan.policy.fast_source import compile_judge
 from smscan.policy.loader import load_policies
 from smscan.policy.model import Policy
 from smscan.policy.operators import TypeMismatch
@@ -435,6 +437,12 @@ def test_leaves_judged_in_place_equal_holds(leaf_policies: list[Policy], data: d
     for policy in leaf_policies:
         fast = compile_fast(policy.check)
         assert _verdict(fast, data, {}) == _verdict(policy.check.holds, EvalContext(data)), policy.id
+        # the policy's generated verdict (policy/fast_source.py), its error message included
+        generated = compile_judge(policy, _PASS, _FAIL, _NOT_APPLICABLE)
+        assert generated is not None
+        status, error = generated(data, {})
+        expected = _verdict(fast, data, {})
+        assert (("mismatch", error) if status is Status.ERROR else status is Status.PASS) == expected, policy.id
 
 
 def test_normalize_reads_the_fleet_line_the_same_with_and_without_the_cached_layout() -> None:

@@ -6,6 +6,9 @@ table lookups, plain-key paths read directly, and secret detection memoized per
 (value, key). tests/test_engine_exactness.py holds it to the same statuses as `holds`
 and as a jsonpath-ng baseline. Records with values known only at run time are judged
 by `holds`, three-valued, instead (scanner/engine.py).
+
+The engine's verdicts are generated from these (scanner/policy/fast_source.py): the plain
+leaves written in place, the others calling their closure from here.
 """
 
 from __future__ import annotations
@@ -246,14 +249,19 @@ def _fast_leaf(leaf: Leaf) -> Fast:
             return leaf.value_test(get(rec, cache), ctx)[0]
 
         return path_ref_leaf
+    test_values = values_test(leaf)
+    return lambda rec, cache: test_values(get(rec, cache))
+
+
+def values_test(leaf: Leaf) -> Callable[[list[Any]], bool]:
+    """A value operator's leaf (no path as argument) on the values its path found."""
     test = VALUE_OPERATORS[leaf.op].test
     arg = leaf.arg
     if leaf.op == "equals" and isinstance(arg, bool):
         test = _is  # `true` never equals 1: only the bool singleton itself matches
     match_any = leaf.match_any
 
-    def value_leaf(rec: dict[str, Any], cache: dict[str, list[Any]]) -> bool:
-        values = get(rec, cache)
+    def value_leaf(values: list[Any]) -> bool:
         if len(values) == 1:
             value = values[0]
             return value is not None and bool(test(value, arg))
