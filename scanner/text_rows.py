@@ -28,13 +28,15 @@ import orjson
 from smscan.engine import Engine, Judge
 from smscan.explain_memo import EvidenceMemo
 from smscan.finding_texts import json_string
-from smscan.models import STATUS_BY_ID, Finding, Record, Status
+from smscan.models import Finding, Record, Status
 from smscan.policy.bound import MAX_MESSAGE_LENGTH, BoundMessage, is_word
 from smscan.run_writer import STATUS_FIELD, RunWriter, key_field, key_head
 
 _MAX_FRAMES = 4096  # frames kept per policy (and resource frames); past it they start over
 _FAILED, _ERRORED = Status.FAIL, Status.ERROR
 _FAIL_FIELD = STATUS_FIELD[Status.FAIL.value]
+# Every status, the most usual verdicts of a fleet first: counting stops once all are counted
+_BY_FREQUENCY = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.UNKNOWN, Status.ERROR, Status.WAIVED)
 _LINES = (-(2**63), 2**64)  # the integers orjson writes (as str does); past them, the plain path
 _UNSEEN = object()
 _dumps, JSONEncodeError = orjson.dumps, orjson.JSONEncodeError
@@ -160,9 +162,20 @@ class TextRows:
         counts: dict[str, Counter[Status]] = {}
         statuses, every = self._statuses, len(self._steps)
         for i, policy in enumerate(self._engine.policies):
-            by_id = Counter(map(id, statuses[i::every]))  # an Enum hashes in Python
-            if by_id:
-                counts[policy.id] = Counter({STATUS_BY_ID[s]: n for s, n in by_id.items()})
+            # list.count compares in C, where a Counter of the statuses would hash each in
+            # Python (Enum.__hash__) and one of their ids make an int of each
+            column = statuses[i::every]
+            left = len(column)
+            if not left:
+                continue
+            counter = counts[policy.id] = Counter()
+            for status in _BY_FREQUENCY:
+                n = column.count(status)
+                if n:
+                    counter[status] = n
+                    left -= n
+                    if not left:
+                        break
         statuses.clear()
         tally = self._writer.tally
         facets = [(bit, policy_id, severity) for (policy_id, severity), bit in self._facets.items()]
