@@ -148,8 +148,8 @@ class RunFindings:
             while batch := list(islice(texts, 256)):
                 yield batch
             return
-        for batch in self.text_bytes(start, stop):
-            yield [str(text, "utf-8") for text in batch]
+        for raw in self.text_bytes(start, stop):
+            yield [str(text, "utf-8") for text in raw]
 
     def joined_texts(self, separator: str) -> Iterator[str]:
         """text_batches with each batch's texts joined by `separator`, as one string (one

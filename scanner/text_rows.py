@@ -38,7 +38,7 @@ _FAIL_FIELD = STATUS_FIELD[Status.FAIL.value]
 # Every status, the most usual verdicts of a fleet first: counting stops once all are counted
 _BY_FREQUENCY = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.UNKNOWN, Status.ERROR, Status.WAIVED)
 _LINES = (-(2**63), 2**64)  # the integers orjson writes (as str does); past them, the plain path
-_UNSEEN = object()
+_UNSEEN: Any = object()  # a resource frame not looked for yet
 _dumps, JSONEncodeError = orjson.dumps, orjson.JSONEncodeError
 # A FAIL's row but for the job: (key head, text to the identity value, its name, the
 # longest value that leaves the message uncut, text from the value to the resource, text
