@@ -78,9 +78,13 @@ def write_items(out: TextIO, batches: Iterable[list[str]], opening: str) -> str:
     fleet has 100,000s."""
     for batch in batches:
         if batch:
-            out.write(opening + "\n    " + ",\n    ".join(batch))
+            out.write(opening + "\n    ")  # apart: a copy of the batch's text less
+            out.write(BETWEEN.join(batch))
             opening = ","
     return opening
+
+
+BETWEEN = ",\n    "  # between two items of the findings array
 
 
 def _batches(texts: Iterable[str], size: int = 256) -> Iterator[list[str]]:
@@ -110,10 +114,12 @@ def _halves(findings: Iterable[Finding], out: TextIO) -> tuple[RunFindings, str]
 
 def _text_batches(findings: Iterable[Finding]) -> Iterator[list[str]]:
     # A store whose findings were encoded where they were judged (a --jobs worker's runs,
-    # smscan.findings_runs) hands over those texts: the parent only copies them.
-    batches = getattr(findings, "text_batches", None)
-    if batches is not None:
-        yield from batches()
+    # smscan.findings_runs) hands over those texts: the parent only copies them, a batch
+    # at a time as one string.
+    joined = getattr(findings, "joined_texts", None)
+    if joined is not None:
+        for text in joined(BETWEEN):
+            yield [text]
         return
     yield from _batches(map(finding_text, findings))
 

@@ -35,7 +35,16 @@ from typing import Any
 from smscan.codec import decode_finding, finding_text
 from smscan.findings import Facets, FacetTally, JobCounts, count_jobs, jobs_in
 from smscan.models import Finding, Severity, Status
-from smscan.run_writer import Run, RunFiles, RunWriter, key_head, key_of, read_batches
+from smscan.run_writer import (
+    Run,
+    RunFiles,
+    RunWriter,
+    Text,
+    key_head,
+    key_of,
+    read_batches,
+    read_texts,
+)
 from smscan.wire import Unflat
 
 
@@ -104,10 +113,13 @@ class RunFindings:
         """Each run's `runs_of` section as sorted batches, and the parent's own held rows;
         the texts from the batch where rows keyed `start` may begin, if given."""
         assert start is None or runs_of == "texts"  # only the texts section has its heads noted
-        streams = [
-            read_batches(self.files, getattr(run, runs_of), _first_batch(run, start)) for run in self._runs
-        ]
+        if runs_of == "texts":  # each text as its UTF-8 bytes (read_texts)
+            streams = [read_texts(self.files, run.texts, _first_batch(run, start)) for run in self._runs]
+        else:
+            streams = [read_batches(self.files, getattr(run, runs_of)) for run in self._runs]
         held = self._own.held(runs_of)
+        if held and runs_of == "texts":
+            held = [(key, status, text.encode(), flat) for key, status, text, flat in held]
         if held:
             streams.append(iter([held]))
         return streams
@@ -124,7 +136,7 @@ class RunFindings:
             return
         for _, status, text, flat in self._rows("texts"):
             if wanted is None or status in wanted:
-                yield unflat(flat) if flat is not None else decode_finding(text)
+                yield unflat(flat) if flat is not None else decode_finding(str(text, "utf-8"))
 
     def text_batches(self, start: str | None = None, stop: str | None = None) -> Iterator[list[str]]:
         """The texts in sort order, a list at a time: the JSON report writes each with one call.
@@ -136,6 +148,22 @@ class RunFindings:
             while batch := list(islice(texts, 256)):
                 yield batch
             return
+        for raw in self.text_bytes(start, stop):
+            yield [str(text, "utf-8") for text in raw]
+
+    def joined_texts(self, separator: str) -> Iterator[str]:
+        """text_batches with each batch's texts joined by `separator`, as one string (one
+        decoding of the batch's bytes, not one a text)."""
+        if not self.texts_encoded:
+            yield from map(separator.join, self.text_batches())
+            return
+        between = separator.encode()
+        for batch in self.text_bytes():
+            yield str(between.join(batch), "utf-8")
+
+    def text_bytes(self, start: str | None = None, stop: str | None = None) -> Iterator[list[Text]]:
+        """text_batches as each text's UTF-8 bytes, as the runs hold them (texts encoded only)."""
+        assert self.texts_encoded
         streams = self._streams("texts", start)
         if stop is not None:
             streams = [_before(stream, stop) for stream in streams]

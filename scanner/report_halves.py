@@ -13,19 +13,22 @@ those one process writes (tests/test_report_halves.py holds them equal).
 
 from __future__ import annotations
 
-import io
+import codecs
 import multiprocessing
 import os
 import stat
 import tempfile
-from typing import Any, TextIO
+from collections.abc import Iterable
+from typing import Any, BinaryIO, TextIO
 
-from smscan.codec import write_items
+from smscan.codec import BETWEEN
 from smscan.findings_runs import RunFindings
+from smscan.run_writer import Text
 
 MIN_FINDINGS = 20_000  # below this, the fork costs more than the second process saves
 _COPY = 1024 * 1024
-_SEPARATOR = ",\n    "  # what codec.write_items puts before each batch after the first
+_SEPARATOR = BETWEEN.encode()  # what goes before each batch after the first
+_OPENINGS = {"[": b"[\n    ", ",": _SEPARATOR}
 
 
 def worth_splitting(findings: Any, out: TextIO) -> tuple[RunFindings, str] | None:
@@ -37,7 +40,7 @@ def worth_splitting(findings: Any, out: TextIO) -> tuple[RunFindings, str] | Non
         # One of several reports written side by side (smscan.cli.emit_parallel): the CPUs
         # are busy with the others, and such a process may not start one of its own.
         return None
-    if not hasattr(out, "buffer") or not _is_file(out):
+    if not hasattr(out, "buffer") or not _is_file(out) or not _is_utf8(getattr(out, "encoding", None)):
         return None
     split = findings.split_key()
     return None if split is None else (findings, split)
@@ -51,15 +54,14 @@ def write_in_halves(out: TextIO, findings: RunFindings, split: str) -> str:
     with tempfile.TemporaryFile() as second:
 
         def task(_: object) -> int:
-            text = io.TextIOWrapper(second, encoding="utf-8", newline="\n")
-            write_items(text, findings.text_batches(start=split), ",")  # after the first part
-            text.flush()
-            text.detach()  # `second` stays open for the parent
+            _write_items(second, findings.text_bytes(start=split), ",")  # after the first part
+            second.flush()
             return second.tell()
 
         with Workers(1, lambda index: None, task) as pool:
             pool.send_each(None)
-            opening = write_items(out, findings.text_batches(stop=split), "[")
+            out.flush()  # what `out` holds goes before the texts' bytes
+            opening = _write_items(out.buffer, findings.text_bytes(stop=split), "[")
             (size,) = pool.answers()
         if not size:
             return opening
@@ -78,6 +80,25 @@ def write_in_halves(out: TextIO, findings: RunFindings, split: str) -> str:
             offset += len(data)
         sink.flush()
     return ","
+
+
+def _write_items(sink: BinaryIO, batches: Iterable[list[Text]], opening: str) -> str:
+    """codec.write_items of texts given as their UTF-8 bytes (RunFindings.text_bytes), into
+    the binary stream under a UTF-8 report: copied as they are, with no string made of them."""
+    for batch in batches:
+        if batch:
+            sink.write(_OPENINGS[opening])
+            sink.write(_SEPARATOR.join(batch))
+            opening = ","
+    return opening
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    """The report's bytes are the texts' (UTF-8) bytes as they are."""
+    try:
+        return encoding is not None and codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _is_file(out: TextIO) -> bool:

@@ -11,6 +11,7 @@ import pickle
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import itemgetter
 from typing import IO, Any
 
@@ -21,12 +22,13 @@ from smscan.models import Finding, Resource, Severity, Status
 from smscan.wire import Flat
 
 _BATCH = 64  # rows a pickle: a reader holds one batch per run, and a million jobs make ~150 runs
-_HEAD = 8  # bytes of a batch's length
+_HEAD = 8  # bytes of a batch's length (and of a text batch's pickled part)
 key_of = itemgetter(0)
 
 # A finding row: (key, status value, JSON text, flat tuple), as the "texts" section keeps
 # it; a job row: (job, status value, policy, account, region).
 Row = tuple[str, str, str, tuple[Any, ...] | None]
+Text = bytes | memoryview  # a text as the JSON report copies it from the texts section: its UTF-8 bytes
 JobRow = tuple[str, str, str, str, str]
 
 
@@ -45,7 +47,8 @@ class Span:
 class Run:
     findings: Span  # (key, status value, flat tuple) in key order
     jobs: Span  # JobRows in job order
-    texts: Span  # (key, JSON text) in key order: what the JSON report copies, read on its own
+    texts: Span  # (key, status, JSON text, flat) in key order: what the JSON report copies, read
+    # on its own (read_texts), each text as its UTF-8 bytes
     # (head, offset): where in `texts` the first batch whose last row has that key_head (a
     # policy and severity) or a later one begins, for a reader of a range of keys
     # (smscan.report_halves) to start there
@@ -170,13 +173,39 @@ class RunWriter:
                 head = last[: last.index("\0\0") + 2]  # the first field end is the policy's (key_field)
                 if not heads or heads[-1][0] != head:
                     heads.append((head, offset + written))
-            blob = pickle.dumps(batch if runs_of == "jobs" else _section(batch, runs_of), protocol=pickle.HIGHEST_PROTOCOL)
-            data = len(blob).to_bytes(_HEAD, "little") + blob
-            view = memoryview(data)
-            while view:  # a write may be short
-                done = os.pwrite(self._fd, view, offset + written)
-                view, written = view[done:], written + done
+                parts = _text_batch(batch)
+            else:
+                blob = pickle.dumps(batch if runs_of == "jobs" else _section(batch, runs_of), protocol=_PROTOCOL)
+                parts = [len(blob).to_bytes(_HEAD, "little"), blob]
+            written += _pwrite_all(self._fd, parts, offset + written)
         return written
+
+
+def _text_batch(batch: list[Row]) -> list[bytes]:
+    """A batch of the texts section as written: its size; the size of its pickled part;
+    the texts' UTF-8 bytes one after another; then, pickled, the keys, statuses, flats and
+    where each text ends. A reader copies those bytes into the report as they are, with
+    no string made of each text (read_texts)."""
+    keys, statuses, texts, flats = zip(*batch, strict=True)
+    joined = "".join(texts)
+    blob = joined.encode()
+    # An ASCII text's bytes are its characters (isascii reads a flag, it does not scan)
+    sizes = map(len, texts) if joined.isascii() else (len(text.encode()) for text in texts)
+    meta = pickle.dumps((keys, statuses, flats, tuple(accumulate(sizes))), protocol=_PROTOCOL)
+    size = _HEAD + len(blob) + len(meta)
+    return [size.to_bytes(_HEAD, "little"), len(meta).to_bytes(_HEAD, "little"), blob, meta]
+
+
+def _pwrite_all(fd: int, parts: list[bytes], offset: int) -> int:
+    """Write `parts` one after another at `offset`, with no copy of them joined; their size."""
+    size = sum(map(len, parts))
+    done = os.pwritev(fd, parts, offset)
+    if done < size:  # a write may be short: the rest, joined
+        view = memoryview(b"".join(parts))[done:]
+        while view:
+            n = os.pwrite(fd, view, offset + done)
+            view, done = view[n:], done + n
+    return size
 
 
 def _section(rows: list[Row], runs_of: str) -> list[Any]:
@@ -209,14 +238,15 @@ def key_field(text: str) -> str:
     return text + "\0\0"
 
 
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 _RANK_DIGIT = {s: str(9 - s.rank) for s in Severity}  # -rank: the more severe first
 _STATUS_VALUE = {id(s): s.value for s in Status}
 STATUS_FIELD = {s.value: key_field(s.value) for s in Status}  # a status value as its key field
 
 
-def read_batches(files: RunFiles, span: Span, start: int | None = None) -> Iterator[list[Any]]:
+def read_batches(files: RunFiles, span: Span, start: int | None = None, *, raw: bool = False) -> Iterator[Any]:
     """The rows of a span, a batch (a list, in the span's order) at a time; from the batch
-    at offset `start` on, if given."""
+    at offset `start` on, if given. `raw`: each batch's bytes as written, not unpickled."""
     fd, pos, end = files.fd(span.file), span.offset if start is None else start, span.offset + span.size
     while pos < end:
         head = os.pread(fd, _HEAD, pos)
@@ -225,4 +255,16 @@ def read_batches(files: RunFiles, span: Span, start: int | None = None) -> Itera
         if len(head) != _HEAD or len(blob) != size:
             raise RunFileError("the scan's temporary findings file was cut short while it was read")
         pos += _HEAD + size
-        yield pickle.loads(blob)
+        yield blob if raw else pickle.loads(blob)
+
+
+def read_texts(files: RunFiles, span: Span, start: int | None = None) -> Iterator[list[tuple[str, str, Text, Any]]]:
+    """read_batches of a texts section (_text_batch): rows whose text is its UTF-8 bytes,
+    a memoryview of the batch's (a slice copies nothing)."""
+    for data in read_batches(files, span, start, raw=True):
+        view = memoryview(data)
+        meta_start = len(data) - int.from_bytes(view[:_HEAD], "little")
+        keys, statuses, flats, ends = pickle.loads(view[meta_start:])
+        blob = view[_HEAD:meta_start]
+        texts = [blob[a:b] for a, b in zip((0, *ends), ends, strict=False)]
+        yield list(zip(keys, statuses, texts, flats, strict=True))

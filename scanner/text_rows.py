@@ -23,20 +23,28 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import orjson
+
 from smscan.engine import Engine, Judge
 from smscan.explain_memo import EvidenceMemo
 from smscan.finding_texts import json_string
-from smscan.models import STATUS_BY_ID, Finding, Record, Status
+from smscan.models import Finding, Record, Status
 from smscan.policy.bound import MAX_MESSAGE_LENGTH, BoundMessage, is_word
 from smscan.run_writer import STATUS_FIELD, RunWriter, key_field, key_head
 
-_MAX_FRAMES = 4096  # frames kept per policy; past it they start over
+_MAX_FRAMES = 4096  # frames kept per policy (and resource frames); past it they start over
 _FAILED, _ERRORED = Status.FAIL, Status.ERROR
 _FAIL_FIELD = STATUS_FIELD[Status.FAIL.value]
+# Every status, the most usual verdicts of a fleet first: counting stops once all are counted
+_BY_FREQUENCY = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.UNKNOWN, Status.ERROR, Status.WAIVED)
+_LINES = (-(2**63), 2**64)  # the integers orjson writes (as str does); past them, the plain path
+_UNSEEN: Any = object()  # a resource frame not looked for yet
+_dumps, JSONEncodeError = orjson.dumps, orjson.JSONEncodeError
 # A FAIL's row but for the job: (key head, text to the identity value, its name, the
 # longest value that leaves the message uncut, text from the value to the resource, text
-# after the resource, the tally's policy id and severity). Only a FAIL's message is bound.
-Frame = tuple[str, str, str, int, str, str, str, Any]
+# after the resource, the bit of its (policy id, severity) in the tally). Only a FAIL's
+# message is bound.
+Frame = tuple[str, str, str, int, str, str, int]
 
 
 class TextRows:
@@ -47,15 +55,19 @@ class TextRows:
         self._engine = engine
         self._writer = writer
         self._rows = writer.rows
-        self._job_text = writer.texts.job_text
         # Per policy: its verdict, its memo, and its frames by memo key (None: a key whose
         # findings take the plain path).
         self._steps: tuple[tuple[Judge, EvidenceMemo, dict[Any, Frame | None]], ...] = tuple(
             (judge, memo, {}) for _, judge, memo in engine.compiled
         )
         self._statuses: list[Status] = []  # every verdict of the chunk, policy by policy
-        # (account, region, the frames of a job's findings) -> jobs
-        self._tally: dict[tuple[str, str, tuple[Frame, ...]], int] = {}
+        # (account, region, the bits of its findings' (policy id, severity)) -> jobs: a key
+        # of strings and an int hashes in C, where one holding the frames' Severity would
+        # call Enum.__hash__ for each
+        self._tally: dict[tuple[str, str, int], int] = {}
+        self._facets: dict[tuple[str, Any], int] = {}  # (policy id, severity) -> its bit
+        # (account, region, status, file, pointer) -> FindingTexts.resource_frame
+        self._resources: dict[tuple[Any, ...], tuple[str, str, str, str] | None] = {}
         self.start(0)
 
     def start(self, group: int) -> None:
@@ -84,54 +96,62 @@ class TextRows:
             return seq
         # The job's identity and resource, as Resource.of, identity_of and
         # FindingTexts.resource_text make them.
-        arn, name = data.get("_key"), data.get("training_job_name")
-        account, region = data.get("account_id"), data.get("region")
-        status_text, origin = data.get("training_job_status"), record.origin
+        get = data.get
+        arn, name, account, region = get("_key"), get("training_job_name"), get("account_id"), get("region")
+        status_text, origin = get("training_job_status"), record.origin
         arn = arn if type(arn) is str else str(arn or "")
         name = name if type(name) is str else str(name or "")
         account = account if type(account) is str else str(account or "")
         region = region if type(region) is str else str(region or "")
         line = origin.line
-        if type(line) is not int or not (status_text is None or type(status_text) is str):
+        if type(line) is not int or not _LINES[0] <= line < _LINES[1]:  # past orjson's integers
             return self._plain(record, seq, mark)
-        arn_text, name_text = json_string(arn), json_string(name)
-        if arn_text is None or name_text is None:  # a lone surrogate
+        if not (status_text is None or type(status_text) is str):
             return self._plain(record, seq, mark)
         shared = (account, region, status_text, origin.source, origin.pointer)
-        resource_text = self._job_text(shared, arn_text, name_text, line)
-        if resource_text is None:
+        around = self._resources.get(shared, _UNSEEN)
+        if around is _UNSEEN:
+            around = self._resource_frame(shared)
+        if around is None:
             return self._plain(record, seq, mark)
-        where = str(origin) if origin.pointer else f"{origin.source}:{line}"  # Origin.__str__
+        try:  # json_string of each, inline
+            arn_text, name_text = _dumps(arn).decode(), _dumps(name).decode()
+        except JSONEncodeError:  # a lone surrogate
+            return self._plain(record, seq, mark)
+        line_text = str(line)  # as orjson writes an integer of its range
+        resource_text = f"{around[0]}{arn_text}{around[1]}{name_text}{around[2]}{line_text}{around[3]}"
+        where = str(origin) if origin.pointer else f"{origin.source}:{line_text}"  # Origin.__str__
         if "\0" in arn or "\0" in where:
             job = f"{key_field(arn)}{key_field(where)}{self._key_tail}"
         else:  # key_field of each, which escapes nothing here
             job = f"{arn}\0\0{where}\0\0{self._key_tail}"
-        words: dict[str, tuple[str, int]] = {}  # identity name -> _word
-        rows, first = [], seq
-        for head, before, slot, room, after, tail, _, _ in found:
-            seen = words.get(slot)
-            if seen is None:
-                seen = words[slot] = self._word(slot, arn, name, account, region, where, name_text)
-            word, size = seen
+        rows = self._rows
+        first, start, facets, name_word = len(rows), seq, 0, None
+        for head, before, slot, room, after, tail, bit in found:
+            if slot == "job_name" and name:  # the usual slot, as _word gives it
+                if name_word is None:
+                    name_word = name_text[1:-1] if is_word(name) else ""
+                word, size = name_word, len(name)
+            else:
+                word, size = self._word(slot, arn, name, account, region, where)
             if not word or size > room:
-                return self._plain(record, first, mark)
+                del rows[first:]
+                return self._plain(record, start, mark)
             digits = str(seq + 10_000_000_000)[1:] if seq < 9_000_000_000 else f"{seq:010d}"
             rows.append((f"{head}{job}{digits}", "FAIL", f"{before}{word}{after}{resource_text}{tail}", None))
             seq += 1
-        self._rows.extend(rows)
-        tally, count = self._tally, (account, region, tuple(found))
+            facets |= bit
+        tally, count = self._tally, (account, region, facets)
         tally[count] = tally.get(count, 0) + 1
         return seq
 
     @staticmethod
-    def _word(slot: str, arn: str, name: str, account: str, region: str, where: str, name_text: str) -> tuple[str, int]:
+    def _word(slot: str, arn: str, name: str, account: str, region: str, where: str) -> tuple[str, int]:
         """The job's identity value `slot` (as identity_of gives it) escaped as it sits in the
         message's JSON string if finishing puts it there unchanged (a single word:
         bound.is_word), else ""; and its length."""
         if slot == "job_name":
-            if name:
-                return (name_text[1:-1] if is_word(name) else ""), len(name)
-            value = arn or where
+            value = name or arn or where
         else:
             value = {"job_arn": arn, "account_id": account, "region": region}[slot]
         return ((_inner(value) or "") if is_word(value) else ""), len(value)
@@ -142,16 +162,35 @@ class TextRows:
         counts: dict[str, Counter[Status]] = {}
         statuses, every = self._statuses, len(self._steps)
         for i, policy in enumerate(self._engine.policies):
-            by_id = Counter(map(id, statuses[i::every]))  # an Enum hashes in Python
-            if by_id:
-                counts[policy.id] = Counter({STATUS_BY_ID[s]: n for s, n in by_id.items()})
+            # list.count compares in C, where a Counter of the statuses would hash each in
+            # Python (Enum.__hash__) and one of their ids make an int of each
+            column = statuses[i::every]
+            left = len(column)
+            if not left:
+                continue
+            counter = counts[policy.id] = Counter()
+            for status in _BY_FREQUENCY:
+                n = column.count(status)
+                if n:
+                    counter[status] = n
+                    left -= n
+                    if not left:
+                        break
         statuses.clear()
         tally = self._writer.tally
-        for (account, region, frames), n in self._tally.items():
-            for frame in frames:
-                tally.count(frame[6], _FAILED, frame[7], account, region, n)
+        facets = [(bit, policy_id, severity) for (policy_id, severity), bit in self._facets.items()]
+        for (account, region, bits), n in self._tally.items():
+            for bit, policy_id, severity in facets:
+                if bits & bit:
+                    tally.count(policy_id, _FAILED, severity, account, region, n)
         self._tally.clear()
         return counts
+
+    def _resource_frame(self, shared: tuple[Any, ...]) -> tuple[str, str, str, str] | None:
+        if len(self._resources) >= _MAX_FRAMES:
+            self._resources.clear()
+        frame = self._resources[shared] = self._writer.texts.resource_frame(shared)
+        return frame
 
     def _plain(self, record: Record, seq: int, mark: int) -> int:
         """The record judged and added the plain way; frames made for its findings' keys."""
@@ -193,10 +232,8 @@ class TextRows:
             return None
         head, middle, tail = text
         room = MAX_MESSAGE_LENGTH - len(before) - len(after)
-        return (
-            key_head(f.severity, f.policy_id), f'{head}"{inner_before}', name, room, f'{inner_after}"{middle}', tail,
-            f.policy_id, f.severity,
-        )  # fmt: skip
+        bit = self._facets.setdefault((f.policy_id, f.severity), 1 << len(self._facets))
+        return key_head(f.severity, f.policy_id), f'{head}"{inner_before}', name, room, f'{inner_after}"{middle}', tail, bit
 
 
 def _inner(text: str) -> str | None:

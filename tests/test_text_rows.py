@@ -130,3 +130,9 @@ def test_a_word_is_escaped_as_orjson_escapes_it_inside_a_message() -> None:
             continue
         word = f"a{char}b"
         assert '"' + _inner("x ") + _inner(word) + _inner(" y") + '"' == orjson.dumps(f"x {word} y").decode()
+
+
+def test_every_status_is_counted() -> None:
+    from smscan.text_rows import _BY_FREQUENCY
+
+    assert sorted(_BY_FREQUENCY) == sorted(Status) and len(_BY_FREQUENCY) == len(Status)
