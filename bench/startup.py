@@ -87,10 +87,12 @@ def _timed(label: str, env: dict[str, str], runs: int) -> None:
     line(bare_label, f"{bare_wall:.3f} s (CPU {statistics.median(c for _, c in bare):.3f} s)")
     for name, pairs in samples.items():
         wall = statistics.median(w for w, _ in pairs)
+        # Target 6 is --version's and policy validate's; a scan's start-up is shown beside them.
         met = "met" if wall < TARGET else "MISSED"
+        target = f"target < {TARGET} s: {met}; " if not name.startswith("smscan scan") else "not a target; "
         line(
             name,
-            f"{wall:.3f} s  (target < {TARGET} s: {met}; min {min(w for w, _ in pairs):.3f} s, "
+            f"{wall:.3f} s  ({target}min {min(w for w, _ in pairs):.3f} s, "
             f"CPU {statistics.median(c for _, c in pairs):.3f} s, {wall / bare_wall:.1f}x the bare interpreter)",
         )
 
