@@ -29,6 +29,7 @@ from smscan.models import Finding, Origin, Resource
 _MAX_FRAMES = 4096  # distinct frames kept; past it the cache starts over
 _Frame = tuple[str, str, str]
 _LINE = (int, type(None))
+_UNSEEN: Any = object()  # a resource frame not made yet (None is a frame that cannot be made)
 
 
 class FindingTexts:
@@ -126,8 +127,8 @@ class FindingTexts:
         """The text of a resource with these (account, region, status, file, pointer) around
         the job's own ARN, name and line, cut where those go (each written by orjson); None
         if a value is not text."""
-        resources = self._resources
-        return resources[shared] if shared in resources else self._resource_frame(shared)
+        frame = self._resources.get(shared, _UNSEEN)  # one lookup: a TextRows record asks once each
+        return self._resource_frame(shared) if frame is _UNSEEN else frame
 
     def _resource_frame(self, shared: tuple[Any, ...]) -> tuple[str, str, str, str] | None:
         if len(self._resources) >= _MAX_FRAMES:

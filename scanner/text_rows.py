@@ -32,13 +32,12 @@ from smscan.models import Finding, Record, Status
 from smscan.policy.bound import MAX_MESSAGE_LENGTH, BoundMessage, is_word
 from smscan.run_writer import STATUS_FIELD, RunWriter, key_field, key_head
 
-_MAX_FRAMES = 4096  # frames kept per policy (and resource frames); past it they start over
+_MAX_FRAMES = 4096  # frames kept per policy; past it they start over
 _FAILED, _ERRORED = Status.FAIL, Status.ERROR
 _FAIL_FIELD = STATUS_FIELD[Status.FAIL.value]
 # Every status, the most usual verdicts of a fleet first: counting stops once all are counted
 _BY_FREQUENCY = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.UNKNOWN, Status.ERROR, Status.WAIVED)
 _LINES = (-(2**63), 2**64)  # the integers orjson writes (as str does); past them, the plain path
-_UNSEEN: Any = object()  # a resource frame not looked for yet
 _dumps, JSONEncodeError = orjson.dumps, orjson.JSONEncodeError
 # A FAIL's row but for the job: (key head, text to the identity value, its name, the
 # longest value that leaves the message uncut, text from the value to the resource, text
@@ -66,8 +65,7 @@ class TextRows:
         # call Enum.__hash__ for each
         self._tally: dict[tuple[str, str, int], int] = {}
         self._facets: dict[tuple[str, Any], int] = {}  # (policy id, severity) -> its bit
-        # (account, region, status, file, pointer) -> FindingTexts.resource_frame
-        self._resources: dict[tuple[Any, ...], tuple[str, str, str, str] | None] = {}
+        self._resource_frame = writer.texts.resource_frame  # kept per (account, region, status, file, pointer)
         self.start(0)
 
     def start(self, group: int) -> None:
@@ -109,9 +107,7 @@ class TextRows:
         if not (status_text is None or type(status_text) is str):
             return self._plain(record, seq, mark)
         shared = (account, region, status_text, origin.source, origin.pointer)
-        around = self._resources.get(shared, _UNSEEN)
-        if around is _UNSEEN:
-            around = self._resource_frame(shared)
+        around = self._resource_frame(shared)
         if around is None:
             return self._plain(record, seq, mark)
         try:  # json_string of each, inline
@@ -185,12 +181,6 @@ class TextRows:
                     tally.count(policy_id, _FAILED, severity, account, region, n)
         self._tally.clear()
         return counts
-
-    def _resource_frame(self, shared: tuple[Any, ...]) -> tuple[str, str, str, str] | None:
-        if len(self._resources) >= _MAX_FRAMES:
-            self._resources.clear()
-        frame = self._resources[shared] = self._writer.texts.resource_frame(shared)
-        return frame
 
     def _plain(self, record: Record, seq: int, mark: int) -> int:
         """The record judged and added the plain way; frames made for its findings' keys."""
