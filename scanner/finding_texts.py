@@ -106,22 +106,17 @@ class FindingTexts:
         The jobs of a fleet share their account, region, status and file: the text around
         the three values of each job's own (ARN, name, line) is encoded once for them."""
         o = r.origin
+        frame = self.resource_frame((r.account_id, r.region, r.status, o.source, o.pointer))
+        if frame is None or type(o.line) not in _LINE:
+            return None
         arn, name = json_string(r.arn), json_string(r.name)
         if arn is None or name is None:
             return None
-        return self.job_text((r.account_id, r.region, r.status, o.source, o.pointer), arn, name, o.line)
-
-    def job_text(self, shared: tuple[Any, ...], arn: str, name: str, line: Any) -> str | None:
-        """resource_text of the resource with these `shared` values (resource_frame), the
-        ARN and name as json_string writes them, and `line`; None as there."""
-        frame = self.resource_frame(shared)
-        if frame is None or type(line) not in _LINE:
-            return None
         try:
-            line_text = orjson.dumps(line).decode()
+            line = orjson.dumps(o.line).decode()
         except orjson.JSONEncodeError:  # an integer beyond 64 bits
             return None
-        return frame[0] + arn + frame[1] + name + frame[2] + line_text + frame[3]
+        return frame[0] + arn + frame[1] + name + frame[2] + line + frame[3]
 
     def resource_frame(self, shared: tuple[Any, ...]) -> tuple[str, str, str, str] | None:
         """The text of a resource with these (account, region, status, file, pointer) around

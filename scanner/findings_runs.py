@@ -138,17 +138,14 @@ class RunFindings:
             if wanted is None or status in wanted:
                 yield unflat(flat) if flat is not None else decode_finding(str(text, "utf-8"))
 
-    def text_batches(self, start: str | None = None, stop: str | None = None) -> Iterator[list[str]]:
-        """The texts in sort order, a list at a time: the JSON report writes each with one call.
-
-        With `start` or `stop` (row keys, as `split_key` gives), only the rows from `start`
-        up to, not including, `stop`."""
+    def text_batches(self) -> Iterator[list[str]]:
+        """The texts in sort order, a list at a time (a range of them: text_bytes)."""
         if not self.texts_encoded:
             texts = map(finding_text, self)
             while batch := list(islice(texts, 256)):
                 yield batch
             return
-        for raw in self.text_bytes(start, stop):
+        for raw in self.text_bytes():
             yield [str(text, "utf-8") for text in raw]
 
     def joined_texts(self, separator: str) -> Iterator[str]:
@@ -162,7 +159,10 @@ class RunFindings:
             yield str(between.join(batch), "utf-8")
 
     def text_bytes(self, start: str | None = None, stop: str | None = None) -> Iterator[list[Text]]:
-        """text_batches as each text's UTF-8 bytes, as the runs hold them (texts encoded only)."""
+        """text_batches as each text's UTF-8 bytes, as the runs hold them (texts encoded only).
+
+        With `start` or `stop` (row keys, as `split_key` gives), only the rows from `start`
+        up to, not including, `stop`."""
         assert self.texts_encoded
         streams = self._streams("texts", start)
         if stop is not None:

@@ -70,7 +70,7 @@ def test_the_split_falls_between_policies_near_the_middle() -> None:
     assert split is not None
     first = [f for f in findings if key_head(f.severity, f.policy_id) < split]
     assert 0.25 * len(findings) <= len(first) <= 0.75 * len(findings)
-    assert [t for b in store.text_batches(stop=split) for t in b] == [finding_text(f) for f in MemoryFindings(first)]
+    assert [str(t, "utf-8") for b in store.text_bytes(stop=split) for t in b] == [finding_text(f) for f in MemoryFindings(first)]
     store.close()
 
 
